@@ -1,0 +1,166 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// Config is the agent configuration, as read from an HCL file and flags.
+type Config struct {
+	// Dev runs every role on this machine with throw-away state unless
+	// DataDir is set.
+	Dev        bool          `hcl:"dev,optional"`
+	DataDir    string        `hcl:"data_dir,optional"`
+	BindAddr   string        `hcl:"bind_addr,optional"`
+	Region     string        `hcl:"region,optional"`
+	Datacenter string        `hcl:"datacenter,optional"`
+	Name       string        `hcl:"name,optional"`
+	LogLevel   string        `hcl:"log_level,optional"`
+	Ports      *Ports        `hcl:"ports,block"`
+	Advertise  *Advertise    `hcl:"advertise,block"`
+	Server     *ServerConfig `hcl:"server,block"`
+	Etcd       *EtcdConfig   `hcl:"etcd,block"`
+}
+
+// Ports are the listening ports.
+type Ports struct {
+	HTTP int `hcl:"http,optional"`
+}
+
+// Advertise are the addresses other agents reach this one at.
+type Advertise struct {
+	HTTP string `hcl:"http,optional"`
+}
+
+// ServerConfig configures the server role.
+type ServerConfig struct {
+	Enabled         bool   `hcl:"enabled,optional"`
+	MinHeartbeatTTL string `hcl:"min_heartbeat_ttl,optional"`
+	HeartbeatGrace  string `hcl:"heartbeat_grace,optional"`
+	NumSchedulers   int    `hcl:"num_schedulers,optional"`
+}
+
+// EtcdConfig says where the state lives: an embedded etcd member in the
+// data dir (the default), or an external cluster named by Endpoints.
+type EtcdConfig struct {
+	Endpoints []string `hcl:"endpoints,optional"`
+	// Embedded member settings, for 3 or 5 servers forming one cluster.
+	Name                string `hcl:"name,optional"`
+	ClientURL           string `hcl:"client_url,optional"`
+	PeerURL             string `hcl:"peer_url,optional"`
+	InitialCluster      string `hcl:"initial_cluster,optional"`
+	InitialClusterState string `hcl:"initial_cluster_state,optional"`
+}
+
+// DefaultHTTPPort is the API port, as Nomad's.
+const DefaultHTTPPort = 4646
+
+// LoadFile reads an agent configuration file. Errors name file:line:col.
+func LoadFile(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read agent config: %w", err)
+	}
+	return Parse(path, src)
+}
+
+// Parse reads an agent configuration from src.
+func Parse(filename string, src []byte) (*Config, error) {
+	p := hclparse.NewParser()
+	f, diags := p.ParseHCL(src, filename)
+	if diags.HasErrors() {
+		return nil, diagError(diags)
+	}
+	var c Config
+	if diags := gohcl.DecodeBody(f.Body, nil, &c); diags.HasErrors() {
+		return nil, diagError(diags)
+	}
+	return &c, nil
+}
+
+func diagError(diags hcl.Diagnostics) error {
+	var errs []error
+	for _, d := range diags {
+		if d.Subject != nil {
+			errs = append(errs, fmt.Errorf("%s:%d:%d: %s: %s", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, d.Detail))
+		} else {
+			errs = append(errs, fmt.Errorf("%s: %s", d.Summary, d.Detail))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Normalize fills defaults and checks values.
+func (c *Config) Normalize() error {
+	if c.Dev {
+		if c.Server == nil {
+			c.Server = &ServerConfig{}
+		}
+		c.Server.Enabled = true
+		if c.Datacenter == "" {
+			c.Datacenter = "minipot"
+		}
+		if c.BindAddr == "" {
+			c.BindAddr = "127.0.0.1"
+		}
+	}
+	if c.Server == nil || !c.Server.Enabled {
+		return errors.New("no role enabled: set server { enabled = true }, or run -dev or -server")
+	}
+	if c.BindAddr == "" {
+		c.BindAddr = "0.0.0.0"
+	}
+	if c.Region == "" {
+		c.Region = "global"
+	}
+	if c.Datacenter == "" {
+		c.Datacenter = "dc1"
+	}
+	if c.Ports == nil {
+		c.Ports = &Ports{}
+	}
+	if c.Ports.HTTP == 0 {
+		c.Ports.HTTP = DefaultHTTPPort
+	}
+	if c.Ports.HTTP < 0 || c.Ports.HTTP > 65535 {
+		return fmt.Errorf("ports.http: %d is not a port", c.Ports.HTTP)
+	}
+	if c.Etcd == nil {
+		c.Etcd = &EtcdConfig{}
+	}
+	if !c.Dev && c.DataDir == "" && len(c.Etcd.Endpoints) == 0 {
+		return errors.New("data_dir: required for a server with embedded etcd (or set etcd { endpoints = [...] })")
+	}
+	for _, d := range []struct{ name, v string }{
+		{"server.min_heartbeat_ttl", c.Server.MinHeartbeatTTL}, {"server.heartbeat_grace", c.Server.HeartbeatGrace},
+	} {
+		if _, err := parseDuration(d.v); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+	}
+	return nil
+}
+
+// HTTPAddr is the address the API listens on.
+func (c *Config) HTTPAddr() string {
+	return net.JoinHostPort(c.BindAddr, strconv.Itoa(c.Ports.HTTP))
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (e.g. \"10s\")", s)
+	}
+	return d, nil
+}

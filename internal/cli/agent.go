@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharf-project/wharf/internal/agent"
+)
+
+// newAgentCommand returns `wharf agent`. It is owned by the agent wiring;
+// other commands must not depend on it.
+func newAgentCommand() *cobra.Command {
+	var (
+		configFile string
+		flags      agent.Config
+		server     bool
+		httpPort   int
+		endpoints  string
+	)
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run a wharf agent (server, or every role with -dev)",
+		Long: `Run a wharf agent. An agent holds one or more roles: today the server
+(the Nomad-shaped API on :4646, the scheduler, and the state in an embedded
+etcd member in -data-dir, or in an external etcd cluster).
+
+-dev runs every role on this machine with the walk-through's defaults
+(datacenter "minipot", API on 127.0.0.1:4646) and throw-away state, unless
+-data-dir is given, in which case the state survives a restart.`,
+		Example: `  # Everything on one machine, state thrown away on exit
+  wharf agent -dev
+
+  # Keep the dev state between runs
+  wharf agent -dev -data-dir /var/lib/wharf-dev
+
+  # A server from a configuration file
+  wharf agent -config /etc/wharf/server.hcl
+
+  # A server whose state lives in an external etcd cluster
+  wharf agent -server -etcd-endpoints http://10.0.0.1:2379,http://10.0.0.2:2379`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := &agent.Config{}
+			if configFile != "" {
+				c, err := agent.LoadFile(configFile)
+				if err != nil {
+					return err
+				}
+				cfg = c
+			}
+			mergeAgentFlags(cfg, &flags, server, httpPort, endpoints)
+			if err := cfg.Normalize(); err != nil {
+				return fmt.Errorf("agent configuration: %w", err)
+			}
+			return runAgent(cmd, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&configFile, "config", "", "agent configuration file (HCL)")
+	f.BoolVar(&flags.Dev, "dev", false, "run every role on this machine with throw-away state")
+	f.BoolVar(&server, "server", false, "enable the server role")
+	f.StringVar(&flags.DataDir, "data-dir", "", "directory for the agent's state")
+	f.StringVar(&flags.BindAddr, "bind", "", "address to listen on (default 0.0.0.0; 127.0.0.1 with -dev)")
+	f.IntVar(&httpPort, "http-port", 0, "HTTP API port (default 4646; 0 keeps the default)")
+	f.StringVar(&flags.Region, "region", "", "region (default global)")
+	f.StringVar(&flags.Datacenter, "dc", "", "datacenter (default dc1; minipot with -dev)")
+	f.StringVar(&endpoints, "etcd-endpoints", "", "comma-separated URLs of an external etcd cluster")
+	return cmd
+}
+
+// mergeAgentFlags lets flags override the configuration file.
+func mergeAgentFlags(cfg, flags *agent.Config, server bool, httpPort int, endpoints string) {
+	cfg.Dev = cfg.Dev || flags.Dev
+	for _, p := range []struct {
+		dst *string
+		v   string
+	}{
+		{&cfg.DataDir, flags.DataDir}, {&cfg.BindAddr, flags.BindAddr},
+		{&cfg.Region, flags.Region}, {&cfg.Datacenter, flags.Datacenter},
+	} {
+		if p.v != "" {
+			*p.dst = p.v
+		}
+	}
+	if server {
+		if cfg.Server == nil {
+			cfg.Server = &agent.ServerConfig{}
+		}
+		cfg.Server.Enabled = true
+	}
+	if httpPort != 0 {
+		if cfg.Ports == nil {
+			cfg.Ports = &agent.Ports{}
+		}
+		cfg.Ports.HTTP = httpPort
+	}
+	if endpoints != "" {
+		if cfg.Etcd == nil {
+			cfg.Etcd = &agent.EtcdConfig{}
+		}
+		cfg.Etcd.Endpoints = strings.Split(endpoints, ",")
+	}
+}
+
+// runAgent starts the agent, prints where it listens and waits for a
+// signal to stop it.
+func runAgent(cmd *cobra.Command, cfg *agent.Config) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
+	a, err := agent.Start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "==> wharf agent started\n")
+	fmt.Fprintf(out, "       Region: %s (datacenter %s)\n", cfg.Region, cfg.Datacenter)
+	fmt.Fprintf(out, "     Data dir: %s\n", a.DataDir())
+	fmt.Fprintf(out, "     HTTP API: http://%s  (export WHARF_ADDR=http://%s)\n", a.HTTPAddr(), a.HTTPAddr())
+	fmt.Fprintf(out, "==> Press Ctrl-C to stop\n")
+	<-ctx.Done()
+	fmt.Fprintf(out, "==> Shutting down\n")
+	return a.Shutdown()
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

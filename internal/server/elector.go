@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+)
+
+// Elector decides which server leads.
+type Elector interface {
+	// Run campaigns until ctx ends. Each time this server wins, it calls
+	// lead with a context that ends when leadership is lost.
+	Run(ctx context.Context, lead func(ctx context.Context)) error
+	// Leader returns the advertised address of the current leader.
+	Leader(ctx context.Context) (string, error)
+	// Peers returns the advertised addresses of every live server.
+	Peers(ctx context.Context) ([]string, error)
+}
+
+// LocalElector always leads: a single server, or tests.
+type LocalElector struct {
+	// Addr is the address this server advertises.
+	Addr string
+}
+
+var _ Elector = (*LocalElector)(nil)
+
+// Run leads until ctx ends.
+func (l *LocalElector) Run(ctx context.Context, lead func(ctx context.Context)) error {
+	lead(ctx)
+	return nil
+}
+
+// Leader returns this server's address.
+func (l *LocalElector) Leader(context.Context) (string, error) { return l.addr(), nil }
+
+// Peers returns this server's address.
+func (l *LocalElector) Peers(context.Context) ([]string, error) { return []string{l.addr()}, nil }
+
+func (l *LocalElector) addr() string {
+	if l.Addr == "" {
+		return "127.0.0.1:4646"
+	}
+	return l.Addr
+}
+
+// electionPrefix is where candidates of the leader election live in etcd.
+const electionPrefix = "/wharf/v1/leader"
+
+// EtcdElector elects a leader among servers sharing one etcd cluster.
+type EtcdElector struct {
+	Client *clientv3.Client
+	// Addr is the address this server advertises.
+	Addr string
+	// TTL is the session lease: how long a dead leader keeps leading.
+	// Default 5s.
+	TTL time.Duration
+}
+
+var _ Elector = (*EtcdElector)(nil)
+
+// Run campaigns, leads while it holds the election, and campaigns again
+// when it loses it, until ctx ends.
+func (e *EtcdElector) Run(ctx context.Context, lead func(ctx context.Context)) error {
+	ttl := int(e.TTL / time.Second)
+	if ttl <= 0 {
+		ttl = 5
+	}
+	for ctx.Err() == nil {
+		if err := e.term(ctx, ttl, lead); err != nil && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	return nil
+}
+
+// term is one candidacy: campaign, lead until the session ends, resign.
+func (e *EtcdElector) term(ctx context.Context, ttl int, lead func(ctx context.Context)) error {
+	sess, err := concurrency.NewSession(e.Client, concurrency.WithTTL(ttl), concurrency.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("election session: %w", err)
+	}
+	defer sess.Close()
+	el := concurrency.NewElection(sess, electionPrefix)
+	if err := el.Campaign(ctx, e.Addr); err != nil {
+		return fmt.Errorf("campaign: %w", err)
+	}
+	leadCtx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-sess.Done():
+			cancel()
+		case <-leadCtx.Done():
+		}
+	}()
+	lead(leadCtx)
+	cancel()
+	rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer rcancel()
+	_ = el.Resign(rctx)
+	return nil
+}
+
+// Leader reads the candidate with the oldest key: the leader.
+func (e *EtcdElector) Leader(ctx context.Context) (string, error) {
+	resp, err := e.Client.Get(ctx, electionPrefix+"/", clientv3.WithFirstCreate()...)
+	if err != nil {
+		return "", fmt.Errorf("read leader: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return "", errors.New("no leader elected")
+	}
+	return string(resp.Kvs[0].Value), nil
+}
+
+// Peers lists every candidate, leader first.
+func (e *EtcdElector) Peers(ctx context.Context) ([]string, error) {
+	resp, err := e.Client.Get(ctx, electionPrefix+"/", clientv3.WithPrefix(),
+		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortAscend))
+	if err != nil {
+		return nil, fmt.Errorf("read peers: %w", err)
+	}
+	out := make([]string, 0, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		out = append(out, string(kv.Value))
+	}
+	return out, nil
+}

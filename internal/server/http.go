@@ -1,0 +1,147 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wharf-project/wharf/internal/state"
+)
+
+// maxBodyBytes bounds request bodies; a job larger than this is refused
+// with 413.
+const maxBodyBytes = 8 << 20
+
+// httpError is an error with the HTTP status that fits it.
+type httpError struct {
+	code int
+	msg  string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(code int, format string, args ...any) error {
+	return &httpError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// handlerFunc is an API handler: it returns the value to encode as JSON
+// and the index to put in X-Nomad-Index, or an error.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) (any, uint64, error)
+
+// wrap turns a handlerFunc into an http.HandlerFunc that writes JSON, the
+// index headers and errors with their status.
+func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		out, index, err := h(w, r)
+		s.setMeta(w, index)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if out == nil {
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		if _, ok := r.URL.Query()["pretty"]; ok {
+			enc.SetIndent("", "    ")
+		}
+		_ = enc.Encode(out)
+	}
+}
+
+func (s *Server) setMeta(w http.ResponseWriter, index uint64) {
+	if index == 0 {
+		index = 1
+	}
+	h := w.Header()
+	h.Set("X-Nomad-Index", strconv.FormatUint(index, 10))
+	h.Set("X-Nomad-KnownLeader", strconv.FormatBool(s.knownLeader()))
+	h.Set("X-Nomad-LastContact", "0")
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := http.StatusInternalServerError
+	var he *httpError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		code = he.code
+	case errors.As(err, &mbe):
+		code = http.StatusRequestEntityTooLarge
+		err = fmt.Errorf("request body larger than %d bytes", mbe.Limit)
+	case errors.Is(err, state.ErrNotFound):
+		code = http.StatusNotFound
+	case errors.Is(err, state.ErrConflict):
+		code = http.StatusConflict
+	}
+	if code >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, err.Error())
+}
+
+// decodeBody decodes a JSON request body into v, naming the field and the
+// offset of any error.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, err
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, errorf(http.StatusBadRequest, "request body is empty")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, jsonError(err)
+	}
+	return body, nil
+}
+
+// jsonError turns a decoding error into a 400 that names the field.
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(top level)"
+		}
+		return errorf(http.StatusBadRequest, "invalid JSON: field %s: cannot use %s as %s (offset %d)",
+			field, te.Value, te.Type, te.Offset)
+	case errors.As(err, &se):
+		return errorf(http.StatusBadRequest, "invalid JSON at offset %d: %v", se.Offset, se)
+	}
+	return errorf(http.StatusBadRequest, "invalid JSON: %v", err)
+}
+
+// namespace returns the request's namespace, "default" when unset.
+func namespace(r *http.Request) string {
+	if ns := r.URL.Query().Get("namespace"); ns != "" {
+		return ns
+	}
+	return "default"
+}
+
+// boolParam reads a boolean query parameter; a bare "?x" counts as true.
+func boolParam(r *http.Request, name string) (bool, error) {
+	q := r.URL.Query()
+	if !q.Has(name) {
+		return false, nil
+	}
+	v := q.Get(name)
+	if v == "" {
+		return true, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errorf(http.StatusBadRequest, "query parameter %q: %q is not a boolean", name, v)
+	}
+	return b, nil
+}

@@ -1,0 +1,310 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/jobspec"
+	"github.com/wharf-project/wharf/internal/state"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+var jobReadTables = []state.Table{state.TableJobs, state.TableAllocs, state.TableEvals}
+
+func (s *Server) jobsList(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns := namespace(r)
+	prefix := r.URL.Query().Get("prefix")
+	return s.blockingRead(r, jobReadTables, func(snap state.Snapshot) (any, error) {
+		jobs := snap.JobsByIDPrefix(ns, prefix)
+		out := make([]*structs.JobListStub, 0, len(jobs))
+		for _, j := range jobs {
+			out = append(out, jobStub(snap, j))
+		}
+		return out, nil
+	})
+}
+
+func (s *Server) jobInfo(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns, id := namespace(r), r.PathValue("id")
+	return s.blockingRead(r, jobReadTables, func(snap state.Snapshot) (any, error) {
+		j := snap.Job(ns, id)
+		if j == nil {
+			return nil, errorf(http.StatusNotFound, "job %q not found", id)
+		}
+		return withStatus(snap, j), nil
+	})
+}
+
+// withStatus returns a copy of j with the status derived from its
+// allocations and evaluations, as Nomad reports it.
+func withStatus(snap state.Snapshot, j *structs.Job) *structs.Job {
+	c := *j
+	c.Status = jobStatus(&c, snap.AllocsByJob(j.Namespace, j.ID), snap.EvalsByJob(j.Namespace, j.ID))
+	return &c
+}
+
+func jobStub(snap state.Snapshot, j *structs.Job) *structs.JobListStub {
+	j = withStatus(snap, j)
+	return j.Stub(summarize(snap, j))
+}
+
+// jobStatus is running while any allocation may run, dead once the job is
+// stopped (or a batch job finished) and nothing runs, pending otherwise.
+func jobStatus(j *structs.Job, allocs []*structs.Allocation, evals []*structs.Evaluation) string {
+	for _, a := range allocs {
+		if !a.TerminalStatus() {
+			return structs.JobStatusRunning
+		}
+	}
+	if j.Stop {
+		return structs.JobStatusDead
+	}
+	for _, e := range evals {
+		if !e.TerminalStatus() {
+			return structs.JobStatusPending
+		}
+	}
+	if j.Type == structs.JobTypeBatch && len(allocs) > 0 {
+		return structs.JobStatusDead
+	}
+	return structs.JobStatusPending
+}
+
+func summarize(snap state.Snapshot, j *structs.Job) *structs.JobSummary {
+	return structs.Summarize(j, snap.AllocsByJob(j.Namespace, j.ID), queuedAllocs(snap.EvalsByJob(j.Namespace, j.ID)))
+}
+
+// queuedAllocs is the queued count of the newest evaluation that has one.
+func queuedAllocs(evals []*structs.Evaluation) map[string]int {
+	var latest *structs.Evaluation
+	for _, e := range evals {
+		if e.QueuedAllocations != nil && (latest == nil || e.CreateIndex > latest.CreateIndex) {
+			latest = e
+		}
+	}
+	if latest == nil {
+		return nil
+	}
+	return latest.QueuedAllocations
+}
+
+func (s *Server) jobRegister(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	var req structs.JobRegisterRequest
+	body, err := decodeBody(w, r, &req)
+	if err != nil {
+		return nil, 0, err
+	}
+	if req.Job == nil {
+		return nil, 0, errorf(http.StatusBadRequest, "field Job: missing job")
+	}
+	if err := checkUnsupported(body); err != nil {
+		return nil, 0, err
+	}
+	job := req.Job
+	if err := defaultCounts(body, job); err != nil {
+		return nil, 0, err
+	}
+	if id := r.PathValue("id"); id != "" && id != job.ID {
+		return nil, 0, errorf(http.StatusBadRequest, "job ID %q in the body does not match %q in the URL", job.ID, id)
+	}
+	if job.Namespace == "" {
+		job.Namespace = namespace(r)
+	}
+	if err := prepareJob(job); err != nil {
+		return nil, 0, err
+	}
+	if req.PreserveCounts {
+		preserveCounts(s.store.Snapshot().Job(job.Namespace, job.ID), job)
+	}
+	var enforce *uint64
+	if req.EnforceIndex {
+		enforce = &req.JobModifyIndex
+	}
+	eval := newEval(job, structs.EvalTriggerJobRegister)
+	if req.EvalPriority > 0 {
+		eval.Priority = req.EvalPriority
+	}
+	index, err := s.store.RegisterJob(r.Context(), job, []*structs.Evaluation{eval}, enforce)
+	if errors.Is(err, state.ErrConflict) {
+		return nil, 0, errorf(http.StatusConflict, "enforcing job modify index %d: job %q was modified since", req.JobModifyIndex, job.ID)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("register job %q: %w", job.ID, err)
+	}
+	resp := &structs.JobRegisterResponse{EvalID: eval.ID, EvalCreateIndex: index, Index: index}
+	if cur := s.store.Snapshot().Job(job.Namespace, job.ID); cur != nil {
+		resp.JobModifyIndex = cur.JobModifyIndex
+	}
+	return resp, index, nil
+}
+
+// prepareJob applies defaults and validates a submitted job.
+func prepareJob(job *structs.Job) error {
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		return errorf(http.StatusBadRequest, "job validation failed: %v", err)
+	}
+	return nil
+}
+
+func preserveCounts(old, job *structs.Job) {
+	if old == nil {
+		return
+	}
+	for _, tg := range job.TaskGroups {
+		if otg := old.LookupTaskGroup(tg.Name); otg != nil {
+			tg.Count = otg.Count
+		}
+	}
+}
+
+// newEval returns a pending evaluation of job.
+func newEval(job *structs.Job, trigger string) *structs.Evaluation {
+	now := time.Now().UnixNano()
+	return &structs.Evaluation{
+		ID: structs.GenerateUUID(), Namespace: job.Namespace, Priority: job.Priority,
+		Type: job.Type, TriggeredBy: trigger, JobID: job.ID, JobModifyIndex: job.JobModifyIndex,
+		Status: structs.EvalStatusPending, CreateTime: now, ModifyTime: now,
+	}
+}
+
+func (s *Server) jobDeregister(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns, id := namespace(r), r.PathValue("id")
+	purge, err := boolParam(r, "purge")
+	if err != nil {
+		return nil, 0, err
+	}
+	job := s.store.Snapshot().Job(ns, id)
+	if job == nil {
+		return nil, 0, errorf(http.StatusNotFound, "job %q not found", id)
+	}
+	eval := newEval(job, structs.EvalTriggerJobDeregister)
+	index, err := s.store.DeregisterJob(r.Context(), ns, id, purge, []*structs.Evaluation{eval})
+	if errors.Is(err, state.ErrNotFound) {
+		return nil, 0, errorf(http.StatusNotFound, "job %q not found", id)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("deregister job %q: %w", id, err)
+	}
+	return &structs.JobDeregisterResponse{EvalID: eval.ID, EvalCreateIndex: index, JobModifyIndex: index, Index: index}, index, nil
+}
+
+func (s *Server) jobAllocations(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns, id := namespace(r), r.PathValue("id")
+	return s.blockingRead(r, []state.Table{state.TableAllocs}, func(snap state.Snapshot) (any, error) {
+		return allocStubs(snap, snap.AllocsByJob(ns, id)), nil
+	})
+}
+
+func (s *Server) jobEvaluations(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns, id := namespace(r), r.PathValue("id")
+	return s.blockingRead(r, []state.Table{state.TableEvals}, func(snap state.Snapshot) (any, error) {
+		evals := slices.Clone(snap.EvalsByJob(ns, id))
+		slices.SortFunc(evals, func(a, b *structs.Evaluation) int { return cmpIndex(b.CreateIndex, a.CreateIndex) })
+		return evals, nil
+	})
+}
+
+func (s *Server) jobVersions(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns, id := namespace(r), r.PathValue("id")
+	diffs, err := boolParam(r, "diffs")
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.blockingRead(r, []state.Table{state.TableJobVersions}, func(snap state.Snapshot) (any, error) {
+		versions := snap.JobVersions(ns, id)
+		if len(versions) == 0 {
+			return nil, errorf(http.StatusNotFound, "job %q not found", id)
+		}
+		resp := &structs.JobVersionsResponse{Versions: versions}
+		if diffs {
+			for i := 0; i+1 < len(versions); i++ {
+				resp.Diffs = append(resp.Diffs, structs.DiffJobs(versions[i+1], versions[i]))
+			}
+		}
+		return resp, nil
+	})
+}
+
+func (s *Server) jobSummary(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns, id := namespace(r), r.PathValue("id")
+	return s.blockingRead(r, jobReadTables, func(snap state.Snapshot) (any, error) {
+		j := snap.Job(ns, id)
+		if j == nil {
+			return nil, errorf(http.StatusNotFound, "job %q not found", id)
+		}
+		return summarize(snap, j), nil
+	})
+}
+
+func (s *Server) jobsParse(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	var req structs.JobsParseRequest
+	if _, err := decodeBody(w, r, &req); err != nil {
+		return nil, 0, err
+	}
+	if req.HCLv1 {
+		return nil, 0, errorf(http.StatusBadRequest, "field hclv1: HCL1 job files are not supported by wharf; use HCL2")
+	}
+	job, err := jobspec.Parse("job.nomad.hcl", []byte(req.JobHCL))
+	if err != nil {
+		return nil, 0, errorf(http.StatusBadRequest, "%v", err)
+	}
+	return job, 0, nil
+}
+
+func (s *Server) jobEvaluate(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns, id := namespace(r), r.PathValue("id")
+	job := s.store.Snapshot().Job(ns, id)
+	if job == nil {
+		return nil, 0, errorf(http.StatusNotFound, "job %q not found", id)
+	}
+	eval := newEval(job, structs.EvalTriggerJobRegister)
+	index, err := s.store.UpsertEvals(r.Context(), []*structs.Evaluation{eval})
+	if err != nil {
+		return nil, 0, err
+	}
+	return &structs.JobRegisterResponse{EvalID: eval.ID, EvalCreateIndex: index, JobModifyIndex: job.JobModifyIndex, Index: index}, index, nil
+}
+
+func cmpIndex(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// jobValidate checks a job without storing it, as Nomad's
+// PUT /v1/validate/job does.
+func (s *Server) jobValidate(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	var req structs.JobRegisterRequest
+	body, err := decodeBody(w, r, &req)
+	if err != nil {
+		return nil, 0, err
+	}
+	resp := map[string]any{"DriverConfigValidated": false, "ValidationErrors": []string{}, "Error": "", "Warnings": ""}
+	fail := func(err error) (any, uint64, error) {
+		resp["ValidationErrors"] = []string{err.Error()}
+		resp["Error"] = err.Error()
+		return resp, 0, nil
+	}
+	if req.Job == nil {
+		return fail(errors.New("field Job: missing job"))
+	}
+	if err := checkUnsupported(body); err != nil {
+		return fail(err)
+	}
+	if err := defaultCounts(body, req.Job); err != nil {
+		return fail(err)
+	}
+	req.Job.Canonicalize()
+	if err := req.Job.Validate(); err != nil {
+		return fail(err)
+	}
+	return resp, 0, nil
+}

@@ -1,0 +1,210 @@
+// Package embedetcd runs an etcd member inside the wharf process
+// (go.etcd.io/etcd/server/v3/embed): one member for a single server, or
+// one of the 3 or 5 members of a cluster formed through InitialCluster.
+// It picks free loopback ports when no URLs are given, keeps etcd's logs
+// quiet, raises etcd's transaction limits and tells the store about them.
+//
+// embedetcd must never import the stores or any package above state
+// (server, scheduler, client, api).
+package embedetcd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+)
+
+// Limits the embedded member accepts, above an external etcd's defaults
+// so big plans need fewer transactions.
+const (
+	DefaultMaxTxnOps       = 4096
+	DefaultMaxRequestBytes = 16 << 20
+	DefaultReadyTimeout    = time.Minute
+	// DefaultCompactionRetention keeps an hour of history (periodic
+	// auto-compaction), so revisions do not pile up forever.
+	DefaultCompactionRetention = "1h"
+)
+
+// Config describes one member.
+type Config struct {
+	// DataDir holds the member's WAL and database; required.
+	DataDir string
+	// Name of the member; "wharf" when empty.
+	Name string
+	// ClientURL and PeerURL are http://host:port URLs to listen on and
+	// advertise; a free loopback port each when empty.
+	ClientURL, PeerURL string
+	// InitialCluster lists every member as name=peerURL,...; just this
+	// member when empty. Ignored once DataDir holds a member.
+	InitialCluster string
+	// ClusterState is "new" (default) or "existing" (joining a cluster
+	// that already runs).
+	ClusterState string
+	// InitialClusterToken tells clusters apart; "wharf" when empty.
+	InitialClusterToken string
+	// MaxTxnOps and MaxRequestBytes are the member's limits (defaults
+	// above).
+	MaxTxnOps, MaxRequestBytes uint
+	// CompactionRetention is the periodic auto-compaction window
+	// ("1h" when empty, "0" to disable).
+	CompactionRetention string
+	// ReadyTimeout bounds the wait for the member to serve (a quorum of a
+	// new cluster must come up within it).
+	ReadyTimeout time.Duration
+	// UnsafeNoFsync skips fsync: for tests and throw-away dev data only.
+	UnsafeNoFsync bool
+	// Logger gets etcd's logs; none when nil.
+	Logger *zap.Logger
+}
+
+// Server is a running member.
+type Server struct {
+	etcd      *embed.Etcd
+	cfg       Config
+	closeOnce sync.Once
+}
+
+// Start starts the member and waits until it serves clients.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	ec, err := buildConfig(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	e, err := embed.StartEtcd(ec)
+	if err != nil {
+		return nil, fmt.Errorf("embedetcd: start member %s: %w", cfg.Name, err)
+	}
+	if err := waitReady(ctx, e, cfg); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return &Server{etcd: e, cfg: cfg}, nil
+}
+
+// waitReady waits for the member to serve, fail, or time out.
+func waitReady(ctx context.Context, e *embed.Etcd, cfg Config) error {
+	timer := time.NewTimer(cfg.ReadyTimeout)
+	defer timer.Stop()
+	select {
+	case <-e.Server.ReadyNotify():
+		return nil
+	case err := <-e.Err():
+		return fmt.Errorf("embedetcd: member %s failed while starting: %w", cfg.Name, err)
+	case <-timer.C:
+		return fmt.Errorf("embedetcd: member %s not ready after %s (cluster %q: are a quorum of members up?)",
+			cfg.Name, cfg.ReadyTimeout, cfg.InitialCluster)
+	case <-ctx.Done():
+		return fmt.Errorf("embedetcd: member %s: %w", cfg.Name, ctx.Err())
+	}
+}
+
+// buildConfig fills defaults into cfg and returns etcd's configuration.
+func buildConfig(cfg *Config) (*embed.Config, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("embedetcd: DataDir is required")
+	}
+	if err := setDefaults(cfg); err != nil {
+		return nil, err
+	}
+	curl, err := url.Parse(cfg.ClientURL)
+	if err != nil {
+		return nil, fmt.Errorf("embedetcd: client URL %q: %w", cfg.ClientURL, err)
+	}
+	purl, err := url.Parse(cfg.PeerURL)
+	if err != nil {
+		return nil, fmt.Errorf("embedetcd: peer URL %q: %w", cfg.PeerURL, err)
+	}
+	ec := embed.NewConfig()
+	ec.Name, ec.Dir = cfg.Name, cfg.DataDir
+	ec.ListenClientUrls, ec.AdvertiseClientUrls = []url.URL{*curl}, []url.URL{*curl}
+	ec.ListenPeerUrls, ec.AdvertisePeerUrls = []url.URL{*purl}, []url.URL{*purl}
+	ec.InitialCluster, ec.ClusterState = cfg.InitialCluster, cfg.ClusterState
+	ec.InitialClusterToken = cfg.InitialClusterToken
+	ec.MaxTxnOps, ec.MaxRequestBytes = cfg.MaxTxnOps, cfg.MaxRequestBytes
+	ec.AutoCompactionMode, ec.AutoCompactionRetention = embed.CompactorModePeriodic, cfg.CompactionRetention
+	ec.UnsafeNoFsync = cfg.UnsafeNoFsync
+	ec.Logger = "zap"
+	logger := cfg.Logger
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
+	return ec, nil
+}
+
+// setDefaults fills the empty fields of cfg.
+func setDefaults(cfg *Config) error {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&cfg.Name, "wharf")
+	def(&cfg.ClusterState, embed.ClusterStateFlagNew)
+	def(&cfg.InitialClusterToken, "wharf")
+	def(&cfg.CompactionRetention, DefaultCompactionRetention)
+	for _, u := range []*string{&cfg.ClientURL, &cfg.PeerURL} {
+		if *u != "" {
+			continue
+		}
+		port, err := FreePort()
+		if err != nil {
+			return err
+		}
+		*u = fmt.Sprintf("http://127.0.0.1:%d", port)
+	}
+	def(&cfg.InitialCluster, cfg.Name+"="+cfg.PeerURL)
+	if cfg.MaxTxnOps == 0 {
+		cfg.MaxTxnOps = DefaultMaxTxnOps
+	}
+	if cfg.MaxRequestBytes == 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
+	return nil
+}
+
+// FreePort returns a TCP port free on the loopback interface now.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("embedetcd: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Endpoints are the client URLs of the member.
+func (s *Server) Endpoints() []string { return []string{s.cfg.ClientURL} }
+
+// PeerURL is the member's peer URL.
+func (s *Server) PeerURL() string { return s.cfg.PeerURL }
+
+// Name is the member's name.
+func (s *Server) Name() string { return s.cfg.Name }
+
+// MaxTxnOps is the member's --max-txn-ops, for the store's Config.
+func (s *Server) MaxTxnOps() int { return int(s.cfg.MaxTxnOps) }
+
+// MaxRequestBytes is the member's --max-request-bytes, for the store's
+// Config.
+func (s *Server) MaxRequestBytes() int { return int(s.cfg.MaxRequestBytes) }
+
+// Err reports a fatal error of the running member.
+func (s *Server) Err() <-chan error { return s.etcd.Err() }
+
+// Close stops the member and waits until it has stopped; closing again
+// does nothing.
+func (s *Server) Close() error {
+	s.closeOnce.Do(s.etcd.Close)
+	return nil
+}

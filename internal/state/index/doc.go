@@ -1,0 +1,14 @@
+// Package index is the in-memory index both stores share: go-memdb tables
+// of jobs, job versions, evaluations, allocations, nodes and node usage,
+// each with its secondary indexes, plus a table of per-table indexes that
+// blocking queries watch.
+//
+// Writers (the in-memory store directly, the etcd store from its watch)
+// open a write transaction, put finished objects (their indexes already
+// set) and commit it at a store index; readers take immutable snapshots.
+// On commit the index derives each touched job's Status from its
+// allocations and evaluations, so every server shows the same status.
+//
+// index must never import etcd, the stores (memstore, etcdstore) or any
+// package above state (server, scheduler, client, api).
+package index

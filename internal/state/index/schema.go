@@ -1,0 +1,86 @@
+package index
+
+import (
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/wharf-project/wharf/internal/state"
+)
+
+// Table names used only inside the index.
+const (
+	tableNodeUsage = "node_usage"
+	tableIndex     = "index"
+)
+
+// globalKey is the row of the index table that holds the store index.
+const globalKey = "_store"
+
+// usageRow records the store index at which a node's set of
+// resource-holding allocations last changed.
+type usageRow struct {
+	NodeID string
+	Index  uint64
+}
+
+// indexRow records the highest store index that changed a table; the row
+// keyed globalKey holds the store index itself.
+type indexRow struct {
+	Key   string
+	Value uint64
+}
+
+// publicTables lists the tables blocking queries can wait on.
+var publicTables = []state.Table{
+	state.TableJobs, state.TableJobVersions, state.TableEvals, state.TableAllocs, state.TableNodes,
+}
+
+func str(field string) *memdb.StringFieldIndex { return &memdb.StringFieldIndex{Field: field} }
+
+func compound(ixs ...memdb.Indexer) *memdb.CompoundIndex {
+	return &memdb.CompoundIndex{Indexes: ixs}
+}
+
+func primary(ix memdb.Indexer) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: "id", Unique: true, Indexer: ix}
+}
+
+func secondary(name string, ix memdb.Indexer) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: ix}
+}
+
+func table(name string, ixs ...*memdb.IndexSchema) *memdb.TableSchema {
+	t := &memdb.TableSchema{Name: name, Indexes: map[string]*memdb.IndexSchema{}}
+	for _, ix := range ixs {
+		t.Indexes[ix.Name] = ix
+	}
+	return t
+}
+
+// schema returns the memdb schema of the index.
+func schema() *memdb.DBSchema {
+	tables := []*memdb.TableSchema{
+		table(string(state.TableJobs),
+			primary(compound(str("Namespace"), str("ID"))),
+			secondary("jobid", str("ID"))),
+		table(string(state.TableJobVersions),
+			primary(compound(str("Namespace"), str("ID"), &memdb.UintFieldIndex{Field: "Version"})),
+			secondary("job", compound(str("Namespace"), str("ID")))),
+		table(string(state.TableEvals),
+			primary(str("ID")),
+			secondary("job", compound(str("Namespace"), str("JobID"))),
+			secondary("status", str("Status"))),
+		table(string(state.TableAllocs),
+			primary(str("ID")),
+			secondary("job", compound(str("Namespace"), str("JobID"))),
+			secondary("node", str("NodeID")),
+			secondary("eval", str("EvalID"))),
+		table(string(state.TableNodes), primary(str("ID"))),
+		table(tableNodeUsage, primary(str("NodeID"))),
+		table(tableIndex, primary(str("Key"))),
+	}
+	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
+	for _, t := range tables {
+		s.Tables[t.Name] = t
+	}
+	return s
+}

@@ -1,0 +1,189 @@
+package index
+
+import (
+	"fmt"
+
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/wharf-project/wharf/internal/state"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// Txn is a write transaction on the index. Only one is open at a time
+// (opening one waits for the previous to end). Objects put must be final:
+// the index keeps them and hands them to readers.
+type Txn struct {
+	txn     *memdb.Txn
+	changed map[string]bool
+	jobs    map[structs.NamespacedID]bool
+	err     error
+}
+
+// Txn opens a write transaction.
+func (x *Index) Txn() *Txn {
+	return &Txn{
+		txn:     x.db.Txn(true),
+		changed: map[string]bool{},
+		jobs:    map[structs.NamespacedID]bool{},
+	}
+}
+
+// Snapshot reads the transaction's own state, writes included. It is valid
+// until the transaction ends.
+func (t *Txn) Snapshot() *Snapshot { return &Snapshot{txn: t.txn} }
+
+// Changed reports whether the transaction changed any table.
+func (t *Txn) Changed() bool { return len(t.changed) > 0 }
+
+// Abort drops the transaction.
+func (t *Txn) Abort() { t.txn.Abort() }
+
+// Commit derives the status of touched jobs, sets the index of every
+// changed table and the store index to index, and makes it all visible at
+// once. It returns the first error a write met (and then commits nothing).
+func (t *Txn) Commit(index uint64) error {
+	if t.err == nil {
+		t.deriveJobStatuses()
+	}
+	if t.err != nil {
+		t.txn.Abort()
+		return t.err
+	}
+	for key := range t.changed {
+		t.setRow(key, index)
+	}
+	t.setRow(globalKey, index)
+	if t.err != nil {
+		t.txn.Abort()
+		return t.err
+	}
+	t.txn.Commit()
+	return nil
+}
+
+// setRow raises an index-table row to index.
+func (t *Txn) setRow(key string, index uint64) {
+	raw, _ := t.txn.First(tableIndex, "id", key)
+	if raw != nil && raw.(*indexRow).Value >= index {
+		return
+	}
+	t.note(t.txn.Insert(tableIndex, &indexRow{Key: key, Value: index}))
+}
+
+func (t *Txn) note(err error) {
+	if err != nil && t.err == nil {
+		t.err = fmt.Errorf("index: %w", err)
+	}
+}
+
+func (t *Txn) insert(table state.Table, obj any) {
+	t.note(t.txn.Insert(string(table), obj))
+	t.changed[string(table)] = true
+}
+
+// remove deletes the object of table with the given primary key, if any,
+// and returns it.
+func (t *Txn) remove(table state.Table, args ...any) any {
+	raw, err := t.txn.First(string(table), "id", args...)
+	t.note(err)
+	if raw == nil {
+		return nil
+	}
+	t.note(t.txn.Delete(string(table), raw))
+	t.changed[string(table)] = true
+	return raw
+}
+
+func (t *Txn) touchJob(namespace, id string) {
+	t.jobs[structs.NamespacedID{Namespace: namespace, ID: id}] = true
+}
+
+// UpsertJob puts the current version of a job.
+func (t *Txn) UpsertJob(j *structs.Job) {
+	t.insert(state.TableJobs, j)
+	t.touchJob(j.Namespace, j.ID)
+}
+
+// DeleteJob removes a job (not its versions).
+func (t *Txn) DeleteJob(namespace, id string) {
+	t.remove(state.TableJobs, namespace, id)
+}
+
+// UpsertJobVersion puts one stored version of a job.
+func (t *Txn) UpsertJobVersion(j *structs.Job) {
+	t.insert(state.TableJobVersions, j)
+}
+
+// DeleteJobVersion removes one stored version of a job.
+func (t *Txn) DeleteJobVersion(namespace, id string, version uint64) {
+	t.remove(state.TableJobVersions, namespace, id, version)
+}
+
+// UpsertEval puts an evaluation.
+func (t *Txn) UpsertEval(e *structs.Evaluation) {
+	if old := t.Snapshot().Eval(e.ID); old != nil {
+		t.touchJob(old.Namespace, old.JobID)
+	}
+	t.insert(state.TableEvals, e)
+	t.touchJob(e.Namespace, e.JobID)
+}
+
+// DeleteEval removes an evaluation.
+func (t *Txn) DeleteEval(id string) {
+	if old, ok := t.remove(state.TableEvals, id).(*structs.Evaluation); ok {
+		t.touchJob(old.Namespace, old.JobID)
+	}
+}
+
+// UpsertAlloc puts an allocation.
+func (t *Txn) UpsertAlloc(a *structs.Allocation) {
+	if old := t.Snapshot().Alloc(a.ID); old != nil {
+		t.touchJob(old.Namespace, old.JobID)
+	}
+	t.insert(state.TableAllocs, a)
+	t.touchJob(a.Namespace, a.JobID)
+}
+
+// DeleteAlloc removes an allocation.
+func (t *Txn) DeleteAlloc(id string) {
+	if old, ok := t.remove(state.TableAllocs, id).(*structs.Allocation); ok {
+		t.touchJob(old.Namespace, old.JobID)
+	}
+}
+
+// UpsertNode puts a node.
+func (t *Txn) UpsertNode(n *structs.Node) {
+	t.insert(state.TableNodes, n)
+}
+
+// DeleteNode removes a node and its usage record.
+func (t *Txn) DeleteNode(id string) {
+	t.remove(state.TableNodes, id)
+	t.DeleteNodeUsage(id)
+}
+
+// SetNodeUsage records that the node's set of resource-holding
+// allocations changed at index.
+func (t *Txn) SetNodeUsage(nodeID string, index uint64) {
+	t.note(t.txn.Insert(tableNodeUsage, &usageRow{NodeID: nodeID, Index: index}))
+}
+
+// DeleteNodeUsage removes the node's usage record.
+func (t *Txn) DeleteNodeUsage(nodeID string) {
+	raw, _ := t.txn.First(tableNodeUsage, "id", nodeID)
+	if raw != nil {
+		t.note(t.txn.Delete(tableNodeUsage, raw))
+	}
+}
+
+// Clear removes every object, to reload the index from scratch in the
+// same transaction. Every table counts as changed.
+func (t *Txn) Clear() {
+	for _, tb := range publicTables {
+		_, err := t.txn.DeleteAll(string(tb), "id")
+		t.note(err)
+		t.changed[string(tb)] = true
+	}
+	_, err := t.txn.DeleteAll(tableNodeUsage, "id")
+	t.note(err)
+}

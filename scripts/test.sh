@@ -1,0 +1,11 @@
+#!/bin/sh
+# Runs the full test suite. Installs what the tests need first.
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+need_go
+export CI="${CI:-}"
+go mod download
+go vet ./...
+GOOS=freebsd go build ./...
+go test -count=1 -timeout 25m ./...
