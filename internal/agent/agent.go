@@ -121,7 +121,10 @@ func (a *Agent) startServer() error {
 	a.server = srv
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Requests run under ctx, so blocking queries end at shutdown instead of
+	// holding it up for their whole wait.
+	a.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
@@ -156,15 +159,15 @@ func (a *Agent) DataDir() string { return a.cfg.DataDir }
 // Shutdown stops every role and removes a throw-away data dir.
 func (a *Agent) Shutdown() error {
 	var errs []error
+	if a.cancel != nil {
+		a.cancel()
+	}
 	if a.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, a.httpSrv.Shutdown(ctx))
 		cancel()
 	} else if a.httpLn != nil {
 		_ = a.httpLn.Close()
-	}
-	if a.cancel != nil {
-		a.cancel()
 	}
 	a.wg.Wait()
 	if a.store != nil {

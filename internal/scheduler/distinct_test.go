@@ -88,3 +88,23 @@ func trimKey(s string) string {
 	}
 	return s
 }
+
+func TestDistinctPropertyJobLevelAcrossGroups(t *testing.T) {
+	nodes := testNodes(4, "dc1")
+	for i, n := range nodes {
+		n.Meta["rack"] = fmt.Sprintf("r%d", i%2)
+	}
+	job := testJob("web", 1)
+	job.Constraints = []*structs.Constraint{{LTarget: "${meta.rack}", Operand: structs.ConstraintDistinctProperty}}
+	api := job.TaskGroups[0].Copy()
+	api.Name = "api"
+	job.TaskGroups = append(job.TaskGroups, api)
+	st := newFakeState(nodes...)
+	st.upsert(existingAlloc(job, 0, "n0")) // web[0] on rack r0
+	job.TaskGroups[0].Count = 1
+	res := run(t, st, job)
+	as := placed(res.Plan, st.byJob["default/web"]...)
+	if len(as) != 1 || as[0].TaskGroup != "api" || st.nodes[nameNum(as[0].NodeID)].Meta["rack"] != "r1" {
+		t.Fatalf("placed %v", countBy(as, nodeOf))
+	}
+}

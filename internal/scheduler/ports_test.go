@@ -271,3 +271,34 @@ func TestPickDynamicFallsBackToScan(t *testing.T) {
 		t.Errorf("picked %d from a full range", got)
 	}
 }
+
+func TestExistingPortsFromNetworks(t *testing.T) {
+	tests := []struct {
+		name string
+		set  func(*structs.AllocatedResources)
+	}{
+		{"shared network only", func(ar *structs.AllocatedResources) {
+			ar.Shared.Networks = []*structs.NetworkResource{{ReservedPorts: []structs.Port{{Label: "x", Value: 8080}}}}
+		}},
+		{"shared dynamic", func(ar *structs.AllocatedResources) {
+			ar.Shared.Networks = []*structs.NetworkResource{{DynamicPorts: []structs.Port{{Label: "x", Value: 8080}}}}
+		}},
+		{"task network", func(ar *structs.AllocatedResources) {
+			ar.Tasks["server"].Networks = []*structs.NetworkResource{{DynamicPorts: []structs.Port{{Label: "x", Value: 8080}}}}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newFakeState(testNode("n0", "dc1"))
+			other := existingAlloc(testJob("other", 1), 0, "n0")
+			tt.set(other.AllocatedResources)
+			st.upsert(other)
+			job := portJob(1, &structs.NetworkResource{ReservedPorts: []structs.Port{{Label: "http", Value: 8080}}})
+			for _, state := range []State{st, &usageState{st}} {
+				if m := run(t, state, job).FailedTGAllocs["web"]; m == nil || m.DimensionExhausted[dimPortCollision] != 1 {
+					t.Errorf("%T: metric %+v", state, m)
+				}
+			}
+		})
+	}
+}

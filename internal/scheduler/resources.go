@@ -33,8 +33,9 @@ func groupAsk(tg *structs.TaskGroup) ask {
 // what existing and proposed allocations use, and cached verdicts. Usage
 // is computed on the first visit (init), once per evaluation.
 type nodeState struct {
-	node *structs.Node
-	addr *string // the node's address, looked up on first placement
+	node    *structs.Node
+	addr    string // the node's address, looked up on first placement
+	addrSet bool
 	// ready is true once init ran.
 	ready bool
 
@@ -150,11 +151,10 @@ func (ns *nodeState) portDelta(p int, sign int64) {
 
 // address is the node's IP address for port mappings, looked up once.
 func (ns *nodeState) address() string {
-	if ns.addr == nil {
-		a := ns.node.Address()
-		ns.addr = &a
+	if !ns.addrSet {
+		ns.addr, ns.addrSet = ns.node.Address(), true
 	}
-	return *ns.addr
+	return ns.addr
 }
 
 // fits returns "" when the ask fits the node's free CPU, memory and disk,

@@ -205,3 +205,24 @@ func TestProcessAnnotations(t *testing.T) {
 
 // copyJob deep-copies a test job.
 func copyJob(j *structs.Job) *structs.Job { return j.Copy() }
+
+func TestProcessWithoutRandIsDeterministic(t *testing.T) {
+	job := testJob("web", 20)
+	nodesOf := func() map[string]int {
+		st := newFakeState(testNodes(10, "dc1")...)
+		res, err := Process(st, evalFor(job), job, Options{Now: testNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return countBy(placed(res.Plan), func(a *structs.Allocation) string { return a.Name + "@" + a.NodeID })
+	}
+	a, b := nodesOf(), nodesOf()
+	if len(a) != 20 || len(a) != len(b) {
+		t.Fatalf("placements %d %d", len(a), len(b))
+	}
+	for k := range a {
+		if b[k] != 1 {
+			t.Errorf("placement %s differs between runs seeded by the eval ID", k)
+		}
+	}
+}

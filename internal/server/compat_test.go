@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	nomad "github.com/hashicorp/nomad/api"
-
 )
 
 // TestNomadAPIClient drives the server with Nomad's official Go client:

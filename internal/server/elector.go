@@ -49,7 +49,7 @@ func (l *LocalElector) addr() string {
 }
 
 // electionPrefix is where candidates of the leader election live in etcd.
-const electionPrefix = "/wharf/v1/leader"
+const electionPrefix = "/wharf/election/leader"
 
 // EtcdElector elects a leader among servers sharing one etcd cluster.
 type EtcdElector struct {

@@ -120,6 +120,13 @@ func outcomeEvals(snap state.Snapshot, e *structs.Evaluation, job *structs.Job, 
 		done.BlockedEval = blocked.ID
 		out = append(out, blocked)
 	}
+	if res.NeedsFollowUp && job != nil && !job.Stop {
+		// max_parallel held updates back: continue the rolling update after
+		// the stagger.
+		next := followUp(e, structs.EvalTriggerRollingUpdate)
+		next.WaitUntil = time.Now().Add(res.FollowUpWait)
+		out = append(out, next)
+	}
 	for _, f := range res.FollowUps {
 		if done.NextEval == "" {
 			done.NextEval = f.ID

@@ -22,6 +22,7 @@ const (
 	EvalTriggerRetryFailed    = "alloc-failure"
 	EvalTriggerFailedFollowUp = "failed-follow-up"
 	EvalTriggerMaxPlans       = "max-plan-attempts"
+	EvalTriggerRollingUpdate  = "rolling-update"
 )
 
 // Evaluation is a request to reconcile one job's desired and actual state.

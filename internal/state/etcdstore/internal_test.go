@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"sync"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -162,13 +163,14 @@ func TestSplitPlanConflictKeepsEarlierTransactions(t *testing.T) {
 		}
 	}
 	items := planNodesInOrder(plan)
-	var once sync.Once
+	var fired atomic.Bool
 	s.afterCommit = func(uint64) {
-		once.Do(func() {
-			n := s.Snapshot().Node(items[len(items)-1]).Copy()
-			n.Drain = true
-			must(t)(s.UpsertNode(ctx, n))
-		})
+		if fired.Swap(true) {
+			return
+		}
+		n := s.Snapshot().Node(items[len(items)-1]).Copy()
+		n.Drain = true
+		must(t)(s.UpsertNode(ctx, n))
 	}
 	idx, err := s.ApplyPlan(ctx, plan, []*structs.Evaluation{ev})
 	s.afterCommit = nil
@@ -219,8 +221,12 @@ func TestLostRaceRebuildsMerge(t *testing.T) {
 			plan.AppendAlloc(a)
 			must(t)(s.ApplyPlan(ctx, plan, nil))
 			must(t)(other.WaitForChange(ctx, s.Snapshot().Index()-1, state.TableAllocs))
-			var once sync.Once
-			s.beforeCommit = func() { once.Do(func() { must(t)(c.race(ctx, other, a)) }) }
+			var fired atomic.Bool
+			s.beforeCommit = func() {
+				if !fired.Swap(true) {
+					must(t)(c.race(ctx, other, a))
+				}
+			}
 			before := s.Writes()
 			must(t)(c.write(ctx, s, a))
 			s.beforeCommit = nil
@@ -259,9 +265,28 @@ func TestWaitAppliedWithoutEvents(t *testing.T) {
 	}
 }
 
+// clientGoroutines counts goroutines of the store and of etcd's client
+// side (the embedded server's own goroutines come and go on their own).
+func clientGoroutines() (int, string) {
+	buf := make([]byte, 4<<20)
+	all := string(buf[:runtime.Stack(buf, true)])
+	n := 0
+	var mine []string
+	for _, g := range strings.Split(all, "\n\n") {
+		if strings.Contains(g, "TestCloseLeavesNoGoroutines") {
+			continue
+		}
+		if strings.Contains(g, "wharf/internal/state") || strings.Contains(g, "etcd/client/v3.") {
+			n++
+			mine = append(mine, g)
+		}
+	}
+	return n, strings.Join(mine, "\n\n")
+}
+
 func TestCloseLeavesNoGoroutines(t *testing.T) {
 	ctx := testCtx(t)
-	before := runtime.NumGoroutine()
+	before, _ := clientGoroutines()
 	s, err := Open(ctx, Config{Endpoints: sharedEtcd.Endpoints(), Prefix: NewTestPrefix()})
 	if err != nil {
 		t.Fatal(err)
@@ -269,6 +294,9 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	must(t)(s.UpsertNode(ctx, statetest.NewNode("n")))
 	waiting := make(chan error, 1)
 	go func() { _, err := s.WaitForChange(ctx, s.Snapshot().Index()); waiting <- err }()
+	if during, _ := clientGoroutines(); during <= before {
+		t.Fatalf("goroutine count does not see the store (%d before, %d open)", before, during)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -276,11 +304,13 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("waiter: %v, want ErrClosed", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before {
+	for {
+		n, stacks := clientGoroutines()
+		if n <= before {
+			return
+		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before,
-				buf[:runtime.Stack(buf, true)])
+			t.Fatalf("%d store/client goroutines after Close, %d before:\n%s", n, before, stacks)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

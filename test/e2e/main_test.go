@@ -1,0 +1,180 @@
+// Package e2e runs the real wharf binary and CLI: agents on random ports
+// with temp data dirs, driven by the CLI, wharf's API client and Nomad's
+// official Go client.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/api"
+)
+
+// wharfBin is the binary under test, built once by TestMain.
+var wharfBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wharf-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	wharfBin = filepath.Join(dir, "wharf")
+	build := exec.Command("go", "build", "-o", wharfBin, "../../cmd/wharf")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build wharf:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuffer collects a process's output safely.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// agentProc is a running `wharf agent`.
+type agentProc struct {
+	cmd    *exec.Cmd
+	addr   string // http://127.0.0.1:port
+	out    *syncBuffer
+	done   chan struct{}
+	err    error
+	stopMu sync.Mutex
+}
+
+// freePort returns a loopback port nobody listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startAgent runs `wharf agent args... -http-port P` and waits until it
+// has a leader. The agent is stopped when the test ends.
+func startAgent(t *testing.T, args ...string) *agentProc {
+	t.Helper()
+	port := freePort(t)
+	args = append([]string{"agent"}, append(args, "-bind", "127.0.0.1", "-http-port", strconv.Itoa(port))...)
+	a := &agentProc{cmd: exec.Command(wharfBin, args...), addr: fmt.Sprintf("http://127.0.0.1:%d", port),
+		out: &syncBuffer{}, done: make(chan struct{})}
+	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.err = a.cmd.Wait(); close(a.done) }()
+	t.Cleanup(func() { a.kill() })
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(a.addr + "/v1/status/leader")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return a
+			}
+		}
+		select {
+		case <-a.done:
+			t.Fatalf("agent exited early: %v\n%s", a.err, a.out)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent did not elect a leader in time:\n%s", a.out)
+		}
+	}
+}
+
+// stop interrupts the agent like Ctrl-C and checks it exits cleanly.
+func (a *agentProc) stop(t *testing.T) {
+	t.Helper()
+	_ = a.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-a.done:
+	case <-time.After(30 * time.Second):
+		a.kill()
+		t.Fatalf("agent did not stop on SIGINT:\n%s", a.out)
+	}
+	if a.err != nil {
+		t.Fatalf("agent exited with %v:\n%s", a.err, a.out)
+	}
+}
+
+// kill ends the agent's whole process group.
+func (a *agentProc) kill() {
+	select {
+	case <-a.done:
+	default:
+		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+		<-a.done
+	}
+}
+
+func (a *agentProc) client(t *testing.T) *api.Client {
+	t.Helper()
+	c, err := api.NewClient(&api.Config{Address: a.addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// run runs the wharf CLI against addr and returns its output and exit code.
+func run(t *testing.T, addr string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, wharfBin, args...)
+	cmd.Env = append(os.Environ(), "WHARF_ADDR="+addr)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run wharf %v: %v", args, err)
+	}
+	return string(out), code
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
