@@ -20,7 +20,7 @@ import (
 // testServer is a leading server over the in-memory store, served by an
 // httptest server.
 type testServer struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	store state.Store
 	http  *httptest.Server

@@ -11,6 +11,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/wharf-project/wharf/internal/state/index"
+	"github.com/wharf-project/wharf/internal/structs"
 )
 
 // loadPageSize is how many keys one page of the initial range read holds;
@@ -23,21 +24,25 @@ var errWatchClosed = errors.New("watch channel closed")
 // load replaces the index with everything under the prefix at one
 // revision, read in pages, and returns that revision.
 func (s *Store) load(ctx context.Context) (int64, error) {
-	t := s.idx.Txn()
-	t.Clear()
-	rev, err := s.rangeAll(ctx, func(kv *mvccpb.KeyValue) { s.applyPut(t, kv) })
+	var changes []change
+	rev, err := s.rangeAll(ctx, func(kvs []*mvccpb.KeyValue) {
+		changes = append(changes, s.decodeChanges(kvs, nil)...)
+	})
 	if err != nil {
-		t.Abort()
 		return 0, err
 	}
+	t := s.idx.Txn()
+	t.Clear()
+	s.applyChanges(t, changes)
 	if err := t.Commit(uint64(rev)); err != nil {
 		return 0, fmt.Errorf("etcdstore: load: %w", err)
 	}
 	return rev, nil
 }
 
-// rangeAll calls fn for every key under the prefix at one revision.
-func (s *Store) rangeAll(ctx context.Context, fn func(*mvccpb.KeyValue)) (int64, error) {
+// rangeAll calls fn with every page of keys under the prefix, all read
+// at one revision.
+func (s *Store) rangeAll(ctx context.Context, fn func([]*mvccpb.KeyValue)) (int64, error) {
 	key, end := s.cfg.Prefix, clientv3.GetPrefixRangeEnd(s.cfg.Prefix)
 	var rev int64
 	for {
@@ -52,9 +57,7 @@ func (s *Store) rangeAll(ctx context.Context, fn func(*mvccpb.KeyValue)) (int64,
 		if rev == 0 {
 			rev = resp.Header.Revision
 		}
-		for _, kv := range resp.Kvs {
-			fn(kv)
-		}
+		fn(resp.Kvs)
 		if !resp.More || len(resp.Kvs) == 0 {
 			return rev, nil
 		}
@@ -150,75 +153,45 @@ func (s *Store) progress(rev, notified int64) int64 {
 
 // applyEvents applies one watch response in one index transaction.
 func (s *Store) applyEvents(events []*clientv3.Event, rev int64) int64 {
-	t := s.idx.Txn()
-	for _, ev := range events {
+	kvs := make([]*mvccpb.KeyValue, len(events))
+	del := make([]bool, len(events))
+	for i, ev := range events {
+		kvs[i], del[i] = ev.Kv, ev.Type == clientv3.EventTypeDelete
 		rev = max(rev, ev.Kv.ModRevision)
-		if ev.Type == clientv3.EventTypeDelete {
-			s.applyDelete(t, ev.Kv)
-		} else {
-			s.applyPut(t, ev.Kv)
-		}
 	}
+	changes := s.decodeChanges(kvs, del)
+	t := s.idx.Txn()
+	s.applyChanges(t, changes)
 	if err := t.Commit(uint64(rev)); err != nil {
 		s.log.Error("etcdstore: apply watch events", "rev", rev, "err", err)
 	}
 	return rev
 }
 
-// applyPut puts the object of one key into the index.
-func (s *Store) applyPut(t *index.Txn, kv *mvccpb.KeyValue) {
-	p, err := s.keys.parse(string(kv.Key))
-	if err == nil {
-		err = putObject(t, p, kv)
-	}
-	if err != nil {
-		s.log.Error("etcdstore: skip key", "key", string(kv.Key), "err", err)
-	}
-}
-
-func putObject(t *index.Txn, p parsedKey, kv *mvccpb.KeyValue) error {
-	switch p.kind {
-	case kindJobs, kindVersions:
-		j, err := decodeJob(kv)
-		if err != nil {
-			return err
-		}
-		if p.kind == kindJobs {
-			t.UpsertJob(j)
+// applyPut puts a decoded object into the index.
+func applyPut(t *index.Txn, c change) {
+	switch o := c.obj.(type) {
+	case *structs.Job:
+		if c.key.kind == kindJobs {
+			t.UpsertJob(o)
 		} else {
-			t.UpsertJobVersion(j)
+			t.UpsertJobVersion(o)
 		}
-	case kindAllocs:
-		a, err := decodeAlloc(kv)
-		if err != nil {
-			return err
+	case *structs.Allocation:
+		t.UpsertAlloc(o)
+	case *structs.Evaluation:
+		t.UpsertEval(o)
+	case *structs.Node:
+		t.UpsertNode(o)
+	default:
+		if c.key.kind == kindUsage {
+			t.SetNodeUsage(c.key.segs[0], uint64(c.kv.ModRevision))
 		}
-		t.UpsertAlloc(a)
-	case kindEvals:
-		e, err := decodeEval(kv)
-		if err != nil {
-			return err
-		}
-		t.UpsertEval(e)
-	case kindNodes:
-		n, err := decodeNode(kv)
-		if err != nil {
-			return err
-		}
-		t.UpsertNode(n)
-	case kindUsage:
-		t.SetNodeUsage(p.segs[0], uint64(kv.ModRevision))
 	}
-	return nil
 }
 
-// applyDelete removes the object of one deleted key from the index.
-func (s *Store) applyDelete(t *index.Txn, kv *mvccpb.KeyValue) {
-	p, err := s.keys.parse(string(kv.Key))
-	if err != nil {
-		s.log.Error("etcdstore: skip deleted key", "key", string(kv.Key), "err", err)
-		return
-	}
+// applyDelete removes the object of a deleted key from the index.
+func applyDelete(t *index.Txn, p parsedKey) {
 	switch p.kind {
 	case kindJobs:
 		t.DeleteJob(p.segs[0], p.segs[1])

@@ -29,7 +29,9 @@ func (x *Index) Txn() *Txn {
 }
 
 // Snapshot reads the transaction's own state, writes included. It is valid
-// until the transaction ends.
+// until the transaction ends. Reading an index already written in the
+// transaction makes later writes to it copy more (memdb drops its write
+// cache), so bulk writers read first and write after.
 func (t *Txn) Snapshot() *Snapshot { return &Snapshot{txn: t.txn} }
 
 // Changed reports whether the transaction changed any table.
@@ -119,11 +121,8 @@ func (t *Txn) DeleteJobVersion(namespace, id string, version uint64) {
 	t.remove(state.TableJobVersions, namespace, id, version)
 }
 
-// UpsertEval puts an evaluation.
+// UpsertEval puts an evaluation. An evaluation never moves to another job.
 func (t *Txn) UpsertEval(e *structs.Evaluation) {
-	if old := t.Snapshot().Eval(e.ID); old != nil {
-		t.touchJob(old.Namespace, old.JobID)
-	}
 	t.insert(state.TableEvals, e)
 	t.touchJob(e.Namespace, e.JobID)
 }
@@ -135,11 +134,9 @@ func (t *Txn) DeleteEval(id string) {
 	}
 }
 
-// UpsertAlloc puts an allocation.
+// UpsertAlloc puts an allocation. An allocation never moves to another
+// job (its etcd key holds the job).
 func (t *Txn) UpsertAlloc(a *structs.Allocation) {
-	if old := t.Snapshot().Alloc(a.ID); old != nil {
-		t.touchJob(old.Namespace, old.JobID)
-	}
 	t.insert(state.TableAllocs, a)
 	t.touchJob(a.Namespace, a.JobID)
 }
