@@ -66,12 +66,17 @@ func (s *Store) decodeChange(kv *mvccpb.KeyValue, del bool) change {
 }
 
 // applyChanges writes decoded changes into t in order; undecodable keys
-// are logged and skipped.
-func (s *Store) applyChanges(t *index.Txn, changes []change) {
+// are logged and skipped. With atRevisions each table's index becomes the
+// revision of its latest change; without (a reload, which cannot see
+// deletions) the revision of the whole read.
+func (s *Store) applyChanges(t *index.Txn, changes []change, atRevisions bool) {
 	for _, c := range changes {
 		if c.err != nil {
 			s.log.Error("etcdstore: skip key", "key", string(c.kv.Key), "err", c.err)
 			continue
+		}
+		if atRevisions {
+			t.At(uint64(c.kv.ModRevision))
 		}
 		if c.del {
 			applyDelete(t, c.key)

@@ -33,7 +33,7 @@ func (s *Store) load(ctx context.Context) (int64, error) {
 	}
 	t := s.idx.Txn()
 	t.Clear()
-	s.applyChanges(t, changes)
+	s.applyChanges(t, changes, false)
 	if err := t.Commit(uint64(rev)); err != nil {
 		return 0, fmt.Errorf("etcdstore: load: %w", err)
 	}
@@ -161,7 +161,7 @@ func (s *Store) applyEvents(events []*clientv3.Event, rev int64) int64 {
 	}
 	changes := s.decodeChanges(kvs, del)
 	t := s.idx.Txn()
-	s.applyChanges(t, changes)
+	s.applyChanges(t, changes, true)
 	if err := t.Commit(uint64(rev)); err != nil {
 		s.log.Error("etcdstore: apply watch events", "rev", rev, "err", err)
 	}

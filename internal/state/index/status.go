@@ -12,7 +12,7 @@ import (
 // replacing the stored object when the status changes.
 func (t *Txn) deriveJobStatuses() {
 	snap := t.Snapshot()
-	for id := range t.jobs {
+	for id, rev := range t.jobs {
 		job := snap.Job(id.Namespace, id.ID)
 		if job == nil {
 			continue
@@ -23,7 +23,8 @@ func (t *Txn) deriveJobStatuses() {
 		}
 		c := *job
 		c.Status = status
-		t.insert(state.TableJobs, &c)
+		t.note(t.txn.Insert(string(state.TableJobs), &c))
+		t.markChanged(string(state.TableJobs), rev)
 	}
 }
 

@@ -13,9 +13,12 @@ import (
 // (opening one waits for the previous to end). Objects put must be final:
 // the index keeps them and hands them to readers.
 type Txn struct {
-	txn     *memdb.Txn
-	changed map[string]bool
-	jobs    map[structs.NamespacedID]bool
+	txn *memdb.Txn
+	// changed maps each changed table to the highest revision (see At)
+	// of its changes, 0 for changes made without one.
+	changed map[string]uint64
+	jobs    map[structs.NamespacedID]uint64
+	rev     uint64
 	err     error
 }
 
@@ -23,8 +26,8 @@ type Txn struct {
 func (x *Index) Txn() *Txn {
 	return &Txn{
 		txn:     x.db.Txn(true),
-		changed: map[string]bool{},
-		jobs:    map[structs.NamespacedID]bool{},
+		changed: map[string]uint64{},
+		jobs:    map[structs.NamespacedID]uint64{},
 	}
 }
 
@@ -34,6 +37,12 @@ func (x *Index) Txn() *Txn {
 // cache), so bulk writers read first and write after.
 func (t *Txn) Snapshot() *Snapshot { return &Snapshot{txn: t.txn} }
 
+// At says that the following changes happened at store index rev: each
+// table's index becomes the highest rev of its own changes rather than the
+// index of the whole commit, so servers that group the same changes into
+// different transactions agree on table indexes.
+func (t *Txn) At(rev uint64) { t.rev = rev }
+
 // Changed reports whether the transaction changed any table.
 func (t *Txn) Changed() bool { return len(t.changed) > 0 }
 
@@ -41,8 +50,9 @@ func (t *Txn) Changed() bool { return len(t.changed) > 0 }
 func (t *Txn) Abort() { t.txn.Abort() }
 
 // Commit derives the status of touched jobs, sets the index of every
-// changed table and the store index to index, and makes it all visible at
-// once. It returns the first error a write met (and then commits nothing).
+// changed table (to index, or the highest At revision of its changes) and
+// the store index to index, and makes it all visible at once. It returns
+// the first error a write met (and then commits nothing).
 func (t *Txn) Commit(index uint64) error {
 	if t.err == nil {
 		t.deriveJobStatuses()
@@ -51,8 +61,11 @@ func (t *Txn) Commit(index uint64) error {
 		t.txn.Abort()
 		return t.err
 	}
-	for key := range t.changed {
-		t.setRow(key, index)
+	for key, rev := range t.changed {
+		if rev == 0 || rev > index {
+			rev = index
+		}
+		t.setRow(key, rev)
 	}
 	t.setRow(globalKey, index)
 	if t.err != nil {
@@ -80,7 +93,11 @@ func (t *Txn) note(err error) {
 
 func (t *Txn) insert(table state.Table, obj any) {
 	t.note(t.txn.Insert(string(table), obj))
-	t.changed[string(table)] = true
+	t.markChanged(string(table), t.rev)
+}
+
+func (t *Txn) markChanged(table string, rev uint64) {
+	t.changed[table] = max(t.changed[table], rev)
 }
 
 // remove deletes the object of table with the given primary key, if any,
@@ -92,12 +109,13 @@ func (t *Txn) remove(table state.Table, args ...any) any {
 		return nil
 	}
 	t.note(t.txn.Delete(string(table), raw))
-	t.changed[string(table)] = true
+	t.markChanged(string(table), t.rev)
 	return raw
 }
 
 func (t *Txn) touchJob(namespace, id string) {
-	t.jobs[structs.NamespacedID{Namespace: namespace, ID: id}] = true
+	k := structs.NamespacedID{Namespace: namespace, ID: id}
+	t.jobs[k] = max(t.jobs[k], t.rev)
 }
 
 // UpsertJob puts the current version of a job.
@@ -179,7 +197,7 @@ func (t *Txn) Clear() {
 	for _, tb := range publicTables {
 		_, err := t.txn.DeleteAll(string(tb), "id")
 		t.note(err)
-		t.changed[string(tb)] = true
+		t.markChanged(string(tb), 0)
 	}
 	_, err := t.txn.DeleteAll(tableNodeUsage, "id")
 	t.note(err)
