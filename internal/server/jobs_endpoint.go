@@ -93,27 +93,8 @@ func queuedAllocs(evals []*structs.Evaluation) map[string]int {
 
 func (s *Server) jobRegister(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	var req structs.JobRegisterRequest
-	body, err := decodeBody(w, r, &req)
+	job, err := decodeSubmittedJob(w, r, &req, func() *structs.Job { return req.Job })
 	if err != nil {
-		return nil, 0, err
-	}
-	if req.Job == nil {
-		return nil, 0, errorf(http.StatusBadRequest, "field Job: missing job")
-	}
-	if err := checkUnsupported(body); err != nil {
-		return nil, 0, err
-	}
-	job := req.Job
-	if err := defaultCounts(body, job); err != nil {
-		return nil, 0, err
-	}
-	if id := r.PathValue("id"); id != "" && id != job.ID {
-		return nil, 0, errorf(http.StatusBadRequest, "job ID %q in the body does not match %q in the URL", job.ID, id)
-	}
-	if job.Namespace == "" {
-		job.Namespace = namespace(r)
-	}
-	if err := prepareJob(job); err != nil {
 		return nil, 0, err
 	}
 	if req.PreserveCounts {
@@ -139,6 +120,33 @@ func (s *Server) jobRegister(w http.ResponseWriter, r *http.Request) (any, uint6
 		resp.JobModifyIndex = cur.JobModifyIndex
 	}
 	return resp, index, nil
+}
+
+// decodeSubmittedJob reads a body that carries a job ({"Job": ...}) into
+// req, refuses Nomad features wharf lacks, checks the ID against the URL,
+// applies defaults and validates. job returns req's job after decoding.
+func decodeSubmittedJob(w http.ResponseWriter, r *http.Request, req any, job func() *structs.Job) (*structs.Job, error) {
+	body, err := decodeBody(w, r, req)
+	if err != nil {
+		return nil, err
+	}
+	j := job()
+	if j == nil {
+		return nil, errorf(http.StatusBadRequest, "field Job: missing job")
+	}
+	if err := checkUnsupported(body); err != nil {
+		return nil, err
+	}
+	if err := defaultCounts(body, j); err != nil {
+		return nil, err
+	}
+	if id := r.PathValue("id"); id != "" && id != j.ID {
+		return nil, errorf(http.StatusBadRequest, "job ID %q in the body does not match %q in the URL", j.ID, id)
+	}
+	if j.Namespace == "" {
+		j.Namespace = namespace(r)
+	}
+	return j, prepareJob(j)
 }
 
 // prepareJob applies defaults and validates a submitted job.

@@ -15,27 +15,8 @@ import (
 // for the submitted job and returns what would change, writing nothing.
 func (s *Server) jobPlan(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	var req structs.JobPlanRequest
-	body, err := decodeBody(w, r, &req)
+	job, err := decodeSubmittedJob(w, r, &req, func() *structs.Job { return req.Job })
 	if err != nil {
-		return nil, 0, err
-	}
-	if req.Job == nil {
-		return nil, 0, errorf(http.StatusBadRequest, "field Job: missing job")
-	}
-	if err := checkUnsupported(body); err != nil {
-		return nil, 0, err
-	}
-	job := req.Job
-	if err := defaultCounts(body, job); err != nil {
-		return nil, 0, err
-	}
-	if id := r.PathValue("id"); id != job.ID {
-		return nil, 0, errorf(http.StatusBadRequest, "job ID %q in the body does not match %q in the URL", job.ID, id)
-	}
-	if job.Namespace == "" {
-		job.Namespace = namespace(r)
-	}
-	if err := prepareJob(job); err != nil {
 		return nil, 0, err
 	}
 	snap := s.store.Snapshot()

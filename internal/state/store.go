@@ -3,9 +3,15 @@
 // blocking waits.
 //
 // Two implementations share one contract and one conformance suite
-// (statetest): the etcd store, where etcd is the durable source of truth
-// and every server keeps an in-memory index fed by an etcd watch; and the
-// in-memory store, the twin used by tests that need no etcd.
+// (statetest): the etcd store (etcdstore), where etcd is the durable source
+// of truth and every server keeps an in-memory index fed by an etcd watch;
+// and the in-memory store (memstore), the twin used by tests that need no
+// etcd. Both keep their objects in the same go-memdb index (index) and
+// apply the same write rules (rules); embedetcd runs an etcd member in
+// process.
+//
+// Job.Status is derived by the index from the job's allocations and
+// evaluations (running, pending, dead), the same on every server.
 //
 // Key layout in etcd (every path segment is url.PathEscape'd):
 //
@@ -84,9 +90,11 @@ type Store interface {
 	// UpsertNode registers or replaces a node; CreateIndex is kept.
 	UpsertNode(ctx context.Context, node *structs.Node) (uint64, error)
 	// UpdateNodeStatus sets a node's Status (and StatusUpdatedAt) and writes
-	// evals in the same transaction. ErrNotFound if unknown.
+	// evals in the same transaction. ErrNotFound if unknown. An unchanged
+	// status leaves the node as it is (only evals are written), so
+	// heartbeats do not make plans for the node conflict.
 	UpdateNodeStatus(ctx context.Context, nodeID, status string, evals []*structs.Evaluation) (uint64, error)
-	// DeleteNode removes a node.
+	// DeleteNode removes a node. ErrNotFound if unknown.
 	DeleteNode(ctx context.Context, nodeID string) (uint64, error)
 
 	// UpdateAllocsFromClient merges the client-owned fields (ClientStatus,

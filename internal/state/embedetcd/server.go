@@ -82,6 +82,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("embedetcd: start member %s: %w", cfg.Name, err)
 	}
 	if err := waitReady(ctx, e, cfg); err != nil {
+		// etcd's Close waits for the client listeners, which start only
+		// once the member is ready: stop the server first so they give up.
+		e.Server.HardStop()
 		e.Close()
 		return nil, err
 	}

@@ -12,10 +12,11 @@ import (
 )
 
 // benchEtcd starts a member with fsync on (as in production) in a temp
-// dir.
-func benchEtcd(b *testing.B) *embedetcd.Server {
+// dir, with the given limits (0: embedetcd's defaults).
+func benchEtcd(b *testing.B, maxTxnOps, maxRequestBytes uint) *embedetcd.Server {
 	b.Helper()
-	srv, err := embedetcd.Start(context.Background(), embedetcd.Config{DataDir: b.TempDir()})
+	srv, err := embedetcd.Start(context.Background(), embedetcd.Config{DataDir: b.TempDir(),
+		MaxTxnOps: maxTxnOps, MaxRequestBytes: maxRequestBytes})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -24,10 +25,25 @@ func benchEtcd(b *testing.B) *embedetcd.Server {
 }
 
 // BenchmarkApplyPlan10k applies plans of 10,000 placements over 1,000
-// nodes through the etcd store on an embedded etcd (fsync on).
+// nodes through the etcd store, on an embedded etcd (fsync on) with the
+// embedded member's limits and with an external etcd's default limits.
 func BenchmarkApplyPlan10k(b *testing.B) {
-	srv := benchEtcd(b)
-	s := open(b, embeddedConfig(srv, etcdstore.DefaultPrefix))
+	cases := []struct {
+		name       string
+		ops, bytes uint
+	}{
+		{"embedded-limits", 0, 0},
+		{"external-default-limits", etcdstore.DefaultMaxTxnOps, etcdstore.DefaultMaxRequestBytes},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			srv := benchEtcd(b, c.ops, c.bytes)
+			benchApplyPlan(b, open(b, embeddedConfig(srv, etcdstore.DefaultPrefix)))
+		})
+	}
+}
+
+func benchApplyPlan(b *testing.B, s *etcdstore.Store) {
 	ctx := context.Background()
 	if _, err := s.RegisterJob(ctx, statetest.NewJob("web"), nil, nil); err != nil {
 		b.Fatal(err)
@@ -74,7 +90,7 @@ func upsertNodes(b *testing.B, s *etcdstore.Store, nodes []*structs.Node) {
 // BenchmarkWaitForChangeWake measures write-to-wake latency through etcd:
 // the etcd commit, the watch and the index apply.
 func BenchmarkWaitForChangeWake(b *testing.B) {
-	srv := benchEtcd(b)
+	srv := benchEtcd(b, 0, 0)
 	for _, waiters := range []int{1, 1000} {
 		b.Run(fmt.Sprintf("waiters=%d", waiters), func(b *testing.B) {
 			s := open(b, embeddedConfig(srv, etcdstore.NewTestPrefix()))

@@ -166,6 +166,26 @@ func TestTwoStoresSeeEachOther(t *testing.T) {
 	if _, err := a.RegisterJob(ctx, changed, nil, &stale); !errors.Is(err, state.ErrConflict) {
 		t.Fatalf("a's register with b's stale index: %v, want ErrConflict", err)
 	}
+	checkSameTableIndexes(t, a, b)
+}
+
+// checkSameTableIndexes waits until a and b applied the same writes and
+// checks that they report the same index for every table.
+func checkSameTableIndexes(t *testing.T, a, b *etcdstore.Store) {
+	t.Helper()
+	ctx := testContext(t)
+	last := max(a.Snapshot().TableIndex(), b.Snapshot().TableIndex())
+	for _, s := range []*etcdstore.Store{a, b} {
+		if _, err := s.WaitForChange(ctx, last-1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, table := range []state.Table{state.TableJobs, state.TableJobVersions, state.TableEvals,
+		state.TableAllocs, state.TableNodes} {
+		if ia, ib := a.Snapshot().TableIndex(table), b.Snapshot().TableIndex(table); ia != ib {
+			t.Errorf("table %s: index %d on one server, %d on the other", table, ia, ib)
+		}
+	}
 }
 
 func TestExternalEtcd(t *testing.T) {

@@ -130,8 +130,24 @@ type fillFunc func(snap *index.Snapshot, b *builder, from int) (int, error)
 // rebuilds that transaction, at most maxAttempts times in a row. done
 // (optional) learns each committed transaction's builder and revision. It
 // returns the revision of the last committed transaction (or the current
-// index when nothing was written) once the index has applied it.
+// index when nothing was written) once the index has applied it, also
+// when a later transaction failed.
 func (s *Store) write(ctx context.Context, n int, fill fillFunc, done func(*builder, uint64)) (uint64, error) {
+	last, err := s.commitAll(ctx, n, fill, done)
+	if last == 0 {
+		if err != nil {
+			return 0, err
+		}
+		return s.idx.Index(), nil
+	}
+	if werr := s.waitApplied(ctx, last); err == nil {
+		err = werr
+	}
+	return last, err
+}
+
+// commitAll is write's loop; it returns the last committed revision.
+func (s *Store) commitAll(ctx context.Context, n int, fill fillFunc, done func(*builder, uint64)) (uint64, error) {
 	var last uint64
 	for from, attempts := 0, 0; from < n; {
 		if s.closed.Load() {
@@ -168,10 +184,7 @@ func (s *Store) write(ctx context.Context, n int, fill fillFunc, done func(*buil
 			done(b, rev)
 		}
 	}
-	if last == 0 {
-		return s.idx.Index(), nil
-	}
-	return last, s.waitApplied(ctx, last)
+	return last, nil
 }
 
 // writeOne commits the part build returns (nil: nothing to write) in one

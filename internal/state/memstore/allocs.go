@@ -13,13 +13,14 @@ import (
 // allocations and writes evals, in one transaction.
 func (s *Store) UpdateAllocsFromClient(ctx context.Context, allocs []*structs.Allocation, evals []*structs.Evaluation) (uint64, error) {
 	return s.write(ctx, func(t *index.Txn, idx uint64, now time.Time) error {
+		snap := t.Snapshot()
+		var writes []allocWrite
 		for _, upd := range allocs {
-			stored := t.Snapshot().Alloc(upd.ID)
-			if stored == nil {
-				continue
+			if stored := snap.Alloc(upd.ID); stored != nil {
+				writes = append(writes, allocWrite{stored: stored, c: rules.MergeClient(stored, upd, now)})
 			}
-			putAlloc(t, stored, rules.MergeClient(stored, upd, now), idx)
 		}
+		putAllocs(t, writes, idx)
 		return writeEvals(t, evals, idx, now)
 	})
 }
@@ -32,56 +33,80 @@ func (s *Store) ApplyPlan(ctx context.Context, plan *structs.Plan, evals []*stru
 		return 0, err
 	}
 	return s.write(ctx, func(t *index.Txn, idx uint64, now time.Time) error {
-		if err := rules.CheckPlan(t.Snapshot(), plan, nil); err != nil {
+		snap := t.Snapshot()
+		if err := rules.CheckPlan(snap, plan, nil); err != nil {
 			return err
 		}
-		for _, it := range rules.PlanItems(plan) {
-			if err := applyPlanItem(t, it, idx, now); err != nil {
-				return err
-			}
+		writes, err := planWrites(snap, plan, now)
+		if err != nil {
+			return err
 		}
+		putAllocs(t, writes, idx)
 		return writeEvals(t, evals, idx, now)
 	})
 }
 
-// applyPlanItem writes one stop or placement at idx.
-func applyPlanItem(t *index.Txn, it rules.PlanItem, idx uint64, now time.Time) error {
-	stored := t.Snapshot().Alloc(it.Alloc.ID)
-	if it.Stop {
-		if stored == nil {
-			return nil
-		}
-		c := rules.MergeStop(stored, it.Alloc, now)
-		c.AllocModifyIndex = idx
-		putAlloc(t, stored, c, idx)
-		return nil
-	}
-	c, err := rules.Place(stored, it.Alloc, now)
-	if err != nil {
-		return err
-	}
-	c.AllocModifyIndex = idx
-	putAlloc(t, stored, c, idx)
-	t.SetNodeUsage(c.NodeID, idx)
-	return nil
+// allocWrite is one allocation to store over the stored one (or nil).
+type allocWrite struct {
+	stored, c *structs.Allocation
+	// server marks a plan's write, which sets AllocModifyIndex.
+	server bool
+	// placed marks a placement, which always touches the node's usage.
+	placed bool
 }
 
-// putAlloc stores c (replacing stored, or nil) at idx and records a usage
-// change on every node whose resource-holding set it changes.
-func putAlloc(t *index.Txn, stored, c *structs.Allocation, idx uint64) {
+// planWrites reads everything a plan's writes need before any write, as
+// reading an index already written in the transaction makes writes dearer.
+func planWrites(snap *index.Snapshot, plan *structs.Plan, now time.Time) ([]allocWrite, error) {
+	var writes []allocWrite
+	for _, it := range rules.PlanItems(plan) {
+		stored := snap.Alloc(it.Alloc.ID)
+		if it.Stop {
+			if stored != nil {
+				writes = append(writes, allocWrite{stored: stored, c: rules.MergeStop(stored, it.Alloc, now), server: true})
+			}
+			continue
+		}
+		c, err := rules.Place(stored, it.Alloc, now)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, allocWrite{stored: stored, c: c, server: true, placed: true})
+	}
+	return writes, nil
+}
+
+// putAllocs stores writes at idx. Plan writes (placements and stops) set
+// AllocModifyIndex; client merges keep it.
+func putAllocs(t *index.Txn, writes []allocWrite, idx uint64) {
+	usage := map[string]bool{}
+	for _, w := range writes {
+		if w.server {
+			w.c.AllocModifyIndex = idx
+		}
+		putAlloc(t, w.stored, w.c, idx, usage)
+		if w.placed {
+			usage[w.c.NodeID] = true
+		}
+	}
+	for n := range usage {
+		t.SetNodeUsage(n, idx)
+	}
+}
+
+// putAlloc stores c (replacing stored, or nil) at idx and adds to usage
+// every node whose resource-holding set it changes.
+func putAlloc(t *index.Txn, stored, c *structs.Allocation, idx uint64, usage map[string]bool) {
 	c.CreateIndex = idx
 	if stored != nil {
 		c.CreateIndex = stored.CreateIndex
 		if stored.NodeID != c.NodeID && rules.HoldsResources(stored) {
-			t.SetNodeUsage(stored.NodeID, idx)
+			usage[stored.NodeID] = true
 		}
-	}
-	if stored != nil && c.AllocModifyIndex == 0 {
-		c.AllocModifyIndex = stored.AllocModifyIndex
 	}
 	c.ModifyIndex = idx
 	if rules.HoldsResources(stored) != rules.HoldsResources(c) {
-		t.SetNodeUsage(c.NodeID, idx)
+		usage[c.NodeID] = true
 	}
 	t.UpsertAlloc(c)
 }

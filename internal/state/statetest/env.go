@@ -128,4 +128,3 @@ func evalIDs(es []*structs.Evaluation) []string {
 func allocIDs(as []*structs.Allocation) []string {
 	return ids(as, func(a *structs.Allocation) string { return a.ID })
 }
-
