@@ -19,7 +19,7 @@ func (m *meta) allocCommand() *cobra.Command {
 		Long:    `Inspect allocations: the running (or finished) copies of a job's task groups.`,
 		Example: `  wharf alloc status 8ba85cef`,
 	}
-	cmd.AddCommand(m.allocStatusCommand())
+	cmd.AddCommand(m.allocStatusCommand(), m.allocLogsCommand())
 	return cmd
 }
 

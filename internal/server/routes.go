@@ -47,6 +47,8 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT /v1/node/{id}/eligibility", s.wrap(s.nodeEligibility))
 	m.HandleFunc("POST /v1/node/{id}/eligibility", s.wrap(s.nodeEligibility))
 
+	m.HandleFunc("GET /v1/client/fs/logs/{alloc}", s.clientAllocRequest)
+
 	m.HandleFunc("GET /v1/status/leader", s.wrap(s.statusLeader))
 	m.HandleFunc("GET /v1/status/peers", s.wrap(s.statusPeers))
 	m.HandleFunc("GET /v1/regions", s.wrap(s.regions))

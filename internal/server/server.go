@@ -70,6 +70,8 @@ type Server struct {
 	leading    bool
 	heartbeats *heartbeats // non-nil while leading
 	broker     *broker     // non-nil while leading
+
+	local localClient
 }
 
 // New returns a server over cfg.Store.
