@@ -104,6 +104,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	pf.StringVar(&m.region, "region", "", "region of the server to ask (default $WHARF_REGION)")
 	root.AddCommand(m.jobCommand(), m.allocCommand(), m.nodeCommand(), m.evalCommand(),
 		m.versionCommand(), newAgentCommand())
+	root.AddCommand(newSuperviseCommand())
 	return root
 }
 

@@ -1,8 +1,11 @@
 // Package fake is an in-memory task driver for tests. A task "runs" for
 // config["run_for"] (a Go duration; forever when absent), then exits with
 // config["exit_code"]; config["start_error"] makes StartTask fail with that
-// text. Tasks survive a RecoverTask from the same Driver value, like tasks
-// under a supervisor survive an agent restart.
+// text. config["exit_on_signal"] (e.g. "SIGHUP") makes that signal end the
+// task with config["exit_code"]; config["ignore_signals"] = true makes it
+// ignore SIGTERM-like signals, so StopTask kills it after its timeout.
+// Tasks survive a RecoverTask from the same Driver value, like tasks under
+// a supervisor survive an agent restart.
 //
 // fake must only be imported by tests and dev tooling.
 package fake
@@ -34,12 +37,13 @@ type Driver struct {
 var _ drivers.Driver = (*Driver)(nil)
 
 type task struct {
-	cfg     *drivers.TaskConfig
-	started time.Time
-	done    chan struct{}
-	result  *drivers.ExitResult
-	stop    chan int // signal number
-	once    sync.Once
+	cfg       *drivers.TaskConfig
+	started   time.Time
+	completed time.Time
+	done      chan struct{}
+	result    *drivers.ExitResult
+	stop      chan *drivers.ExitResult
+	once      sync.Once
 }
 
 // New returns an empty fake driver.
@@ -71,7 +75,7 @@ func (d *Driver) StartTask(_ context.Context, cfg *drivers.TaskConfig) (*drivers
 		}
 	}
 	code := intConfig(cfg.Config["exit_code"])
-	t := &task{cfg: cfg, started: time.Now(), done: make(chan struct{}), stop: make(chan int, 1)}
+	t := &task{cfg: cfg, started: time.Now(), done: make(chan struct{}), stop: make(chan *drivers.ExitResult, 1)}
 	d.mu.Lock()
 	if _, ok := d.tasks[cfg.ID]; ok {
 		d.mu.Unlock()
@@ -105,13 +109,69 @@ func (t *task) run(runFor time.Duration, code int) {
 	select {
 	case <-timer:
 		t.finish(&drivers.ExitResult{ExitCode: code})
-	case sig := <-t.stop:
-		t.finish(&drivers.ExitResult{Signal: sig})
+	case r := <-t.stop:
+		t.finish(r)
 	}
 }
 
 func (t *task) finish(r *drivers.ExitResult) {
-	t.once.Do(func() { t.result = r; close(t.done) })
+	t.once.Do(func() { t.result, t.completed = r, time.Now(); close(t.done) })
+}
+
+// end asks the task to end with r, unless it is ending already.
+func (t *task) end(r *drivers.ExitResult) {
+	select {
+	case t.stop <- r:
+	default:
+	}
+}
+
+// exited reports whether the task has ended.
+func (t *task) exited() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// signals are the signal names the fake knows.
+var signals = map[string]syscall.Signal{
+	"SIGHUP": syscall.SIGHUP, "SIGINT": syscall.SIGINT, "SIGQUIT": syscall.SIGQUIT,
+	"SIGKILL": syscall.SIGKILL, "SIGTERM": syscall.SIGTERM, "SIGUSR1": syscall.SIGUSR1,
+	"SIGUSR2": syscall.SIGUSR2,
+}
+
+// parseSignal returns the signal named s (SIGTERM when empty).
+func parseSignal(s string) (syscall.Signal, error) {
+	if s == "" {
+		return syscall.SIGTERM, nil
+	}
+	sig, ok := signals[s]
+	if !ok {
+		return 0, fmt.Errorf("fake: unknown signal %q", s)
+	}
+	return sig, nil
+}
+
+// deliver applies a signal to the task: its exit_on_signal ends it with
+// exit_code, SIGKILL always ends it, SIGTERM, SIGINT and SIGQUIT end it
+// unless it ignores signals, others do nothing. It reports whether the
+// task is ending.
+func (t *task) deliver(sig syscall.Signal) bool {
+	if name, _ := t.cfg.Config["exit_on_signal"].(string); name != "" && signals[name] == sig {
+		t.end(&drivers.ExitResult{ExitCode: intConfig(t.cfg.Config["exit_code"])})
+		return true
+	}
+	ignore, _ := t.cfg.Config["ignore_signals"].(bool)
+	switch {
+	case sig == syscall.SIGKILL,
+		!ignore && (sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGQUIT):
+		t.end(&drivers.ExitResult{Signal: int(sig)})
+		return true
+	}
+	return false
 }
 
 func (d *Driver) get(id string) (*task, error) {
@@ -148,22 +208,37 @@ func (d *Driver) WaitTask(ctx context.Context, id string) (<-chan *drivers.ExitR
 	return ch, nil
 }
 
-// StopTask ends the task as if killed by the signal.
-func (d *Driver) StopTask(_ context.Context, id string, _ time.Duration, signal string) error {
+// StopTask delivers the signal and, if the task has not ended after
+// timeout, kills it (SIGKILL).
+func (d *Driver) StopTask(ctx context.Context, id string, timeout time.Duration, signal string) error {
 	t, err := d.get(id)
 	if err != nil {
 		return err
 	}
-	sig := int(syscall.SIGTERM)
-	if signal == "SIGKILL" {
-		sig = int(syscall.SIGKILL)
+	sig, err := parseSignal(signal)
+	if err != nil {
+		return err
+	}
+	if t.exited() {
+		return nil
+	}
+	if !t.deliver(sig) {
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		select {
+		case <-t.done:
+		case <-timer.C:
+			t.deliver(syscall.SIGKILL)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	select {
-	case t.stop <- sig:
-	default:
+	case <-t.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	<-t.done
-	return nil
 }
 
 // DestroyTask forgets the task, stopping it first when force is set.
@@ -195,19 +270,28 @@ func (d *Driver) InspectTask(_ context.Context, id string) (*drivers.TaskStatus,
 	st := &drivers.TaskStatus{ID: id, State: drivers.TaskStateRunning, StartedAt: t.started}
 	select {
 	case <-t.done:
-		st.State, st.ExitResult = drivers.TaskStateExited, t.result
+		st.State, st.ExitResult, st.CompletedAt = drivers.TaskStateExited, t.result, t.completed
 	default:
 	}
 	return st, nil
 }
 
-// SignalTask records nothing; SIGKILL and SIGTERM stop the task.
-func (d *Driver) SignalTask(ctx context.Context, id string, signal string) error {
-	if signal == "SIGKILL" || signal == "SIGTERM" {
-		return d.StopTask(ctx, id, 0, signal)
+// SignalTask delivers a signal to a running task (see the package doc
+// for what signals do); it is an error when the task has ended.
+func (d *Driver) SignalTask(_ context.Context, id string, signal string) error {
+	t, err := d.get(id)
+	if err != nil {
+		return err
 	}
-	_, err := d.get(id)
-	return err
+	sig, err := parseSignal(signal)
+	if err != nil {
+		return err
+	}
+	if t.exited() {
+		return fmt.Errorf("fake task %s has exited", id)
+	}
+	t.deliver(sig)
+	return nil
 }
 
 // Tasks returns the IDs of the tasks the driver holds.

@@ -1,0 +1,151 @@
+package rawexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/supervise"
+)
+
+// lostCleanupTimeout bounds the cleanup after a supervisor died.
+const lostCleanupTimeout = 10 * time.Second
+
+// task is a task the driver holds: started by it, or recovered.
+type task struct {
+	cfg    *drivers.TaskConfig
+	state  *supervise.State
+	client supervise.Client
+	// exited is closed when the supervisor exits, when this driver
+	// launched it (nil for a recovered task).
+	exited <-chan struct{}
+
+	mu          sync.Mutex
+	done        chan struct{}
+	result      *drivers.ExitResult
+	completedAt time.Time
+}
+
+func newTask(cfg *drivers.TaskConfig, st *supervise.State, exited <-chan struct{}) *task {
+	return &task{cfg: cfg, state: st, client: supervise.Client{Dir: st.Dir}, exited: exited,
+		done: make(chan struct{})}
+}
+
+// watch follows the task until it ends: it waits on the supervisor's
+// socket and, when the connection breaks, reads the recorded exit or, if
+// the supervisor died without one, cleans up and reports it lost.
+func (t *task) watch() {
+	backoff := 10 * time.Millisecond
+	for {
+		ex, err := t.client.Wait(context.Background())
+		if err == nil {
+			t.finish(exitResult(ex), ex.FinishedAt)
+			return
+		}
+		if ex, err := supervise.ReadExit(t.state.Dir); err == nil {
+			t.finish(exitResult(ex), ex.FinishedAt)
+			return
+		}
+		if !t.supervisorAlive() {
+			// The exit may have been recorded just before the end.
+			if ex, err := supervise.ReadExit(t.state.Dir); err == nil {
+				t.finish(exitResult(ex), ex.FinishedAt)
+				return
+			}
+			t.finish(t.lost(), time.Now())
+			return
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// supervisorAlive reports whether the task's supervisor still runs.
+func (t *task) supervisorAlive() bool {
+	if t.exited != nil {
+		select {
+		case <-t.exited:
+			return false
+		default:
+		}
+	}
+	return supervise.SupervisorAlive(t.state)
+}
+
+// lost cleans up after a supervisor that died without recording the
+// task's exit, and says what happened.
+func (t *task) lost() *drivers.ExitResult {
+	st := t.state
+	running := supervise.Alive(st.TaskPID, st.TaskStart)
+	ctx, cancel := context.WithTimeout(context.Background(), lostCleanupTimeout)
+	defer cancel()
+	cleanupErr := supervise.Cleanup(ctx, st)
+	what := fmt.Sprintf("task pid %d had already exited; its tree was cleaned up", st.TaskPID)
+	if running {
+		what = fmt.Sprintf("task pid %d was still running and was killed with its process tree", st.TaskPID)
+	}
+	msg := fmt.Sprintf("supervisor died: supervisor pid %d exited without recording the task's exit; %s", st.SupervisorPID, what)
+	if cleanupErr != nil {
+		msg += fmt.Sprintf(" (cleanup: %v)", cleanupErr)
+	}
+	return &drivers.ExitResult{Err: errors.New(msg)}
+}
+
+// finish records the task's end once.
+func (t *task) finish(r *drivers.ExitResult, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.result != nil {
+		return
+	}
+	t.result, t.completedAt = r, at
+	close(t.done)
+}
+
+// isDone reports whether the task has ended.
+func (t *task) isDone() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// status returns the task's state.
+func (t *task) status() *drivers.TaskStatus {
+	st := &drivers.TaskStatus{ID: t.cfg.ID, State: drivers.TaskStateRunning, StartedAt: t.state.StartedAt}
+	if t.isDone() {
+		t.mu.Lock()
+		st.State, st.ExitResult, st.CompletedAt = drivers.TaskStateExited, t.result, t.completedAt
+		t.mu.Unlock()
+	}
+	return st
+}
+
+// exitResult converts the supervisor's record.
+func exitResult(ex *supervise.Exit) *drivers.ExitResult {
+	r := &drivers.ExitResult{ExitCode: ex.ExitCode, Signal: ex.Signal, OOMKilled: ex.OOMKilled}
+	if ex.Err != "" {
+		r.Err = errors.New(ex.Err)
+	}
+	return r
+}
+
+// awaitSupervisorGone waits until the supervisor process has exited, and
+// kills it (it has nothing left to do) if it lingers past ctx.
+func (t *task) awaitSupervisorGone(ctx context.Context) {
+	for t.supervisorAlive() {
+		select {
+		case <-ctx.Done():
+			if supervise.SupervisorAlive(t.state) {
+				_ = killProcess(t.state.SupervisorPID)
+			}
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

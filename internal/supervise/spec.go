@@ -1,0 +1,178 @@
+// Package supervise is the per-task supervisor: a small process (the wharf
+// binary re-executed as `wharf supervise STATE_DIR`, in its own session)
+// that starts one task, puts its process tree in a cgroup, writes its
+// stdout and stderr to rotated log files, records its exit, and answers the
+// driver over a unix socket. Because the supervisor is not in the agent's
+// session or process group, restarting or killing the agent leaves the task
+// running, and a new agent re-attaches from the state directory.
+//
+// The package has two sides: the supervisor (Run) and what a driver uses
+// to start and talk to one (Launch, Dial, Cleanup, ReadState, ReadExit).
+//
+// supervise must never import drivers, client, server or state: drivers
+// import it, not the other way round.
+package supervise
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Names of the files in a supervisor's state directory.
+const (
+	// SpecFile is the Spec the driver writes before launching.
+	SpecFile = "spec.json"
+	// StateFile is the State the supervisor writes once the task runs.
+	StateFile = "state.json"
+	// ExitFile is the Exit the supervisor writes when the task has ended.
+	ExitFile = "exit.json"
+	// SocketFile is the unix socket the supervisor listens on.
+	SocketFile = "sock"
+	// LogFile receives the supervisor's own stdout and stderr.
+	LogFile = "supervisor.log"
+)
+
+// Default log rotation, as Nomad's `logs` block.
+const (
+	DefaultLogMaxFiles = 10
+	DefaultLogMaxBytes = 10 << 20
+)
+
+// Spec is what a supervisor runs: one command, its environment and where
+// its logs go. The driver writes it to SpecFile in the state directory.
+type Spec struct {
+	// ID names the task (e.g. "<allocID>/<task>") in errors and cgroups.
+	ID      string   `json:"id"`
+	Command string   `json:"command"`
+	Args    []string `json:"args,omitempty"`
+	// Env is the task's complete environment, "KEY=value" each. The
+	// command is looked up in its PATH (or a default PATH when it has
+	// none).
+	Env []string `json:"env,omitempty"`
+	// Dir is the task's working directory; a relative Command is
+	// resolved against it.
+	Dir string `json:"dir"`
+	// User, when set and the supervisor runs as root, is the user the
+	// task runs as. Ignored when not root.
+	User string `json:"user,omitempty"`
+	// LogDir receives <LogName>.stdout.N and <LogName>.stderr.N.
+	LogDir      string `json:"log_dir"`
+	LogName     string `json:"log_name"`
+	LogMaxFiles int    `json:"log_max_files,omitempty"`
+	LogMaxBytes int64  `json:"log_max_bytes,omitempty"`
+	// Cgroup is the task's cgroup; nil or mode "none" contains the task
+	// by its process group only.
+	Cgroup *Cgroup `json:"cgroup,omitempty"`
+	// StopGrace is how long the supervisor waits after passing SIGTERM
+	// on to the task (when the supervisor itself is terminated) before it
+	// kills the task's tree. Zero means 5s.
+	StopGrace time.Duration `json:"stop_grace,omitempty"`
+}
+
+// Validate reports the first missing or wrong field of the spec.
+func (s *Spec) Validate() error {
+	switch {
+	case s.ID == "":
+		return errors.New("spec: id is required")
+	case s.Command == "":
+		return errors.New("spec: command is required")
+	case s.Dir == "":
+		return errors.New("spec: dir is required")
+	case s.LogDir == "" || s.LogName == "":
+		return errors.New("spec: log_dir and log_name are required")
+	}
+	return nil
+}
+
+// State is what a supervisor records once its task runs; it is all a
+// driver needs to re-attach, or to clean up when the supervisor is gone.
+type State struct {
+	// Dir is the state directory.
+	Dir string `json:"dir"`
+	// SupervisorPID and SupervisorStart identify the supervisor process;
+	// the start (clock ticks since boot, 0 when unknown) guards against
+	// PID reuse.
+	SupervisorPID   int    `json:"supervisor_pid"`
+	SupervisorStart uint64 `json:"supervisor_start,omitempty"`
+	// TaskPID and TaskStart identify the task's main process, which is
+	// also the leader of the task's process group.
+	TaskPID   int       `json:"task_pid"`
+	TaskStart uint64    `json:"task_start,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	Cgroup    *Cgroup   `json:"cgroup,omitempty"`
+}
+
+// Exit is how a task ended, as the supervisor records it in ExitFile.
+type Exit struct {
+	ExitCode int `json:"exit_code"`
+	// Signal is the signal that ended the task (0 when it exited). The
+	// exit code is then 128+Signal, as a shell reports it.
+	Signal    int  `json:"signal,omitempty"`
+	OOMKilled bool `json:"oom_killed,omitempty"`
+	// Err, when set, says why the task's fate is not a plain exit (e.g.
+	// the supervisor itself was terminated).
+	Err        string    `json:"err,omitempty"`
+	FinishedAt time.Time `json:"finished_at"`
+}
+
+// WriteJSON writes v as JSON to path atomically: to a temporary file in
+// the same directory, synced, then renamed over path.
+func WriteJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// ReadJSON decodes the JSON file at path into v.
+func ReadJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadState returns the State recorded in the state directory dir.
+func ReadState(dir string) (*State, error) {
+	var st State
+	if err := ReadJSON(filepath.Join(dir, StateFile), &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// ReadExit returns the Exit recorded in the state directory dir; an error
+// satisfying errors.Is(err, fs.ErrNotExist) when the task has not ended
+// (or the supervisor died before recording it).
+func ReadExit(dir string) (*Exit, error) {
+	var ex Exit
+	if err := ReadJSON(filepath.Join(dir, ExitFile), &ex); err != nil {
+		return nil, err
+	}
+	return &ex, nil
+}
