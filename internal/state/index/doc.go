@@ -8,6 +8,9 @@
 // set) and commit it at a store index; readers take immutable snapshots.
 // On commit the index derives each touched job's Status from its
 // allocations and evaluations, so every server shows the same status.
+// The same transaction keeps, per node, the summed resources and host
+// ports of its resource-holding allocations (Snapshot.UsageSummary), so
+// the scheduler reads one summary per node instead of its allocations.
 //
 // index must never import etcd, the stores (memstore, etcdstore) or any
 // package above state (server, scheduler, client, api).

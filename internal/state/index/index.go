@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	memdb "github.com/hashicorp/go-memdb"
 
@@ -16,6 +17,7 @@ type Index struct {
 	db        *memdb.MemDB
 	closed    chan struct{}
 	closeOnce sync.Once
+	gen       atomic.Uint64 // generation of the last write transaction
 }
 
 // New returns an empty index at store index 0.

@@ -4,12 +4,14 @@ import (
 	memdb "github.com/hashicorp/go-memdb"
 
 	"github.com/wharf-project/wharf/internal/state"
+	"github.com/wharf-project/wharf/internal/structs"
 )
 
 // Table names used only inside the index.
 const (
-	tableNodeUsage = "node_usage"
-	tableIndex     = "index"
+	tableNodeUsage   = "node_usage"
+	tableNodeSummary = "node_summary"
+	tableIndex       = "index"
 )
 
 // globalKey is the row of the index table that holds the store index.
@@ -70,12 +72,14 @@ func schema() *memdb.DBSchema {
 			secondary("job", compound(str("Namespace"), str("JobID"))),
 			secondary("status", str("Status"))),
 		table(string(state.TableAllocs),
-			primary(str("ID")),
-			secondary("job", compound(str("Namespace"), str("JobID"))),
-			secondary("node", str("NodeID")),
-			secondary("eval", str("EvalID"))),
+			primary(fields(func(a *structs.Allocation) string { return a.ID })),
+			secondary("job", fields(func(a *structs.Allocation) string { return a.Namespace },
+				func(a *structs.Allocation) string { return a.JobID })),
+			secondary("node", fields(func(a *structs.Allocation) string { return a.NodeID })),
+			secondary("eval", fields(func(a *structs.Allocation) string { return a.EvalID }))),
 		table(string(state.TableNodes), primary(str("ID"))),
 		table(tableNodeUsage, primary(str("NodeID"))),
+		table(tableNodeSummary, primary(fields(func(s *nodeSummary) string { return s.NodeID }))),
 		table(tableIndex, primary(str("Key"))),
 	}
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}

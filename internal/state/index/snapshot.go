@@ -14,6 +14,7 @@ import (
 // must not modify them.
 type Snapshot struct {
 	txn *memdb.Txn
+	w   *Txn // the write transaction a Txn.Snapshot reads, else nil
 }
 
 var _ state.Snapshot = (*Snapshot)(nil)
@@ -140,6 +141,9 @@ func (s *Snapshot) EvalsByStatus(status string) []*structs.Evaluation {
 
 // Alloc returns an allocation, or nil.
 func (s *Snapshot) Alloc(id string) *structs.Allocation {
+	if s.w != nil {
+		return s.w.priorAlloc(id)
+	}
 	return first[structs.Allocation](s, string(state.TableAllocs), "id", id)
 }
 

@@ -20,14 +20,33 @@ type Txn struct {
 	jobs    map[structs.NamespacedID]uint64
 	rev     uint64
 	err     error
+
+	// gen is the transaction's generation: summary parts stamped with it
+	// are its own to change in place.
+	gen uint64
+	// base reads the state the transaction began from (without its
+	// writes); cleared is true once Clear emptied the index.
+	base    *memdb.Txn
+	cleared bool
+	// allocs holds, by ID, the allocations the transaction wrote or read
+	// (nil: deleted or absent); summaries the node summaries it changed.
+	allocs    map[string]*structs.Allocation
+	summaries map[string]*nodeSummary
+	scratch   [2][]int
 }
 
 // Txn opens a write transaction.
 func (x *Index) Txn() *Txn {
+	txn := x.db.Txn(true)
+	// Holding the writer lock, a read transaction sees what txn starts from.
 	return &Txn{
-		txn:     x.db.Txn(true),
-		changed: map[string]uint64{},
-		jobs:    map[structs.NamespacedID]uint64{},
+		txn:       txn,
+		changed:   map[string]uint64{},
+		jobs:      map[structs.NamespacedID]uint64{},
+		gen:       x.gen.Add(1),
+		base:      x.db.Txn(false),
+		allocs:    map[string]*structs.Allocation{},
+		summaries: map[string]*nodeSummary{},
 	}
 }
 
@@ -35,7 +54,7 @@ func (x *Index) Txn() *Txn {
 // until the transaction ends. Reading an index already written in the
 // transaction makes later writes to it copy more (memdb drops its write
 // cache), so bulk writers read first and write after.
-func (t *Txn) Snapshot() *Snapshot { return &Snapshot{txn: t.txn} }
+func (t *Txn) Snapshot() *Snapshot { return &Snapshot{txn: t.txn, w: t} }
 
 // At says that the following changes happened at store index rev: each
 // table's index becomes the highest rev of its own changes rather than the
@@ -49,13 +68,15 @@ func (t *Txn) Changed() bool { return len(t.changed) > 0 }
 // Abort drops the transaction.
 func (t *Txn) Abort() { t.txn.Abort() }
 
-// Commit derives the status of touched jobs, sets the index of every
-// changed table (to index, or the highest At revision of its changes) and
-// the store index to index, and makes it all visible at once. It returns
-// the first error a write met (and then commits nothing).
+// Commit derives the status of touched jobs, stores the node summaries
+// the transaction changed, sets the index of every changed table (to
+// index, or the highest At revision of its changes) and the store index
+// to index, and makes it all visible at once. It returns the first error
+// a write met (and then commits nothing).
 func (t *Txn) Commit(index uint64) error {
 	if t.err == nil {
 		t.deriveJobStatuses()
+		t.flushSummaries()
 	}
 	if t.err != nil {
 		t.txn.Abort()
@@ -152,18 +173,29 @@ func (t *Txn) DeleteEval(id string) {
 	}
 }
 
-// UpsertAlloc puts an allocation. An allocation never moves to another
-// job (its etcd key holds the job).
+// UpsertAlloc puts an allocation and moves its usage in the node
+// summaries. An allocation never moves to another job (its etcd key holds
+// the job).
 func (t *Txn) UpsertAlloc(a *structs.Allocation) {
+	old := t.priorAlloc(a.ID)
 	t.insert(state.TableAllocs, a)
+	t.allocs[a.ID] = a
 	t.touchJob(a.Namespace, a.JobID)
+	t.resum(old, a)
 }
 
-// DeleteAlloc removes an allocation.
+// DeleteAlloc removes an allocation and its usage from the node
+// summaries.
 func (t *Txn) DeleteAlloc(id string) {
-	if old, ok := t.remove(state.TableAllocs, id).(*structs.Allocation); ok {
-		t.touchJob(old.Namespace, old.JobID)
+	old := t.priorAlloc(id)
+	if old == nil {
+		return
 	}
+	t.note(t.txn.Delete(string(state.TableAllocs), old))
+	t.markChanged(string(state.TableAllocs), t.rev)
+	t.allocs[id] = nil
+	t.touchJob(old.Namespace, old.JobID)
+	t.resum(old, nil)
 }
 
 // UpsertNode puts a node.
@@ -191,14 +223,19 @@ func (t *Txn) DeleteNodeUsage(nodeID string) {
 	}
 }
 
-// Clear removes every object, to reload the index from scratch in the
-// same transaction. Every table counts as changed.
+// Clear removes every object (and node summary), to reload the index from
+// scratch in the same transaction. Every table counts as changed.
 func (t *Txn) Clear() {
+	t.cleared = true
+	clear(t.allocs)
+	clear(t.summaries)
+	_, err := t.txn.DeleteAll(tableNodeSummary, "id")
+	t.note(err)
 	for _, tb := range publicTables {
 		_, err := t.txn.DeleteAll(string(tb), "id")
 		t.note(err)
 		t.markChanged(string(tb), 0)
 	}
-	_, err := t.txn.DeleteAll(tableNodeUsage, "id")
+	_, err = t.txn.DeleteAll(tableNodeUsage, "id")
 	t.note(err)
 }

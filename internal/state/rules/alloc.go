@@ -31,8 +31,8 @@ func MergeClient(stored, upd *structs.Allocation, now time.Time) *structs.Alloca
 
 // MergeStop returns stored with the server-owned fields a plan's stop
 // changes: DesiredStatus, DesiredDescription, ClientStatus when upd marks
-// the allocation lost, and FollowupEvalID when upd sets one. The client's
-// fields stay as stored.
+// the allocation lost, and FollowupEvalID and NextAllocation when upd sets
+// them. The client's fields stay as stored.
 func MergeStop(stored, upd *structs.Allocation, now time.Time) *structs.Allocation {
 	c := stored.Copy()
 	c.DesiredStatus = upd.DesiredStatus
@@ -42,6 +42,9 @@ func MergeStop(stored, upd *structs.Allocation, now time.Time) *structs.Allocati
 	}
 	if upd.FollowupEvalID != "" {
 		c.FollowupEvalID = upd.FollowupEvalID
+	}
+	if upd.NextAllocation != "" {
+		c.NextAllocation = upd.NextAllocation
 	}
 	c.ModifyTime = now.UnixNano()
 	return c

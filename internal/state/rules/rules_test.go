@@ -112,8 +112,10 @@ func TestMerges(t *testing.T) {
 	}
 	upd := alloc()
 	upd.DesiredStatus, upd.ClientStatus, upd.FollowupEvalID = structs.AllocDesiredStatusStop, structs.AllocClientStatusPending, "f"
+	upd.NextAllocation = "next"
 	c = MergeStop(s, upd, now)
-	if c.DesiredStatus != structs.AllocDesiredStatusStop || c.ClientStatus != structs.AllocClientStatusRunning || c.FollowupEvalID != "f" {
+	if c.DesiredStatus != structs.AllocDesiredStatusStop || c.ClientStatus != structs.AllocClientStatusRunning ||
+		c.FollowupEvalID != "f" || c.NextAllocation != "next" {
 		t.Fatalf("MergeStop = %+v", c)
 	}
 	upd.ClientStatus = structs.AllocClientStatusLost

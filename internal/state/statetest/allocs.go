@@ -13,6 +13,7 @@ var allocTests = []testCase{
 	{"ApplyPlanPlacements", testPlacements},
 	{"ApplyPlanInPlaceUpdateKeepsClientFields", testInPlaceUpdate},
 	{"ApplyPlanStopsKeepClientFields", testStops},
+	{"ApplyPlanStopKeepsNextAllocation", testStopNextAllocation},
 	{"UpdateAllocsFromClientMerges", testClientUpdate},
 	{"ClientUpdateKeepsServerStop", testClientAfterStop},
 }
@@ -112,6 +113,32 @@ func testStops(t *testing.T, e *env) {
 		t.Fatalf("lost alloc = %+v", lost)
 	case snap.Alloc(allocs[2].ID).DesiredStatus != structs.AllocDesiredStatusRun || snap.Alloc("gone") != nil:
 		t.Fatal("stop touched other allocs or created an unknown one")
+	}
+}
+
+func testStopNextAllocation(t *testing.T, e *env) {
+	job, node := e.setup()
+	allocs, _ := e.place(job, 2, node)
+	plan, ev := e.planFor(job)
+	next := NewAlloc(job, node, ev.ID, 5)
+	next.PreviousAllocation = allocs[0].ID
+	stop := allocs[0].Copy()
+	stop.NextAllocation, stop.FollowupEvalID = next.ID, "followup"
+	plan.AppendStop(stop, "replaced", "")
+	plan.AppendStop(allocs[1], "scaled down", "")
+	plan.AppendAlloc(next)
+	e.must(e.s.ApplyPlan(e.ctx, plan, nil))
+	snap := e.snap()
+	replaced, other := snap.Alloc(allocs[0].ID), snap.Alloc(allocs[1].ID)
+	switch {
+	case replaced.NextAllocation != next.ID || replaced.FollowupEvalID != "followup":
+		t.Fatalf("stop dropped NextAllocation/FollowupEvalID: %+v", replaced)
+	case replaced.DesiredStatus != structs.AllocDesiredStatusStop:
+		t.Fatalf("stop not applied: %+v", replaced)
+	case other.NextAllocation != "" || other.DesiredStatus != structs.AllocDesiredStatusStop:
+		t.Fatalf("stop without NextAllocation = %+v", other)
+	case snap.Alloc(next.ID) == nil || snap.Alloc(next.ID).PreviousAllocation != allocs[0].ID:
+		t.Fatal("replacement not stored with PreviousAllocation")
 	}
 }
 

@@ -1,0 +1,106 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// minHeartbeatWait bounds how often heartbeats are sent.
+const minHeartbeatWait = 10 * time.Millisecond
+
+// register registers the node, retrying until a server accepts it, and
+// returns the heartbeat TTL granted. It fails only when ctx ends.
+func (c *Client) register(ctx context.Context) (time.Duration, error) {
+	for {
+		ttl, err := c.registerOnce(ctx)
+		if err == nil {
+			c.log.Info("node registered", "name", c.cfg.NodeName, "heartbeat_ttl", ttl)
+			return ttl, nil
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		c.log.Error("node registration refused", "err", err, "retry_in", c.cfg.RetryMax)
+		if !sleep(ctx, c.cfg.RetryMax) {
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// registerOnce registers the node with the first server that answers.
+// Scheduling eligibility and drain an operator set on an existing
+// registration are kept.
+func (c *Client) registerOnce(ctx context.Context) (time.Duration, error) {
+	var ttl time.Duration
+	err := c.servers.retry(ctx, "register node", func(ac *api.Client) error {
+		node := c.Node()
+		old, _, err := ac.Nodes().Info(node.ID, nil)
+		switch {
+		case err == nil:
+			node.SchedulingEligibility, node.Drain = old.SchedulingEligibility, old.Drain
+		case !api.IsNotFound(err):
+			return err
+		}
+		resp, err := ac.Nodes().Register(node)
+		if err != nil {
+			return err
+		}
+		ttl = resp.HeartbeatTTL
+		return nil
+	})
+	return ttl, err
+}
+
+// heartbeat renews the node's TTL at half of it, registers the node again
+// when the servers forgot it (404) or its fingerprint changed, and fails
+// over between servers.
+func (c *Client) heartbeat(ctx context.Context, ttl time.Duration) {
+	for {
+		wait := max(ttl/2, minHeartbeatWait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-c.reregister:
+			t.Stop()
+			if newTTL, err := c.register(ctx); err == nil {
+				ttl = newTTL
+			}
+			continue
+		case <-t.C:
+		}
+		ttl = c.heartbeatOnce(ctx, ttl)
+	}
+}
+
+// heartbeatOnce sends one heartbeat and returns the TTL to wait on.
+func (c *Client) heartbeatOnce(ctx context.Context, ttl time.Duration) time.Duration {
+	var resp *structs.NodeUpdateResponse
+	err := c.servers.do(ctx, func(ac *api.Client) error {
+		r, err := ac.Nodes().Heartbeat(c.id.ID)
+		resp = r
+		return err
+	})
+	switch {
+	case err == nil:
+		return resp.HeartbeatTTL
+	case ctx.Err() != nil:
+		return ttl
+	case api.IsNotFound(err):
+		c.log.Warn("servers do not know the node; registering again")
+		if newTTL, err := c.register(ctx); err == nil {
+			return newTTL
+		}
+	case errors.Is(err, errNoServer):
+		c.log.Warn("heartbeat failed: "+err.Error(), "retry_in", max(ttl/4, minHeartbeatWait))
+		return ttl / 2 // next try after ttl/4
+	default:
+		c.log.Warn("heartbeat refused", "err", err)
+	}
+	return ttl
+}

@@ -1,0 +1,61 @@
+package taskrunner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wharf-project/wharf/internal/client/allocdir"
+	"github.com/wharf-project/wharf/internal/client/taskenv"
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// StartRequest is what the prestart hooks of one start read and fill in:
+// they build Config, the driver's task configuration.
+type StartRequest struct {
+	Alloc    *structs.Allocation
+	Task     *structs.Task
+	Node     *structs.Node
+	Region   string
+	HostEnv  map[string]string
+	AllocDir *allocdir.AllocDir
+	TaskDir  *allocdir.TaskDir
+	// Env is set by the env hook; later hooks interpolate with it.
+	Env *taskenv.Env
+	// Config is the driver's configuration under construction.
+	Config *drivers.TaskConfig
+}
+
+// PrestartHook is one step run before every start of a task, in order.
+// An error fails the start with a Setup Failure event.
+type PrestartHook interface {
+	Name() string
+	Prestart(ctx context.Context, req *StartRequest) error
+}
+
+// defaultHooks are the prestart hooks, in order: the environment first,
+// as the task config interpolates it.
+func defaultHooks() []PrestartHook {
+	return []PrestartHook{envHook{}, taskConfigHook{}, logsHook{}}
+}
+
+// newStartRequest returns the request for the next start.
+func (tr *TaskRunner) newStartRequest() *StartRequest {
+	alloc, task := tr.current()
+	return &StartRequest{
+		Alloc: alloc, Task: task, Node: tr.cfg.Node(), Region: tr.cfg.Region, HostEnv: tr.cfg.HostEnv,
+		AllocDir: tr.cfg.AllocDir, TaskDir: tr.cfg.AllocDir.TaskDir(task.Name),
+		Config: &drivers.TaskConfig{ID: tr.taskID},
+	}
+}
+
+// prestart runs the hooks and returns the driver's configuration.
+func (tr *TaskRunner) prestart(ctx context.Context) (*drivers.TaskConfig, error) {
+	req := tr.newStartRequest()
+	for _, h := range tr.hooks {
+		if err := h.Prestart(ctx, req); err != nil {
+			return nil, fmt.Errorf("prestart hook %q failed: %w", h.Name(), err)
+		}
+	}
+	return req.Config, nil
+}
