@@ -96,12 +96,16 @@ func (s *Server) allocsUpdate(w http.ResponseWriter, r *http.Request) (any, uint
 			}
 		}
 	}
-	if freed {
-		evals = append(evals, unblockEvals(snap, nil)...)
-	}
 	index, err := s.store.UpdateAllocsFromClient(r.Context(), req.Alloc, evals)
 	if err != nil {
 		return nil, 0, fmt.Errorf("update allocations: %w", err)
+	}
+	if freed {
+		// Read the blocked evaluations after the write, so none blocked
+		// before the capacity was freed is missed.
+		if idx, err := s.retryBlocked(r, s.store.Snapshot()); err == nil && idx > index {
+			index = idx
+		}
 	}
 	return map[string]uint64{"Index": index}, index, nil
 }

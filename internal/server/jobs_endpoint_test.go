@@ -98,7 +98,12 @@ func TestNodeMissingHeartbeatLosesAllocations(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(20 * time.Millisecond):
-				ts.do("PUT", "/v1/node/"+b.ID+"/heartbeat", "{}", nil)
+				// Plain HTTP: this goroutine may outlive the test's failure
+				// paths, so it must not call t.Fatal.
+				req, _ := http.NewRequest("PUT", ts.http.URL+"/v1/node/"+b.ID+"/heartbeat", strings.NewReader("{}"))
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					resp.Body.Close()
+				}
 			}
 		}
 	}()

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
@@ -27,8 +28,9 @@ func (s *Server) lead(ctx context.Context) {
 	}()
 	s.armAllHeartbeats(hb)
 	var wg sync.WaitGroup
-	wg.Add(1 + s.cfg.Workers)
+	wg.Add(2 + s.cfg.Workers)
 	go func() { defer wg.Done(); s.feedBroker(ctx, b) }()
+	go func() { defer wg.Done(); s.sweepBlocked(ctx) }()
 	for i := 0; i < s.cfg.Workers; i++ {
 		go func() { defer wg.Done(); s.work(ctx, b) }()
 	}
@@ -58,5 +60,34 @@ func (s *Server) work(ctx context.Context, b *broker) {
 		}
 		index := s.processEval(ctx, e)
 		b.ack(e, index)
+	}
+}
+
+// blockedSweepInterval is how often the leader retries blocked
+// evaluations when nodes or allocations changed since the last sweep: a
+// safety net under the immediate retries on node and capacity changes.
+const blockedSweepInterval = 30 * time.Second
+
+func (s *Server) sweepBlocked(ctx context.Context) {
+	var last uint64
+	t := time.NewTicker(blockedSweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		snap := s.store.Snapshot()
+		idx := snap.TableIndex(state.TableNodes, state.TableAllocs)
+		if idx == last {
+			continue
+		}
+		last = idx
+		if evals := unblockEvals(snap, nil); len(evals) > 0 {
+			if _, err := s.store.UpsertEvals(ctx, evals); err != nil && ctx.Err() == nil {
+				s.log.Error("retry blocked evaluations", "err", err)
+			}
+		}
 	}
 }

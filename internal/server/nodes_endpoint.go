@@ -58,9 +58,13 @@ func (s *Server) nodeRegister(w http.ResponseWriter, r *http.Request) (any, uint
 	if err := validateNode(&node); err != nil {
 		return nil, 0, err
 	}
-	snap := s.store.Snapshot()
-	if old := snap.Node(node.ID); old != nil && old.SecretID != "" && old.SecretID != node.SecretID {
-		return nil, 0, errorf(http.StatusForbidden, "node %q is registered with another secret ID", node.ID)
+	if old := s.store.Snapshot().Node(node.ID); old != nil {
+		if old.SecretID != "" && old.SecretID != node.SecretID {
+			return nil, 0, errorf(http.StatusForbidden, "node %q is registered with another secret ID", node.ID)
+		}
+		// Eligibility and drain are the operator's: a re-registering
+		// client does not reset them.
+		node.SchedulingEligibility, node.Drain = old.SchedulingEligibility, old.Drain
 	}
 	node.StatusUpdatedAt = time.Now().Unix()
 	index, err := s.store.UpsertNode(r.Context(), &node)
@@ -68,7 +72,9 @@ func (s *Server) nodeRegister(w http.ResponseWriter, r *http.Request) (any, uint
 		return nil, 0, fmt.Errorf("register node %q: %w", node.ID, err)
 	}
 	if node.Status == structs.NodeStatusReady {
-		if idx, err := s.retryBlocked(r, snap); err == nil && idx > index {
+		// A snapshot taken after the write: an evaluation blocked before it
+		// is retried here; one blocked after it saw this node.
+		if idx, err := s.retryBlocked(r, s.store.Snapshot()); err == nil && idx > index {
 			index = idx
 		}
 	}

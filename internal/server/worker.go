@@ -39,6 +39,9 @@ func (s *Server) processEval(ctx context.Context, e *structs.Evaluation) uint64 
 		evals := outcomeEvals(snap, cur, job, res)
 		index, err := s.store.ApplyPlan(ctx, res.Plan, evals)
 		if err == nil {
+			if res.Blocked {
+				index = max(index, s.retryIfNodesChanged(ctx, snap))
+			}
 			return index
 		}
 		lastErr = err
@@ -54,6 +57,25 @@ func (s *Server) processEval(ctx context.Context, e *structs.Evaluation) uint64 
 		return 0
 	}
 	return s.failEval(ctx, cur, fmt.Errorf("plan refused %d times, last: %w", maxPlanAttempts, lastErr), true)
+}
+
+// retryIfNodesChanged closes the race between blocking an evaluation and
+// a node joining: when the nodes changed after the snapshot the plan was
+// computed from, the evaluations just blocked are retried at once.
+func (s *Server) retryIfNodesChanged(ctx context.Context, snap state.Snapshot) uint64 {
+	cur := s.store.Snapshot()
+	if cur.TableIndex(state.TableNodes) <= snap.TableIndex(state.TableNodes) {
+		return 0
+	}
+	evals := unblockEvals(cur, nil)
+	if len(evals) == 0 {
+		return 0
+	}
+	index, err := s.store.UpsertEvals(ctx, evals)
+	if err != nil {
+		s.log.Error("retry blocked evaluations", "err", err)
+	}
+	return index
 }
 
 // failEval marks e failed with err; with retry, a delayed follow-up

@@ -15,13 +15,16 @@ func HoldsResources(a *structs.Allocation) bool {
 
 // MergeClient returns stored with the client-owned fields of upd
 // (ClientStatus, ClientDescription, TaskStates) and a new ModifyTime; the
-// server-owned fields and AllocModifyIndex stay as stored.
+// server-owned fields and AllocModifyIndex stay as stored. An allocation
+// the servers marked lost stays lost: its replacement already runs.
 func MergeClient(stored, upd *structs.Allocation, now time.Time) *structs.Allocation {
 	c := stored.Copy()
-	if upd.ClientStatus != "" {
-		c.ClientStatus = upd.ClientStatus
+	if stored.ClientStatus != structs.AllocClientStatusLost {
+		if upd.ClientStatus != "" {
+			c.ClientStatus = upd.ClientStatus
+		}
+		c.ClientDescription = upd.ClientDescription
 	}
-	c.ClientDescription = upd.ClientDescription
 	if upd.TaskStates != nil {
 		c.TaskStates = upd.TaskStates
 	}

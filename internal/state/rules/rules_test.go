@@ -206,3 +206,16 @@ func TestPlanItemsGroupsByNode(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeClientKeepsLost(t *testing.T) {
+	stored := &structs.Allocation{ID: "a", ClientStatus: structs.AllocClientStatusLost, ClientDescription: "node down"}
+	upd := &structs.Allocation{ID: "a", ClientStatus: structs.AllocClientStatusComplete, ClientDescription: "done",
+		TaskStates: map[string]*structs.TaskState{"t": {State: structs.TaskStateDead}}}
+	got := MergeClient(stored, upd, time.Now())
+	if got.ClientStatus != structs.AllocClientStatusLost || got.ClientDescription != "node down" {
+		t.Errorf("a lost allocation became %q (%q)", got.ClientStatus, got.ClientDescription)
+	}
+	if got.TaskStates["t"] == nil {
+		t.Error("task states of a lost allocation were dropped")
+	}
+}
