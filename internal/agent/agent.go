@@ -9,9 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/client"
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/drivers/rawexec"
 	"github.com/wharf-project/wharf/internal/server"
 	"github.com/wharf-project/wharf/internal/state/embedetcd"
 	"github.com/wharf-project/wharf/internal/state/etcdstore"
@@ -27,8 +31,13 @@ type Agent struct {
 	server  *server.Server
 	httpLn  net.Listener
 	httpSrv *http.Server
+	baseCtx context.Context // ends at shutdown: requests and the server's work
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+
+	client       *client.Client
+	clientCancel context.CancelFunc
+	clientDone   chan struct{}
 }
 
 // Start brings up the roles of cfg (already normalized) and returns once
@@ -45,14 +54,30 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (a *Agent, err er
 	if err := a.prepareDataDir(); err != nil {
 		return nil, err
 	}
-	if err := a.startState(ctx); err != nil {
+	if a.serverEnabled() {
+		if err := a.startState(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.listen(); err != nil {
 		return nil, err
 	}
-	if err := a.startServer(); err != nil {
-		return nil, err
+	if a.serverEnabled() {
+		if err := a.startServer(); err != nil {
+			return nil, err
+		}
 	}
+	if a.clientEnabled() {
+		if err := a.startClient(); err != nil {
+			return nil, err
+		}
+	}
+	a.serveHTTP()
 	return a, nil
 }
+
+func (a *Agent) serverEnabled() bool { return a.cfg.Server != nil && a.cfg.Server.Enabled }
+func (a *Agent) clientEnabled() bool { return a.cfg.Client != nil && a.cfg.Client.Enabled }
 
 func (a *Agent) prepareDataDir() error {
 	if a.cfg.DataDir == "" && a.cfg.Dev {
@@ -101,39 +126,85 @@ func (a *Agent) startState(ctx context.Context) error {
 	return nil
 }
 
-func (a *Agent) startServer() error {
+func (a *Agent) listen() error {
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr())
 	if err != nil {
 		return fmt.Errorf("listen for the HTTP API on %s: %w", a.cfg.HTTPAddr(), err)
 	}
 	a.httpLn = ln
-	advertise := a.advertiseHTTP()
+	ctx, cancel := context.WithCancel(context.Background())
+	a.baseCtx, a.cancel = ctx, cancel
+	// Requests run under ctx, so blocking queries and log follows end at
+	// shutdown instead of holding it up.
+	a.httpSrv = &http.Server{ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	return nil
+}
+
+func (a *Agent) startServer() error {
 	minTTL, _ := parseDuration(a.cfg.Server.MinHeartbeatTTL)
 	grace, _ := parseDuration(a.cfg.Server.HeartbeatGrace)
 	srv, err := server.New(server.Config{
-		Store: a.store, Logger: a.log, Region: a.cfg.Region, Workers: a.cfg.Server.NumSchedulers,
+		Store: a.store, Logger: a.log.With("role", "server"), Region: a.cfg.Region, Workers: a.cfg.Server.NumSchedulers,
 		MinHeartbeatTTL: minTTL, HeartbeatGrace: grace,
-		Elector: &server.EtcdElector{Client: a.store.Client(), Addr: advertise},
+		Elector: &server.EtcdElector{Client: a.store.Client(), Addr: a.advertiseHTTP()},
 	})
 	if err != nil {
 		return err
 	}
 	a.server = srv
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); _ = srv.Run(a.baseCtx) }()
+	return nil
+}
+
+// startClient starts the client role; it registers with the servers in
+// the background, retrying until one answers.
+func (a *Agent) startClient() error {
+	cc := a.cfg.Client
+	servers := cc.Servers
+	if len(servers) == 0 {
+		servers = []string{a.advertiseHTTP()}
+	}
+	raw := rawexec.New(rawexec.Options{Enabled: a.cfg.RawExecEnabled()})
+	c, err := client.New(client.Config{
+		Servers: servers, DataDir: a.cfg.DataDir, NodeName: a.cfg.Name, Datacenter: a.cfg.Datacenter,
+		NodeClass: cc.NodeClass, NodePool: cc.NodePool, Meta: cc.Meta, Region: a.cfg.Region,
+		Drivers: []drivers.Driver{raw}, HTTPAddr: a.advertiseHTTP(), Version: a.cfg.Version,
+		NetworkInterface: cc.NetworkInterface, Logger: a.log.With("role", "client"),
+	})
+	if err != nil {
+		return fmt.Errorf("start client: %w", err)
+	}
+	a.client = c
 	ctx, cancel := context.WithCancel(context.Background())
-	a.cancel = cancel
-	// Requests run under ctx, so blocking queries end at shutdown instead of
-	// holding it up for their whole wait.
-	a.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
-	a.wg.Add(2)
+	a.clientCancel, a.clientDone = cancel, make(chan struct{})
+	go func() { defer close(a.clientDone); _ = c.Run(ctx) }()
+	return nil
+}
+
+// serveHTTP serves the roles' APIs on one listener: the server's API, and
+// the client's /v1/client/ endpoints (reached directly, or through the
+// server for allocations on other nodes).
+func (a *Agent) serveHTTP() {
+	var h http.Handler
+	switch {
+	case a.server != nil && a.client != nil:
+		a.server.SetLocalClient(a.client.NodeID(), a.client.Handler())
+		h = a.server.Handler()
+	case a.server != nil:
+		h = a.server.Handler()
+	default:
+		h = a.client.Handler()
+	}
+	a.httpSrv.Handler = h
+	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		if err := a.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := a.httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("HTTP API stopped", "err", err)
 		}
 	}()
-	go func() { defer a.wg.Done(); _ = srv.Run(ctx) }()
-	return nil
 }
 
 // advertiseHTTP is the host:port other agents reach the API at.
@@ -156,9 +227,21 @@ func (a *Agent) HTTPAddr() string { return a.httpLn.Addr().String() }
 // DataDir is where the agent keeps its state.
 func (a *Agent) DataDir() string { return a.cfg.DataDir }
 
-// Shutdown stops every role and removes a throw-away data dir.
+// Shutdown stops every role and removes a throw-away data dir. The
+// client stops first (its last status updates still reach a live server);
+// its tasks keep running unless the data dir is thrown away, since no
+// later agent could re-attach to them.
 func (a *Agent) Shutdown() error {
 	var errs []error
+	if a.client != nil {
+		if a.tempDir != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			errs = append(errs, a.client.KillAll(ctx))
+			cancel()
+		}
+		a.clientCancel()
+		<-a.clientDone
+	}
 	if a.cancel != nil {
 		a.cancel()
 	}
@@ -180,4 +263,39 @@ func (a *Agent) Shutdown() error {
 		errs = append(errs, os.RemoveAll(a.tempDir))
 	}
 	return errors.Join(errs...)
+}
+
+// Roles lists the roles this agent holds.
+func (a *Agent) Roles() []string {
+	var out []string
+	if a.server != nil {
+		out = append(out, "server")
+	}
+	if a.client != nil {
+		out = append(out, "client")
+	}
+	return out
+}
+
+// NodeID is the client's node ID, or "" without the client role.
+func (a *Agent) NodeID() string {
+	if a.client == nil {
+		return ""
+	}
+	return a.client.NodeID()
+}
+
+// Drivers lists the client's healthy drivers.
+func (a *Agent) Drivers() []string {
+	if a.client == nil {
+		return nil
+	}
+	var out []string
+	for name, d := range a.client.Node().Drivers {
+		if d.Healthy {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -27,7 +27,11 @@ type Config struct {
 	Ports      *Ports        `hcl:"ports,block"`
 	Advertise  *Advertise    `hcl:"advertise,block"`
 	Server     *ServerConfig `hcl:"server,block"`
+	Client     *ClientConfig `hcl:"client,block"`
 	Etcd       *EtcdConfig   `hcl:"etcd,block"`
+
+	// Version is wharf's version, set by the command line, not the file.
+	Version string
 }
 
 // Ports are the listening ports.
@@ -46,6 +50,40 @@ type ServerConfig struct {
 	MinHeartbeatTTL string `hcl:"min_heartbeat_ttl,optional"`
 	HeartbeatGrace  string `hcl:"heartbeat_grace,optional"`
 	NumSchedulers   int    `hcl:"num_schedulers,optional"`
+}
+
+// ClientConfig configures the client role: the node that runs allocations.
+type ClientConfig struct {
+	Enabled bool `hcl:"enabled,optional"`
+	// Servers are the API addresses of servers (host:port or URLs); the
+	// agent's own server when empty and the server role is enabled.
+	Servers   []string          `hcl:"servers,optional"`
+	NodeClass string            `hcl:"node_class,optional"`
+	NodePool  string            `hcl:"node_pool,optional"`
+	Meta      map[string]string `hcl:"meta,optional"`
+	// NetworkInterface is the interface whose address the node advertises
+	// (the loopback interface in -dev, as Nomad's dev mode).
+	NetworkInterface string `hcl:"network_interface,optional"`
+	// Options are driver options, as Nomad's client options
+	// ("driver.raw_exec.enable" = "1").
+	Options map[string]string `hcl:"options,optional"`
+}
+
+// RawExecEnabled reports whether the raw_exec driver is enabled: always in
+// -dev, else only with options { "driver.raw_exec.enable" = "1" }, as
+// Nomad.
+func (c *Config) RawExecEnabled() bool {
+	if c.Dev {
+		return true
+	}
+	if c.Client == nil {
+		return false
+	}
+	switch c.Client.Options["driver.raw_exec.enable"] {
+	case "1", "true":
+		return true
+	}
+	return false
 }
 
 // EtcdConfig says where the state lives: an embedded etcd member in the
@@ -105,6 +143,13 @@ func (c *Config) Normalize() error {
 			c.Server = &ServerConfig{}
 		}
 		c.Server.Enabled = true
+		if c.Client == nil {
+			c.Client = &ClientConfig{}
+		}
+		c.Client.Enabled = true
+		if c.Client.NetworkInterface == "" {
+			c.Client.NetworkInterface = loopbackInterface()
+		}
 		if c.Datacenter == "" {
 			c.Datacenter = "minipot"
 		}
@@ -112,8 +157,16 @@ func (c *Config) Normalize() error {
 			c.BindAddr = "127.0.0.1"
 		}
 	}
-	if c.Server == nil || !c.Server.Enabled {
-		return errors.New("no role enabled: set server { enabled = true }, or run -dev or -server")
+	serverOn := c.Server != nil && c.Server.Enabled
+	clientOn := c.Client != nil && c.Client.Enabled
+	if !serverOn && !clientOn {
+		return errors.New("no role enabled: set server { enabled = true } and/or client { enabled = true }, or run -dev, -server or -client")
+	}
+	if c.Server == nil {
+		c.Server = &ServerConfig{}
+	}
+	if clientOn && !serverOn && len(c.Client.Servers) == 0 {
+		return errors.New("client.servers: a client without the server role needs the addresses of servers")
 	}
 	if c.BindAddr == "" {
 		c.BindAddr = "0.0.0.0"
@@ -136,7 +189,10 @@ func (c *Config) Normalize() error {
 	if c.Etcd == nil {
 		c.Etcd = &EtcdConfig{}
 	}
-	if !c.Dev && c.DataDir == "" && len(c.Etcd.Endpoints) == 0 {
+	if clientOn && !c.Dev && c.DataDir == "" {
+		return errors.New("data_dir: required for a client (it keeps allocation state and logs there)")
+	}
+	if serverOn && !c.Dev && c.DataDir == "" && len(c.Etcd.Endpoints) == 0 {
 		return errors.New("data_dir: required for a server with embedded etcd (or set etcd { endpoints = [...] })")
 	}
 	for _, d := range []struct{ name, v string }{
@@ -163,4 +219,17 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration (e.g. \"10s\")", s)
 	}
 	return d, nil
+}
+
+// loopbackInterface names the loopback interface of this OS.
+func loopbackInterface() string {
+	ifs, err := net.Interfaces()
+	if err == nil {
+		for _, i := range ifs {
+			if i.Flags&net.FlagLoopback != 0 {
+				return i.Name
+			}
+		}
+	}
+	return "lo"
 }

@@ -21,19 +21,24 @@ func newAgentCommand() *cobra.Command {
 		configFile string
 		flags      agent.Config
 		server     bool
+		clientOn   bool
+		servers    string
 		httpPort   int
 		endpoints  string
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run a wharf agent (server, or every role with -dev)",
-		Long: `Run a wharf agent. An agent holds one or more roles: today the server
-(the Nomad-shaped API on :4646, the scheduler, and the state in an embedded
-etcd member in -data-dir, or in an external etcd cluster).
+		Long: `Run a wharf agent. An agent holds one or more roles: the server (the
+Nomad-shaped API on :4646, the scheduler, and the state in an embedded etcd
+member in -data-dir, or in an external etcd cluster) and the client (the node
+that runs allocations with its task drivers; raw_exec is enabled only in -dev
+or with client { options = { "driver.raw_exec.enable" = "1" } }, as in Nomad).
 
 -dev runs every role on this machine with the walk-through's defaults
 (datacenter "minipot", API on 127.0.0.1:4646) and throw-away state, unless
--data-dir is given, in which case the state survives a restart.`,
+-data-dir is given, in which case the state survives a restart and running
+tasks are re-attached by the next agent.`,
 		Example: `  # Everything on one machine, state thrown away on exit
   wharf agent -dev
 
@@ -42,6 +47,9 @@ etcd member in -data-dir, or in an external etcd cluster).
 
   # A server from a configuration file
   wharf agent -config /etc/wharf/server.hcl
+
+  # A client node that registers with two servers
+  wharf agent -client -data-dir /var/lib/wharf -servers 10.0.0.1:4646,10.0.0.2:4646
 
   # A server whose state lives in an external etcd cluster
   wharf agent -server -etcd-endpoints http://10.0.0.1:2379,http://10.0.0.2:2379`,
@@ -56,6 +64,8 @@ etcd member in -data-dir, or in an external etcd cluster).
 				cfg = c
 			}
 			mergeAgentFlags(cfg, &flags, server, httpPort, endpoints)
+			mergeClientFlags(cfg, clientOn, servers)
+			cfg.Version = Version
 			if err := cfg.Normalize(); err != nil {
 				return fmt.Errorf("agent configuration: %w", err)
 			}
@@ -66,6 +76,8 @@ etcd member in -data-dir, or in an external etcd cluster).
 	f.StringVar(&configFile, "config", "", "agent configuration file (HCL)")
 	f.BoolVar(&flags.Dev, "dev", false, "run every role on this machine with throw-away state")
 	f.BoolVar(&server, "server", false, "enable the server role")
+	f.BoolVar(&clientOn, "client", false, "enable the client role (runs allocations)")
+	f.StringVar(&servers, "servers", "", "with -client: comma-separated addresses of servers")
 	f.StringVar(&flags.DataDir, "data-dir", "", "directory for the agent's state")
 	f.StringVar(&flags.BindAddr, "bind", "", "address to listen on (default 0.0.0.0; 127.0.0.1 with -dev)")
 	f.IntVar(&httpPort, "http-port", 0, "HTTP API port (default 4646; 0 keeps the default)")
@@ -109,6 +121,20 @@ func mergeAgentFlags(cfg, flags *agent.Config, server bool, httpPort int, endpoi
 	}
 }
 
+// mergeClientFlags applies -client and -servers.
+func mergeClientFlags(cfg *agent.Config, on bool, servers string) {
+	if !on && servers == "" {
+		return
+	}
+	if cfg.Client == nil {
+		cfg.Client = &agent.ClientConfig{}
+	}
+	cfg.Client.Enabled = cfg.Client.Enabled || on
+	if servers != "" {
+		cfg.Client.Servers = strings.Split(servers, ",")
+	}
+}
+
 // runAgent starts the agent, prints where it listens and waits for a
 // signal to stop it.
 func runAgent(cmd *cobra.Command, cfg *agent.Config) error {
@@ -124,6 +150,10 @@ func runAgent(cmd *cobra.Command, cfg *agent.Config) error {
 	fmt.Fprintf(out, "       Region: %s (datacenter %s)\n", cfg.Region, cfg.Datacenter)
 	fmt.Fprintf(out, "     Data dir: %s\n", a.DataDir())
 	fmt.Fprintf(out, "     HTTP API: http://%s  (export WHARF_ADDR=http://%s)\n", a.HTTPAddr(), a.HTTPAddr())
+	fmt.Fprintf(out, "        Roles: %s\n", strings.Join(a.Roles(), ", "))
+	if id := a.NodeID(); id != "" {
+		fmt.Fprintf(out, "         Node: %s (drivers: %s)\n", id, strings.Join(a.Drivers(), ", "))
+	}
 	fmt.Fprintf(out, "==> Press Ctrl-C to stop\n")
 	<-ctx.Done()
 	fmt.Fprintf(out, "==> Shutting down\n")
