@@ -6,12 +6,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -101,7 +103,7 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 		resp, err := http.Get(a.addr + "/v1/status/leader")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			if resp.StatusCode == 200 && (!slices.Contains(args, "-dev") || a.hasReadyNode()) {
 				return a
 			}
 		}
@@ -114,6 +116,26 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 			t.Fatalf("agent did not elect a leader in time:\n%s", a.out)
 		}
 	}
+}
+
+// hasReadyNode reports whether a node has registered and is ready (the
+// dev agent's own client registers in the background).
+func (a *agentProc) hasReadyNode() bool {
+	resp, err := http.Get(a.addr + "/v1/nodes")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var nodes []struct{ Status string }
+	if json.NewDecoder(resp.Body).Decode(&nodes) != nil {
+		return false
+	}
+	for _, n := range nodes {
+		if n.Status == "ready" {
+			return true
+		}
+	}
+	return false
 }
 
 // stop interrupts the agent like Ctrl-C and checks it exits cleanly.
