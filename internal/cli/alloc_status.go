@@ -20,6 +20,7 @@ func (m *meta) allocCommand() *cobra.Command {
 		Example: `  wharf alloc status 8ba85cef`,
 	}
 	cmd.AddCommand(m.allocStatusCommand(), m.allocLogsCommand())
+	cmd.AddCommand(m.allocStopCommand(), m.allocRestartCommand(), m.allocSignalCommand())
 	return cmd
 }
 

@@ -10,11 +10,13 @@ import (
 	"github.com/wharf-project/wharf/internal/logstream"
 )
 
-// Handler serves the node's own API: GET /v1/client/fs/logs/:alloc, in
-// Nomad's shape (task, type, follow, origin, offset, plain).
+// Handler serves the node's own API in Nomad's shape: GET
+// /v1/client/fs/logs/:alloc (task, type, follow, origin, offset, plain)
+// and the allocation actions (restart, signal).
 func (c *Client) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/client/fs/logs/{alloc}", c.serveLogs)
+	c.actionRoutes(mux)
 	return mux
 }
 

@@ -26,7 +26,8 @@ func (s *Server) SetLocalClient(nodeID string, h http.Handler) {
 }
 
 // clientAllocRequest serves a client endpoint about one allocation
-// (/v1/client/fs/logs/:alloc...): locally when the allocation runs on this
+// (/v1/client/fs/logs/:alloc, /v1/client/allocation/:alloc/restart and
+// /signal; the route names the allocation {alloc}): locally when the allocation runs on this
 // process's node, else by proxying to the node's advertised HTTP address.
 func (s *Server) clientAllocRequest(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("alloc")

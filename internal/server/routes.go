@@ -30,6 +30,8 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /v1/allocations", s.wrap(s.allocsList))
 	m.HandleFunc("GET /v1/allocation/{id}", s.wrap(s.allocInfo))
+	m.HandleFunc("PUT /v1/allocation/{id}/stop", s.wrap(s.allocStop))
+	m.HandleFunc("POST /v1/allocation/{id}/stop", s.wrap(s.allocStop))
 	m.HandleFunc("PUT /v1/allocations/update", s.wrap(s.allocsUpdate))
 	m.HandleFunc("POST /v1/allocations/update", s.wrap(s.allocsUpdate))
 
@@ -46,8 +48,14 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/node/{id}/heartbeat", s.leaderOnly(s.wrap(s.nodeHeartbeat)))
 	m.HandleFunc("PUT /v1/node/{id}/eligibility", s.wrap(s.nodeEligibility))
 	m.HandleFunc("POST /v1/node/{id}/eligibility", s.wrap(s.nodeEligibility))
+	m.HandleFunc("PUT /v1/node/{id}/drain", s.wrap(s.nodeDrain))
+	m.HandleFunc("POST /v1/node/{id}/drain", s.wrap(s.nodeDrain))
 
 	m.HandleFunc("GET /v1/client/fs/logs/{alloc}", s.clientAllocRequest)
+	for _, method := range []string{"PUT", "POST"} {
+		m.HandleFunc(method+" /v1/client/allocation/{alloc}/restart", s.clientAllocRequest)
+		m.HandleFunc(method+" /v1/client/allocation/{alloc}/signal", s.clientAllocRequest)
+	}
 
 	m.HandleFunc("GET /v1/status/leader", s.wrap(s.statusLeader))
 	m.HandleFunc("GET /v1/status/peers", s.wrap(s.statusPeers))

@@ -45,7 +45,7 @@ func (s *Server) processEval(ctx context.Context, e *structs.Evaluation) uint64 
 			return index
 		}
 		lastErr = err
-		if !errors.Is(err, state.ErrConflict) {
+		if !errors.Is(err, state.ErrConflict) && ctx.Err() == nil {
 			s.log.Error("apply plan", "eval", cur.ID, "job", cur.JobID, "err", err)
 		}
 	}

@@ -21,6 +21,8 @@ type attempt struct {
 	killed bool
 	// shutdown: the agent is stopping; the task is left as it is.
 	shutdown bool
+	// restarted: a user asked for a restart; the policy is not consulted.
+	restarted bool
 }
 
 // Run runs the task until it is dead, or until ctx ends: then it returns
@@ -34,7 +36,14 @@ func (tr *TaskRunner) Run(ctx context.Context) {
 	for {
 		a := tr.runOnce(ctx, recovering)
 		recovering = false
-		if a.shutdown || a.killed || !tr.afterExit(ctx, a) {
+		if a.shutdown || a.killed {
+			return
+		}
+		if a.restarted {
+			tr.restartNow()
+			continue
+		}
+		if !tr.afterExit(ctx, a) {
 			return
 		}
 	}
@@ -58,6 +67,7 @@ func (tr *TaskRunner) runOnce(ctx context.Context, recovering bool) attempt {
 		tr.finishKill(nil, "")
 		return attempt{killed: true}
 	}
+	tr.dropRestart()
 	if err := tr.setupAndStart(ctx); err != nil {
 		if ctx.Err() != nil {
 			return attempt{shutdown: true}
@@ -116,6 +126,8 @@ func (tr *TaskRunner) waitTask(ctx context.Context) attempt {
 	case <-tr.killCh:
 		tr.killRunning(ctx, ch)
 		return attempt{killed: true}
+	case <-tr.restartCh:
+		return tr.stopForRestart(ctx, ch)
 	case <-ctx.Done():
 		return attempt{shutdown: true}
 	}

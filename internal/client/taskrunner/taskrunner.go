@@ -57,9 +57,10 @@ type TaskRunner struct {
 	setupDone bool
 	killEvent *structs.TaskEvent
 
-	killOnce sync.Once
-	killCh   chan struct{}
-	waitCh   chan struct{}
+	killOnce  sync.Once
+	killCh    chan struct{}
+	waitCh    chan struct{}
+	restartCh chan struct{}
 }
 
 // New returns a runner for a task that has not run yet: its state is
@@ -86,6 +87,8 @@ func New(cfg Config) (*TaskRunner, error) {
 		state:  &structs.TaskState{State: structs.TaskStatePending, Events: []*structs.TaskEvent{ReceivedEvent()}},
 		killCh: make(chan struct{}),
 		waitCh: make(chan struct{}),
+		// restartCh holds at most one pending user restart.
+		restartCh: make(chan struct{}, 1),
 	}
 	tr.restarts = restarts.New(restartPolicy(cfg.Alloc, cfg.Task), jobType(cfg.Alloc))
 	tr.hooks = defaultHooks()
