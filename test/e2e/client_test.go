@@ -285,18 +285,7 @@ func TestUnknownCommandShowsOSError(t *testing.T) {
 // SIGKILL of one client moves its allocation to the other. The time from
 // the kill to the replacement running is logged.
 func TestNodeLossWithTwoClients(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "server.hcl")
-	if err := os.WriteFile(cfg, []byte(`
-datacenter = "minipot"
-data_dir   = "`+t.TempDir()+`"
-server {
-  enabled           = true
-  min_heartbeat_ttl = "1s"
-  heartbeat_grace   = "1s"
-}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serverConfig(t, "1s")
 	srv := startAgent(t, "-config", cfg)
 	server := strings.TrimPrefix(srv.addr, "http://")
 	clientCfg := func() string {

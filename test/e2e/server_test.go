@@ -167,18 +167,7 @@ func TestExternalEtcd(t *testing.T) {
 // TestNodeLossReplacesAllocations kills a fake node's heartbeats; the real
 // agent marks it down and places the allocation on the other node.
 func TestNodeLossReplacesAllocations(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "server.hcl")
-	if err := os.WriteFile(cfg, []byte(`
-datacenter = "minipot"
-data_dir   = "`+t.TempDir()+`"
-server {
-  enabled           = true
-  min_heartbeat_ttl = "200ms"
-  heartbeat_grace   = "200ms"
-}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serverConfig(t, "200ms")
 	a := startAgent(t, "-config", cfg)
 	c := a.client(t)
 	nodes := startNodes(t, c, 1)

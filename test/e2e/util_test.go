@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,4 +28,23 @@ func getJSON(t *testing.T, url string, out any) {
 
 func clientFor(endpoints []string) (*clientv3.Client, error) {
 	return clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second})
+}
+
+// serverConfig writes a server agent config with a short heartbeat TTL and
+// grace, so node loss shows quickly, and returns its path.
+func serverConfig(t *testing.T, ttl string) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "server.hcl")
+	body := `datacenter = "minipot"
+data_dir   = "` + t.TempDir() + `"
+server {
+  enabled           = true
+  min_heartbeat_ttl = "` + ttl + `"
+  heartbeat_grace   = "` + ttl + `"
+}
+`
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
