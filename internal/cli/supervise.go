@@ -13,8 +13,14 @@ import (
 // it outlives the agent that started it.
 func newSuperviseCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:    "supervise STATE_DIR",
-		Short:  "Run one task under a supervisor (internal; started by task drivers)",
+		Use:   "supervise STATE_DIR",
+		Short: "Run one task under a supervisor (internal; started by task drivers)",
+		Long: `Run one task under a supervisor. Task drivers start this command themselves
+(the wharf binary re-executed in its own session); it reads the task's spec
+from STATE_DIR, runs the task in its own cgroup, writes its logs and records
+its exit status there, and keeps running when the agent stops.`,
+		Example: `  # Started by the raw_exec driver, never by hand:
+  wharf supervise /tmp/wharf-raw_exec/3f2a9c1d0b7e4a55`,
 		Hidden: true,
 		Args:   usageArgs(cobra.ExactArgs(1)),
 		RunE: func(_ *cobra.Command, args []string) error {

@@ -70,6 +70,7 @@ func (e *EtcdElector) Run(ctx context.Context, lead func(ctx context.Context)) e
 	if ttl <= 0 {
 		ttl = 5
 	}
+	e.revokeOwnStaleCandidacy(ctx)
 	for ctx.Err() == nil {
 		if err := e.term(ctx, ttl, lead); err != nil && ctx.Err() == nil {
 			select {
@@ -79,6 +80,22 @@ func (e *EtcdElector) Run(ctx context.Context, lead func(ctx context.Context)) e
 		}
 	}
 	return nil
+}
+
+// revokeOwnStaleCandidacy drops a candidacy left by an earlier process of
+// this same server (same advertised address) that died without resigning:
+// without it, a restarted leader waits for its own old lease to expire.
+// Addresses are unique among live servers, so the lease can only be ours.
+func (e *EtcdElector) revokeOwnStaleCandidacy(ctx context.Context) {
+	resp, err := e.Client.Get(ctx, electionPrefix+"/", clientv3.WithPrefix())
+	if err != nil {
+		return
+	}
+	for _, kv := range resp.Kvs {
+		if string(kv.Value) == e.Addr && kv.Lease != 0 {
+			_, _ = e.Client.Revoke(ctx, clientv3.LeaseID(kv.Lease))
+		}
+	}
 }
 
 // term is one candidacy: campaign, lead until the session ends, resign.

@@ -157,9 +157,10 @@ func TestTasksSurviveAgentRestart(t *testing.T) {
 	if pids := markerPIDs(marker); len(pids) == 0 {
 		t.Fatal("killing the agent killed its task")
 	}
-	b := startAgent(t, "-dev", "-data-dir", dir)
+	// Same data dir and port: the same server and node, restarted.
+	b := startAgent(t, "-dev", "-data-dir", dir, "-http-port", strings.TrimPrefix(a.addr, "http://127.0.0.1:"))
 	c = b.client(t)
-	waitFor(t, 15*time.Second, "the allocation running again", func() bool { return len(runningAllocs(t, c, "survive")) == 1 })
+	waitFor(t, 45*time.Second, "the allocation running again", func() bool { return len(runningAllocs(t, c, "survive")) == 1 })
 	alloc, _, err := c.Allocations().Info(runningAllocs(t, c, "survive")[0].ID, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,12 @@ func freePort(t *testing.T) int {
 func startAgent(t *testing.T, args ...string) *agentProc {
 	t.Helper()
 	port := freePort(t)
-	args = append([]string{"agent"}, append(args, "-bind", "127.0.0.1", "-http-port", strconv.Itoa(port))...)
+	if i := slices.Index(args, "-http-port"); i >= 0 && i+1 < len(args) {
+		port, _ = strconv.Atoi(args[i+1])
+	} else {
+		args = append(args, "-http-port", strconv.Itoa(port))
+	}
+	args = append([]string{"agent"}, append(args, "-bind", "127.0.0.1")...)
 	a := &agentProc{cmd: exec.Command(wharfBin, args...), addr: fmt.Sprintf("http://127.0.0.1:%d", port),
 		out: &syncBuffer{}, done: make(chan struct{})}
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
