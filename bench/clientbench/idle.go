@@ -110,6 +110,13 @@ func benchIdle(ctx context.Context, e *benchEnv, o options) error {
 	}
 	fmt.Printf("\n== dev agent with %d raw_exec tasks (/bin/sleep), %v window ==\n", o.tasks, o.idle)
 	fmt.Printf("agent VmRSS %.1f MB, CPU %.2f%% of one core\n", mb(busy.rssKB[0]), busy.cpuPct[0])
+	var anon, pss int
+	for _, p := range sups {
+		a, _ := statusKB(p, "status", "RssAnon")
+		q, _ := statusKB(p, "smaps_rollup", "Pss")
+		anon, pss = anon+a, pss+q
+	}
+	fmt.Printf("supervisors in all: RssAnon %.1f MB, Pss %.1f MB (the binary's text is shared)\n", mb(anon), mb(pss))
 	fmt.Printf("%d supervisors: VmRSS each min %.1f / max %.1f MB, %.1f MB in all; CPU %.2f%% of one core in all\n",
 		len(sups), mb(slices.Min(supRSS)), mb(slices.Max(supRSS)), mb(sumOf(supRSS)), supCPU)
 

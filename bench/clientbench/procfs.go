@@ -49,17 +49,21 @@ func ppid(pid int) int {
 }
 
 // rssKB returns VmRSS of pid in KiB.
-func rssKB(pid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+func rssKB(pid int) (int, error) { return statusKB(pid, "status", "VmRSS") }
+
+// statusKB returns a "Name:   N kB" field of /proc/PID/file (status or
+// smaps_rollup), in KiB.
+func statusKB(pid int, file, field string) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
 	if err != nil {
-		return 0, fmt.Errorf("read status: %w", err)
+		return 0, fmt.Errorf("read %s: %w", file, err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS for %d", pid)
+	return 0, fmt.Errorf("no %s in %s of %d", field, file, pid)
 }
 
 // pidsWhere lists processes whose /proc file (environ or cmdline)

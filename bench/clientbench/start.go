@@ -45,11 +45,13 @@ func writeJob(dir, id, marker string, count int, command string, args ...string)
 
 // startSample is one run of `job run -detach` to running.
 type startSample struct {
-	cliExit time.Duration // the CLI process returned (job registered)
-	placed  time.Duration // the allocation's CreateTime (scheduler placed it)
-	seen    time.Duration // a blocking query first returned the allocation
-	running time.Duration // a blocking query returned it with ClientStatus running
-	bare    time.Duration // the peer: fork/exec of /bin/sleep, Start() returning
+	cliExit  time.Duration // the CLI process returned (job registered)
+	placed   time.Duration // the allocation's CreateTime (scheduler placed it)
+	seen     time.Duration // a blocking query first returned the allocation
+	received time.Duration // the client's Received event on the task
+	started  time.Duration // the task's StartedAt (the supervisor reported the exec)
+	running  time.Duration // a blocking query returned it with ClientStatus running
+	bare     time.Duration // the peer: fork/exec of /bin/sleep, Start() returning
 }
 
 // benchStart measures `wharf job run -detach` to the task running on a
@@ -122,6 +124,7 @@ func startOnce(ctx context.Context, e *benchEnv, a *agent, c *api.Client, i int)
 			}
 			if al.ClientStatus == structs.AllocClientStatusRunning {
 				s.running = time.Since(start)
+				s.received, s.started = taskTimes(al, start)
 			}
 		}
 	}
@@ -137,6 +140,18 @@ func startOnce(ctx context.Context, e *benchEnv, a *agent, c *api.Client, i int)
 		return s, fmt.Errorf("task of %s still running 15s after stop -purge", id)
 	}
 	return s, nil
+}
+
+// taskTimes returns, relative to start, the first task event (Received)
+// and the task's StartedAt.
+func taskTimes(al *structs.AllocListStub, start time.Time) (received, started time.Duration) {
+	for _, ts := range al.TaskStates {
+		if len(ts.Events) > 0 {
+			received = time.Unix(0, ts.Events[0].Time).Sub(start)
+		}
+		started = ts.StartedAt.Sub(start)
+	}
+	return received, started
 }
 
 // bareExec times a fork/exec of /bin/sleep: Start returns once the exec
@@ -168,6 +183,8 @@ func reportStart(samples []startSample) {
 		{"CLI returned (job registered)", col(func(s startSample) time.Duration { return s.cliExit })},
 		{"allocation CreateTime (placed)", col(func(s startSample) time.Duration { return s.placed })},
 		{"allocation first seen (blocking query)", col(func(s startSample) time.Duration { return s.seen })},
+		{"task event Received (client got it)", col(func(s startSample) time.Duration { return s.received })},
+		{"task StartedAt (supervisor exec'd it)", col(func(s startSample) time.Duration { return s.started })},
 		{"ClientStatus running (blocking query)", col(func(s startSample) time.Duration { return s.running })},
 		{"peer: bare fork/exec of /bin/sleep", col(func(s startSample) time.Duration { return s.bare })},
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -166,7 +167,8 @@ func TestTasksSurviveAgentRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := len(filterEvents(alloc, structs.TaskStarted)); n != 1 {
-		t.Errorf("task started %d times, want 1 (re-attached)", n)
+		js, _ := json.MarshalIndent(alloc.TaskStates, "", " ")
+		t.Errorf("task started %d times, want 1 (re-attached); task states:\n%s\nagent a:\n%s\nagent b:\n%s", n, js, a.out, b.out)
 	}
 	if after := markerPIDs(marker); len(after) == 0 || after[0] != before[0] {
 		t.Errorf("task process changed across the restart: %v -> %v", before, after)

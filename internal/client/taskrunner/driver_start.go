@@ -17,9 +17,12 @@ func (tr *TaskRunner) startTask(ctx context.Context, cfg *drivers.TaskConfig) er
 	if drv == nil {
 		return fmt.Errorf("driver %q is not available on this node", task.Driver)
 	}
-	h, err := drv.StartTask(ctx, cfg)
-	if err != nil {
-		return err
+	h := tr.adoptOrphan(ctx, drv, cfg)
+	if h == nil {
+		var err error
+		if h, err = drv.StartTask(ctx, cfg); err != nil {
+			return err
+		}
 	}
 	if h == nil {
 		return fmt.Errorf("driver %q returned no task handle", drv.Name())
@@ -32,6 +35,27 @@ func (tr *TaskRunner) startTask(ctx context.Context, cfg *drivers.TaskConfig) er
 	}
 	tr.setRunning(StartedEvent())
 	tr.log.Info("task started", "driver", drv.Name())
+	return nil
+}
+
+// adoptOrphan returns a handle on a copy of this task that an agent which
+// died before saving its handle left running, so that it is adopted rather
+// than started twice. A copy that has exited is released. nil when there is
+// none (or the driver cannot find tasks by ID).
+func (tr *TaskRunner) adoptOrphan(ctx context.Context, drv drivers.Driver, cfg *drivers.TaskConfig) *drivers.TaskHandle {
+	h := &drivers.TaskHandle{Version: 1, Driver: drv.Name(), Config: cfg, State: drivers.TaskStateRunning}
+	if err := drv.RecoverTask(ctx, h); err != nil {
+		return nil
+	}
+	st, err := drv.InspectTask(ctx, cfg.ID)
+	if err == nil && st.State == drivers.TaskStateRunning {
+		tr.log.Info("adopted a copy of the task left running by an agent that died before saving it")
+		h.StartedAt = st.StartedAt
+		return h
+	}
+	if err := drv.DestroyTask(ctx, cfg.ID, true); err != nil && !errors.Is(err, drivers.ErrTaskNotFound) {
+		tr.log.Warn("release an exited copy of the task", "err", err)
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package taskrunner
 import (
 	"testing"
 
+	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -64,5 +65,24 @@ func TestDriverMissing(t *testing.T) {
 		if e.Type == structs.TaskDriverFailure && e.DriverError != `driver "fake" is not available on this node` {
 			t.Fatalf("driver error %q", e.DriverError)
 		}
+	}
+}
+
+// TestDriverStartAdoptsOrphan: an agent died after the driver started the
+// task but before the handle was saved; the next runner adopts the running
+// copy instead of starting a second one.
+func TestDriverStartAdoptsOrphan(t *testing.T) {
+	h := newHarness(t, "service", nil)
+	orphan := &drivers.TaskConfig{ID: h.alloc.ID + "/web", AllocID: h.alloc.ID, TaskName: "web", Config: map[string]any{}}
+	if _, err := h.driver.StartTask(t.Context(), orphan); err != nil {
+		t.Fatal(err)
+	}
+	h.run(h.tr)
+	h.waitState(h.tr, structs.TaskStateRunning)
+	if got := h.driver.Tasks(); len(got) != 1 {
+		t.Fatalf("driver holds %d copies of the task, want 1 (adopted)", len(got))
+	}
+	if stored, err := h.db.TaskHandle(h.alloc.ID, "web"); err != nil || stored == nil {
+		t.Fatalf("adopted task's handle not saved: %v", err)
 	}
 }

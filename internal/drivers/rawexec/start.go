@@ -121,7 +121,16 @@ func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 		return nil
 	}
 	var ds DriverState
-	if err := json.Unmarshal(h.DriverState, &ds); err != nil {
+	if len(h.DriverState) == 0 {
+		// A handle the agent never saved: find the task by its ID.
+		ds = DriverState{Version: stateVersion}
+		ds.Dir = d.stateDirFor(h.Config.ID)
+		rec, err := supervise.ReadState(ds.Dir)
+		if err != nil {
+			return fmt.Errorf("raw_exec task %s: no saved state: %w", h.Config.ID, drivers.ErrTaskNotFound)
+		}
+		ds.State = *rec
+	} else if err := json.Unmarshal(h.DriverState, &ds); err != nil {
 		return fmt.Errorf("raw_exec: recover %s: driver state: %w", h.Config.ID, err)
 	}
 	if ds.Version != stateVersion || ds.Dir == "" {
