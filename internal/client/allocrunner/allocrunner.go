@@ -77,7 +77,10 @@ func New(cfg Config) (*AllocRunner, error) {
 	}
 	ar := &AllocRunner{cfg: cfg, log: cfg.Logger.With("alloc_id", a.ID), alloc: a,
 		dir: allocdir.New(cfg.AllocRoot, a.ID), waitCh: make(chan struct{})}
-	ar.hooks = []PrerunHook{&allocDirHook{dir: ar.dir, tasks: tg.Tasks}}
+	ar.hooks = []PrerunHook{
+		&allocDirHook{dir: ar.dir, tasks: tg.Tasks},
+		&portsHook{alloc: ar.alloc, started: ar.anyTaskStarted},
+	}
 	for _, t := range tg.Tasks {
 		tr, err := taskrunner.New(taskrunner.Config{
 			Alloc: a, Task: t, Driver: cfg.Drivers[t.Driver], AllocDir: ar.dir, DB: cfg.DB,
@@ -147,6 +150,17 @@ func (ar *AllocRunner) prerun(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// anyTaskStarted reports whether a task of the allocation has started
+// before (a restored allocation).
+func (ar *AllocRunner) anyTaskStarted() bool {
+	for _, tr := range ar.tasks {
+		if st := tr.State(); st.State != structs.TaskStatePending || st.Restarts > 0 || tr.Handle() != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // failSetup fails every task with a Setup Failure event before it starts.
