@@ -21,7 +21,7 @@ func (s *Server) jobsList(w http.ResponseWriter, r *http.Request) (any, uint64, 
 		jobs := snap.JobsByIDPrefix(ns, prefix)
 		out := make([]*structs.JobListStub, 0, len(jobs))
 		for _, j := range jobs {
-			out = append(out, jobStub(snap, j))
+			out = append(out, j.Stub(summarize(snap, j)))
 		}
 		return out, nil
 	})
@@ -34,43 +34,8 @@ func (s *Server) jobInfo(w http.ResponseWriter, r *http.Request) (any, uint64, e
 		if j == nil {
 			return nil, errorf(http.StatusNotFound, "job %q not found", id)
 		}
-		return withStatus(snap, j), nil
+		return j, nil
 	})
-}
-
-// withStatus returns a copy of j with the status derived from its
-// allocations and evaluations, as Nomad reports it.
-func withStatus(snap state.Snapshot, j *structs.Job) *structs.Job {
-	c := *j
-	c.Status = jobStatus(&c, snap.AllocsByJob(j.Namespace, j.ID), snap.EvalsByJob(j.Namespace, j.ID))
-	return &c
-}
-
-func jobStub(snap state.Snapshot, j *structs.Job) *structs.JobListStub {
-	j = withStatus(snap, j)
-	return j.Stub(summarize(snap, j))
-}
-
-// jobStatus is running while any allocation may run, dead once the job is
-// stopped (or a batch job finished) and nothing runs, pending otherwise.
-func jobStatus(j *structs.Job, allocs []*structs.Allocation, evals []*structs.Evaluation) string {
-	for _, a := range allocs {
-		if !a.TerminalStatus() {
-			return structs.JobStatusRunning
-		}
-	}
-	if j.Stop {
-		return structs.JobStatusDead
-	}
-	for _, e := range evals {
-		if !e.TerminalStatus() {
-			return structs.JobStatusPending
-		}
-	}
-	if j.Type == structs.JobTypeBatch && len(allocs) > 0 {
-		return structs.JobStatusDead
-	}
-	return structs.JobStatusPending
 }
 
 func summarize(snap state.Snapshot, j *structs.Job) *structs.JobSummary {
