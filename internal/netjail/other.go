@@ -1,0 +1,56 @@
+//go:build !linux
+
+package netjail
+
+import (
+	"errors"
+	"net"
+)
+
+// errUnsupported is returned by the jail network on systems other than Linux.
+var errUnsupported = errors.New("netjail: jail networking is only implemented on linux")
+
+// EnsureBridge is not supported on this system.
+func EnsureBridge(name, gatewayCIDR string) error { return errUnsupported }
+
+// DeleteBridge is not supported on this system.
+func DeleteBridge(name string) error { return errUnsupported }
+
+// Attach is not supported on this system.
+func Attach(bridge, netnsPath, allocID string, ip *net.IPNet, gw net.IP) error {
+	return errUnsupported
+}
+
+// Detach is not supported on this system.
+func Detach(allocID string) error { return errUnsupported }
+
+// HostVethName returns the host side veth name of allocID.
+func HostVethName(allocID string) string { return "wj" + shortHash(allocID) }
+
+// NAT is the port-mapping table; it is not supported on this system.
+type NAT struct{}
+
+// NewNAT is not supported on this system.
+func NewNAT(table, bridge string, cidr *net.IPNet) (*NAT, error) { return nil, errUnsupported }
+
+// AddPortMap is not supported on this system.
+func (n *NAT) AddPortMap(allocID string, ms []Mapping) error { return errUnsupported }
+
+// RemovePortMaps is not supported on this system.
+func (n *NAT) RemovePortMaps(allocID string) error { return errUnsupported }
+
+// Reconcile is not supported on this system.
+func (n *NAT) Reconcile(live map[string]bool) ([]string, error) { return nil, errUnsupported }
+
+// Allocs is not supported on this system.
+func (n *NAT) Allocs() ([]string, error) { return nil, errUnsupported }
+
+// DeleteTable is not supported on this system.
+func (n *NAT) DeleteTable() error { return errUnsupported }
+
+// DeleteTable is not supported on this system.
+func DeleteTable(name string) error { return errUnsupported }
+
+func bridgePorts(bridge string) ([]string, error) { return nil, errUnsupported }
+
+func tableRules(table string) ([]string, error) { return nil, errUnsupported }
