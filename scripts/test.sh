@@ -4,6 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 need_go
+need_pkgs busybox:busybox
 export CI="${CI:-}"
 go mod download
 go vet ./...

@@ -105,6 +105,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(m.jobCommand(), m.allocCommand(), m.nodeCommand(), m.evalCommand(),
 		m.versionCommand(), newAgentCommand())
 	root.AddCommand(newSuperviseCommand())
+	root.AddCommand(newRegistryCommand())
 	return root
 }
 
