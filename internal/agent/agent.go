@@ -35,6 +35,7 @@ type Agent struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
+	registry     *registryRole
 	client       *client.Client
 	clientCancel context.CancelFunc
 	clientDone   chan struct{}
@@ -59,11 +60,18 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (a *Agent, err er
 			return nil, err
 		}
 	}
-	if err := a.listen(); err != nil {
-		return nil, err
+	if a.serverEnabled() || a.clientEnabled() {
+		if err := a.listen(); err != nil {
+			return nil, err
+		}
 	}
 	if a.serverEnabled() {
 		if err := a.startServer(); err != nil {
+			return nil, err
+		}
+	}
+	if a.cfg.Registry != nil && a.cfg.Registry.Enabled {
+		if err := a.startRegistry(); err != nil {
 			return nil, err
 		}
 	}
@@ -72,7 +80,9 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (a *Agent, err er
 			return nil, err
 		}
 	}
-	a.serveHTTP()
+	if a.httpLn != nil {
+		a.serveHTTP()
+	}
 	return a, nil
 }
 
@@ -221,8 +231,13 @@ func (a *Agent) advertiseHTTP() string {
 }
 
 // HTTPAddr is the address the API listens on (with the real port when
-// port 0 was asked for).
-func (a *Agent) HTTPAddr() string { return a.httpLn.Addr().String() }
+// port 0 was asked for), or "" for a registry-only agent.
+func (a *Agent) HTTPAddr() string {
+	if a.httpLn == nil {
+		return ""
+	}
+	return a.httpLn.Addr().String()
+}
 
 // DataDir is where the agent keeps its state.
 func (a *Agent) DataDir() string { return a.cfg.DataDir }
@@ -245,6 +260,7 @@ func (a *Agent) Shutdown() error {
 	if a.cancel != nil {
 		a.cancel()
 	}
+	errs = append(errs, a.stopRegistry())
 	if a.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, a.httpSrv.Shutdown(ctx))
@@ -274,7 +290,14 @@ func (a *Agent) Roles() []string {
 	if a.client != nil {
 		out = append(out, "client")
 	}
+	if a.registry != nil {
+		out = append(out, "registry")
+	}
 	return out
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
 }
 
 // NodeID is the client's node ID, or "" without the client role.

@@ -17,18 +17,19 @@ import (
 type Config struct {
 	// Dev runs every role on this machine with throw-away state unless
 	// DataDir is set.
-	Dev        bool          `hcl:"dev,optional"`
-	DataDir    string        `hcl:"data_dir,optional"`
-	BindAddr   string        `hcl:"bind_addr,optional"`
-	Region     string        `hcl:"region,optional"`
-	Datacenter string        `hcl:"datacenter,optional"`
-	Name       string        `hcl:"name,optional"`
-	LogLevel   string        `hcl:"log_level,optional"`
-	Ports      *Ports        `hcl:"ports,block"`
-	Advertise  *Advertise    `hcl:"advertise,block"`
-	Server     *ServerConfig `hcl:"server,block"`
-	Client     *ClientConfig `hcl:"client,block"`
-	Etcd       *EtcdConfig   `hcl:"etcd,block"`
+	Dev        bool            `hcl:"dev,optional"`
+	DataDir    string          `hcl:"data_dir,optional"`
+	BindAddr   string          `hcl:"bind_addr,optional"`
+	Region     string          `hcl:"region,optional"`
+	Datacenter string          `hcl:"datacenter,optional"`
+	Name       string          `hcl:"name,optional"`
+	LogLevel   string          `hcl:"log_level,optional"`
+	Ports      *Ports          `hcl:"ports,block"`
+	Advertise  *Advertise      `hcl:"advertise,block"`
+	Server     *ServerConfig   `hcl:"server,block"`
+	Client     *ClientConfig   `hcl:"client,block"`
+	Registry   *RegistryConfig `hcl:"registry,block"`
+	Etcd       *EtcdConfig     `hcl:"etcd,block"`
 
 	// Version is wharf's version, set by the command line, not the file.
 	Version string
@@ -69,6 +70,18 @@ type ClientConfig struct {
 	Options map[string]string `hcl:"options,optional"`
 }
 
+// RegistryConfig configures the registry role: a plain HTTP file server of
+// images with authenticated uploads.
+type RegistryConfig struct {
+	Enabled bool `hcl:"enabled,optional"`
+	// Dir holds the images; <data_dir>/registry by default.
+	Dir  string `hcl:"dir,optional"`
+	Port int    `hcl:"port,optional"`
+	// TokenFile lists upload tokens, one per line; without it the registry
+	// is read-only (in -dev a token is generated).
+	TokenFile string `hcl:"token_file,optional"`
+}
+
 // RawExecEnabled reports whether the raw_exec driver is enabled: always in
 // -dev, else only with options { "driver.raw_exec.enable" = "1" }, as
 // Nomad.
@@ -100,6 +113,9 @@ type EtcdConfig struct {
 
 // DefaultHTTPPort is the API port, as Nomad's.
 const DefaultHTTPPort = 4646
+
+// DefaultRegistryPort is the registry role's port.
+const DefaultRegistryPort = 9080
 
 // LoadFile reads an agent configuration file. Errors name file:line:col.
 func LoadFile(path string) (*Config, error) {
@@ -150,6 +166,10 @@ func (c *Config) Normalize() error {
 		if c.Client.NetworkInterface == "" {
 			c.Client.NetworkInterface = loopbackInterface()
 		}
+		if c.Registry == nil {
+			c.Registry = &RegistryConfig{}
+		}
+		c.Registry.Enabled = true
 		if c.Datacenter == "" {
 			c.Datacenter = "minipot"
 		}
@@ -159,8 +179,20 @@ func (c *Config) Normalize() error {
 	}
 	serverOn := c.Server != nil && c.Server.Enabled
 	clientOn := c.Client != nil && c.Client.Enabled
-	if !serverOn && !clientOn {
-		return errors.New("no role enabled: set server { enabled = true } and/or client { enabled = true }, or run -dev, -server or -client")
+	registryOn := c.Registry != nil && c.Registry.Enabled
+	if !serverOn && !clientOn && !registryOn {
+		return errors.New("no role enabled: set server { enabled = true }, client { enabled = true } or registry { enabled = true }, or run -dev, -server or -client")
+	}
+	if registryOn {
+		if c.Registry.Port == 0 {
+			c.Registry.Port = DefaultRegistryPort
+		}
+		if c.Registry.Port < 0 || c.Registry.Port > 65535 {
+			return fmt.Errorf("registry.port: %d is not a port", c.Registry.Port)
+		}
+		if c.Registry.Dir == "" && c.DataDir == "" && !c.Dev {
+			return errors.New("registry.dir: required without data_dir")
+		}
 	}
 	if c.Server == nil {
 		c.Server = &ServerConfig{}

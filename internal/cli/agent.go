@@ -18,13 +18,14 @@ import (
 // other commands must not depend on it.
 func newAgentCommand() *cobra.Command {
 	var (
-		configFile string
-		flags      agent.Config
-		server     bool
-		clientOn   bool
-		servers    string
-		httpPort   int
-		endpoints  string
+		configFile   string
+		flags        agent.Config
+		server       bool
+		clientOn     bool
+		servers      string
+		httpPort     int
+		registryPort int
+		endpoints    string
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -65,6 +66,12 @@ tasks are re-attached by the next agent.`,
 			}
 			mergeAgentFlags(cfg, &flags, server, httpPort, endpoints)
 			mergeClientFlags(cfg, clientOn, servers)
+			if registryPort != 0 {
+				if cfg.Registry == nil {
+					cfg.Registry = &agent.RegistryConfig{}
+				}
+				cfg.Registry.Port = registryPort
+			}
 			cfg.Version = Version
 			if err := cfg.Normalize(); err != nil {
 				return fmt.Errorf("agent configuration: %w", err)
@@ -84,6 +91,7 @@ tasks are re-attached by the next agent.`,
 	f.StringVar(&flags.Region, "region", "", "region (default global)")
 	f.StringVar(&flags.Datacenter, "dc", "", "datacenter (default dc1; minipot with -dev)")
 	f.StringVar(&endpoints, "etcd-endpoints", "", "comma-separated URLs of an external etcd cluster")
+	f.IntVar(&registryPort, "registry-port", 0, "registry port (default 9080; 0 keeps the default)")
 	return cmd
 }
 
@@ -149,7 +157,16 @@ func runAgent(cmd *cobra.Command, cfg *agent.Config) error {
 	fmt.Fprintf(out, "==> wharf agent started\n")
 	fmt.Fprintf(out, "       Region: %s (datacenter %s)\n", cfg.Region, cfg.Datacenter)
 	fmt.Fprintf(out, "     Data dir: %s\n", a.DataDir())
-	fmt.Fprintf(out, "     HTTP API: http://%s  (export WHARF_ADDR=http://%s)\n", a.HTTPAddr(), a.HTTPAddr())
+	if addr := a.HTTPAddr(); addr != "" {
+		fmt.Fprintf(out, "     HTTP API: http://%s  (export WHARF_ADDR=http://%s)\n", addr, addr)
+	}
+	if addr := a.RegistryAddr(); addr != "" {
+		fmt.Fprintf(out, "     Registry: http://%s", addr)
+		if f := a.RegistryTokenFile(); f != "" {
+			fmt.Fprintf(out, "  (upload token in %s)", f)
+		}
+		fmt.Fprintln(out)
+	}
 	fmt.Fprintf(out, "        Roles: %s\n", strings.Join(a.Roles(), ", "))
 	if id := a.NodeID(); id != "" {
 		fmt.Fprintf(out, "         Node: %s (drivers: %s)\n", id, strings.Join(a.Drivers(), ", "))

@@ -93,6 +93,9 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 	} else {
 		args = append(args, "-http-port", strconv.Itoa(port))
 	}
+	if slices.Contains(args, "-dev") && !slices.Contains(args, "-registry-port") {
+		args = append(args, "-registry-port", strconv.Itoa(freePort(t)))
+	}
 	args = append([]string{"agent"}, append(args, "-bind", "127.0.0.1")...)
 	a := &agentProc{cmd: exec.Command(wharfBin, args...), addr: fmt.Sprintf("http://127.0.0.1:%d", port),
 		out: &syncBuffer{}, done: make(chan struct{})}
