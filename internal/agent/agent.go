@@ -44,46 +44,49 @@ type Agent struct {
 // Start brings up the roles of cfg (already normalized) and returns once
 // the API listens. Errors name what failed; whatever was started is
 // stopped again.
-func Start(ctx context.Context, cfg *Config, log *slog.Logger) (a *Agent, err error) {
-	a = &Agent{cfg: cfg, log: log}
-	defer func() {
-		if err != nil {
-			_ = a.Shutdown()
-			a = nil
-		}
-	}()
-	if err := a.prepareDataDir(); err != nil {
+func Start(ctx context.Context, cfg *Config, log *slog.Logger) (*Agent, error) {
+	a := &Agent{cfg: cfg, log: log}
+	if err := a.start(ctx); err != nil {
+		// Stop whatever started before the failure.
+		_ = a.Shutdown()
 		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Agent) start(ctx context.Context) error {
+	if err := a.prepareDataDir(); err != nil {
+		return err
 	}
 	if a.serverEnabled() {
 		if err := a.startState(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if a.serverEnabled() || a.clientEnabled() {
 		if err := a.listen(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if a.serverEnabled() {
 		if err := a.startServer(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if a.cfg.Registry != nil && a.cfg.Registry.Enabled {
 		if err := a.startRegistry(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if a.clientEnabled() {
 		if err := a.startClient(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if a.httpLn != nil {
 		a.serveHTTP()
 	}
-	return a, nil
+	return nil
 }
 
 func (a *Agent) serverEnabled() bool { return a.cfg.Server != nil && a.cfg.Server.Enabled }
