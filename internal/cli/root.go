@@ -106,6 +106,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 		m.versionCommand(), newAgentCommand())
 	root.AddCommand(newSuperviseCommand())
 	root.AddCommand(newRegistryCommand())
+	root.AddCommand(m.imageCommand())
 	return root
 }
 
