@@ -1,0 +1,15 @@
+// Package fetch is the client side of the image registry: a shared on-disk
+// cache that downloads an image's files once (resuming interrupted
+// downloads, with a progress deadline instead of a total timeout), verifies
+// its digest and signature, unpacks it safely and hands out the unpacked
+// rootfs to every later deployment.
+//
+// Layout under Config.Dir:
+//
+//	downloads/<name>_<tag>.tar.zst|.json|.sha256|.sig  verified image files
+//	downloads/<name>_<tag>.tar.zst.part                 interrupted download
+//	rootfs/<name>_<tag>/                                unpacked rootfs
+//
+// This package must never import the server, client, driver or state
+// packages; it depends only on internal/image and the standard library.
+package fetch

@@ -1,0 +1,260 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/image"
+)
+
+const (
+	// partSuffix marks a file that is still being downloaded.
+	partSuffix = ".part"
+	// maxSmallFile bounds the manifest, digest and signature files.
+	maxSmallFile = 1 << 20
+	// maxAttempts bounds the resumed attempts of one tarball download; a
+	// retry happens only when the previous attempt added bytes.
+	maxAttempts = 5
+	// reportEvery is the minimum interval between progress reports.
+	reportEvery = 500 * time.Millisecond
+)
+
+// errNoProgress is the watchdog's cancellation cause.
+var errNoProgress = errors.New("no progress")
+
+// transientError marks a download that broke off and may be resumed.
+type transientError struct{ err error }
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// download fetches the manifest, digest, signature (when keys are
+// configured) and tarball of name:tag into the downloads directory.
+func (c *Cache) download(ctx context.Context, base, name, tag string, progress func(Progress)) error {
+	small := []string{image.ExtManifest, image.ExtDigest}
+	if len(c.keys) > 0 {
+		small = append(small, image.ExtSig)
+	}
+	for _, ext := range small {
+		if err := c.fetchSmall(ctx, base, name, tag, ext); err != nil {
+			return err
+		}
+	}
+	tarPath := c.path(name, tag, image.ExtRootfs)
+	if _, err := os.Stat(tarPath); err == nil {
+		if _, err := image.VerifyFiles(c.downloadsDir(), name, tag, c.keys); err == nil {
+			return nil // an earlier download is complete, only the unpack is missing
+		}
+		if err := os.Remove(tarPath); err != nil {
+			return fmt.Errorf("image %s: %w", image.Ref(name, tag), err)
+		}
+	}
+	return c.fetchTarball(ctx, fileURL(base, name, tag, image.ExtRootfs), tarPath, progress)
+}
+
+// fetchSmall downloads one small file, replacing any earlier copy.
+func (c *Cache) fetchSmall(ctx context.Context, base, name, tag, ext string) error {
+	u := fileURL(base, name, tag, ext)
+	dst := c.path(name, tag, ext)
+	err := c.transfer(ctx, u, dst+partSuffix, false, maxSmallFile, nil)
+	var st *statusError
+	if ext == image.ExtSig && errors.As(err, &st) && st.code == http.StatusNotFound {
+		return fmt.Errorf("fetch %s: image %s is %w", u, image.Ref(name, tag), image.ErrNotSigned)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(dst+partSuffix, dst); err != nil {
+		return fmt.Errorf("fetch %s: %w", u, err)
+	}
+	return nil
+}
+
+// fetchTarball downloads u into dst through dst.part, resuming a part left
+// by an earlier attempt and retrying while attempts make progress.
+func (c *Cache) fetchTarball(ctx context.Context, u, dst string, progress func(Progress)) error {
+	part := dst + partSuffix
+	for attempt := 1; ; attempt++ {
+		before := fileSize(part)
+		err := c.transfer(ctx, u, part, true, -1, progress)
+		if err == nil {
+			break
+		}
+		var te *transientError
+		if ctx.Err() != nil || !errors.As(err, &te) || attempt >= maxAttempts || fileSize(part) <= before {
+			return err
+		}
+		c.log.Info("image download interrupted, resuming", "url", u, "attempt", attempt, "err", err)
+	}
+	if err := os.Rename(part, dst); err != nil {
+		return fmt.Errorf("fetch %s: %w", u, err)
+	}
+	return nil
+}
+
+// fileSize returns the size of path, or 0 when it cannot be read.
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// statusError is an unexpected HTTP response status.
+type statusError struct {
+	url    string
+	code   int
+	status string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("fetch %s: %s", e.url, e.status) }
+
+// transfer does one GET of u into part. With resume it continues an
+// existing part through a Range request; limit >= 0 bounds the size. A
+// watchdog cancels the request when no byte arrives for the progress
+// deadline.
+func (c *Cache) transfer(ctx context.Context, u, part string, resume bool, limit int64, progress func(Progress)) error {
+	offset := int64(0)
+	if resume {
+		offset = fileSize(part)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	watchdog := time.AfterFunc(c.deadline, func() { cancel(errNoProgress) })
+	defer watchdog.Stop()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", u, err)
+	}
+	if offset > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return c.requestErr(ctx, u, err)
+	}
+	defer resp.Body.Close()
+	offset, total, err := startOffset(resp, u, offset)
+	if err != nil || offset < 0 {
+		return err // offset < 0: 416, the part is already complete
+	}
+	if limit >= 0 && total > limit {
+		return fmt.Errorf("fetch %s: %d bytes is larger than the limit of %d", u, total, limit)
+	}
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if offset == 0 {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(part, flags, 0o644)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", u, err)
+	}
+	rep := newReporter(progress, path.Base(u), offset, total)
+	n, err := c.copyBody(ctx, f, resp.Body, watchdog, rep, limit)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return c.bodyErr(ctx, u, offset+n, total, err)
+	}
+	if total >= 0 && offset+n != total {
+		return &transientError{fmt.Errorf("fetch %s: truncated after %d of %d bytes", u, offset+n, total)}
+	}
+	rep.report(offset+n, true)
+	return nil
+}
+
+// startOffset interprets the response status: it returns where the body
+// starts in the file and the full size (-1 when unknown), or offset -1
+// when the server reports the requested range as past the end.
+func startOffset(resp *http.Response, u string, offset int64) (int64, int64, error) {
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && offset > 0:
+		var start, end, total int64
+		if _, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-%d/%d", &start, &end, &total); err != nil {
+			return 0, 0, fmt.Errorf("fetch %s: bad Content-Range %q", u, resp.Header.Get("Content-Range"))
+		}
+		if start != offset {
+			return 0, 0, fmt.Errorf("fetch %s: asked for bytes from %d, got from %d", u, offset, start)
+		}
+		return offset, total, nil
+	case resp.StatusCode == http.StatusOK:
+		return 0, resp.ContentLength, nil // a server ignoring Range sends it all
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && offset > 0:
+		return -1, -1, nil
+	}
+	return 0, 0, &statusError{url: u, code: resp.StatusCode, status: resp.Status}
+}
+
+// copyBody copies r to w, resetting the watchdog on every read that
+// returned bytes and feeding the reporter. It returns the bytes written.
+func (c *Cache) copyBody(ctx context.Context, w io.Writer, r io.Reader, watchdog *time.Timer, rep *reporter, limit int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	var n int64
+	for {
+		k, rerr := r.Read(buf)
+		if k > 0 {
+			watchdog.Reset(c.deadline)
+			if _, err := w.Write(buf[:k]); err != nil {
+				return n, err
+			}
+			n += int64(k)
+			if limit >= 0 && n > limit {
+				return n, fmt.Errorf("larger than the limit of %d bytes", limit)
+			}
+			rep.report(rep.offset+n, false)
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+	}
+}
+
+// requestErr explains a failed request: watchdog, caller cancel, or an
+// unreachable registry.
+func (c *Cache) requestErr(ctx context.Context, u string, err error) error {
+	if errors.Is(context.Cause(ctx), errNoProgress) {
+		return &transientError{fmt.Errorf("fetch %s: no progress for %s waiting for a response", u, c.deadline)}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("fetch %s: %w", u, context.Cause(ctx))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("fetch %s: registry unreachable: %w", u, err)
+}
+
+// bodyErr explains a failed body read after have of total bytes.
+func (c *Cache) bodyErr(ctx context.Context, u string, have, total int64, err error) error {
+	if errors.Is(context.Cause(ctx), errNoProgress) {
+		return &transientError{fmt.Errorf("fetch %s: no progress for %s after %d of %s bytes", u, c.deadline, have, sizeString(total))}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("fetch %s: %w", u, context.Cause(ctx))
+	}
+	return &transientError{fmt.Errorf("fetch %s: truncated after %d of %s bytes: %w", u, have, sizeString(total), err)}
+}
+
+func sizeString(n int64) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return fmt.Sprint(n)
+}
