@@ -307,7 +307,8 @@ client {
 		}
 		return p
 	}
-	one := startClientAgent(t, clientCfg())
+	oneCfg := clientCfg()
+	one := startClientAgent(t, oneCfg)
 	c := srv.client(t)
 	waitFor(t, 10*time.Second, "the first node", func() bool { n, _, _ := c.Nodes().List(nil); return len(n) == 1 })
 	marker := fmt.Sprintf("loss-%d", time.Now().UnixNano())
@@ -320,6 +321,7 @@ client {
 	_ = two
 	waitFor(t, 10*time.Second, "the second node", func() bool { n, _, _ := c.Nodes().List(nil); return len(n) == 2 })
 
+	oldPIDs := markerPIDs(marker)
 	killed := time.Now()
 	one.kill()
 	waitFor(t, 30*time.Second, "the replacement running on the other node", func() bool {
@@ -327,6 +329,22 @@ client {
 		return len(run) == 1 && run[0].NodeID != one.nodeID
 	})
 	t.Logf("kill -9 of a client to its allocation running elsewhere: %v", time.Since(killed).Round(10*time.Millisecond))
+
+	// The dead client comes back on its data dir: it re-attaches to the task
+	// it left running, learns its allocation was lost and stops it, so only
+	// the replacement runs.
+	startClientAgent(t, oneCfg)
+	waitFor(t, 30*time.Second, "the lost allocation's task to stop", func() bool {
+		for _, pid := range oldPIDs {
+			if syscall.Kill(pid, 0) == nil {
+				return false
+			}
+		}
+		return true
+	})
+	if len(runningAllocs(t, c, "loss")) != 1 {
+		t.Error("the replacement did not survive the old client's return")
+	}
 }
 
 // clientAgent is a client-only agent process.
@@ -346,7 +364,7 @@ func startClientAgent(t *testing.T, cfg string) *clientAgent {
 		t.Fatal(err)
 	}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
-	t.Cleanup(p.kill)
+	t.Cleanup(p.shutdown)
 	waitFor(t, 20*time.Second, "the client to register", func() bool { return strings.Contains(p.out.String(), "node registered") })
 	m := regexp.MustCompile(`Node: (\S+)`).FindStringSubmatch(p.out.String())
 	if m == nil {

@@ -105,7 +105,7 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 		t.Fatal(err)
 	}
 	go func() { a.err = a.cmd.Wait(); close(a.done) }()
-	t.Cleanup(func() { a.kill() })
+	t.Cleanup(a.shutdown)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(a.addr + "/v1/status/leader")
@@ -158,6 +158,22 @@ func (a *agentProc) stop(t *testing.T) {
 	}
 	if a.err != nil {
 		t.Fatalf("agent exited with %v:\n%s", a.err, a.out)
+	}
+}
+
+// shutdown stops the agent like Ctrl-C (so a -dev agent removes its data
+// dir and its tasks), and kills its process group if it does not stop.
+func (a *agentProc) shutdown() {
+	select {
+	case <-a.done:
+		return
+	default:
+	}
+	_ = a.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-a.done:
+	case <-time.After(20 * time.Second):
+		a.kill()
 	}
 }
 
