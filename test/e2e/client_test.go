@@ -181,6 +181,7 @@ func TestTasksSurviveAgentRestart(t *testing.T) {
 		t.Fatalf("stop: %d\n%s", code, out)
 	}
 	waitFor(t, 15*time.Second, "the re-attached task to stop", func() bool { return len(markerPIDs(marker)) == 0 })
+	waitTaskStateGone(t, c, "survive")
 }
 
 func filterEvents(a *structs.Allocation, typ string) []*structs.TaskEvent {
@@ -345,6 +346,10 @@ client {
 	if len(runningAllocs(t, c, "loss")) != 1 {
 		t.Error("the replacement did not survive the old client's return")
 	}
+	if out, code := run(t, srv.addr, "job", "stop", "loss"); code != 0 {
+		t.Fatalf("stop: %d\n%s", code, out)
+	}
+	waitTaskStateGone(t, c, "loss")
 }
 
 // clientAgent is a client-only agent process.

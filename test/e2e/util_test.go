@@ -9,6 +9,9 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/drivers/rawexec"
 )
 
 func getJSON(t *testing.T, url string, out any) {
@@ -47,4 +50,24 @@ server {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// waitTaskStateGone waits until raw_exec has removed the supervisor state
+// of every task of the job's allocations: the tasks were destroyed, not
+// just killed.
+func waitTaskStateGone(t *testing.T, c *api.Client, job string) {
+	t.Helper()
+	allocs, _, err := c.Jobs().Allocations(job, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rawexec.New(rawexec.Options{})
+	waitFor(t, 30*time.Second, "the job's task state to be removed", func() bool {
+		for _, a := range allocs {
+			if _, err := os.Stat(d.StateDirFor(a.ID + "/t")); err == nil {
+				return false
+			}
+		}
+		return true
+	})
 }
