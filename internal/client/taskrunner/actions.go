@@ -94,20 +94,8 @@ func (tr *TaskRunner) dropRestart() {
 // stopForRestart stops the running task for a user restart and waits for
 // its exit; ch yields it.
 func (tr *TaskRunner) stopForRestart(ctx context.Context, ch <-chan *drivers.ExitResult) attempt {
-	_, task := tr.current()
-	timeout := killTimeout(task)
-	tr.log.Info("restarting task on request", "signal", task.KillSignal, "kill_timeout", timeout)
-	if err := tr.cfg.Driver.StopTask(ctx, tr.taskID, timeout, task.KillSignal); err != nil {
-		tr.log.Warn("stop task for restart; destroying it", "err", err)
-		_ = tr.cfg.Driver.DestroyTask(ctx, tr.taskID, true)
-	}
-	var res *drivers.ExitResult
-	timer := time.NewTimer(timeout + exitGrace)
-	defer timer.Stop()
-	select {
-	case res = <-ch:
-	case <-timer.C:
-	case <-ctx.Done():
+	res, _, shutdown := tr.stopAndWait(ctx, ch, "restarting task on request")
+	if shutdown {
 		return attempt{shutdown: true}
 	}
 	tr.releaseTask(ctx)

@@ -45,27 +45,38 @@ func killTimeout(t *structs.Task) time.Duration {
 // killRunning stops the running task: its kill signal, then, after its
 // kill timeout, the driver kills it. ch yields its exit.
 func (tr *TaskRunner) killRunning(ctx context.Context, ch <-chan *drivers.ExitResult) {
+	res, killErr, _ := tr.stopAndWait(ctx, ch, "stopping task")
+	tr.releaseTask(ctx)
+	tr.finishKill(res, killErr)
+}
+
+// stopAndWait sends the task its kill signal (the driver kills it after
+// the kill timeout; if stopping fails the task is destroyed) and waits for
+// its exit on ch, at most the kill timeout plus a grace. It returns the
+// exit (nil if none came), the stop errors' text, and whether ctx ended
+// first.
+func (tr *TaskRunner) stopAndWait(ctx context.Context, ch <-chan *drivers.ExitResult, why string) (*drivers.ExitResult, string, bool) {
 	_, task := tr.current()
 	timeout := killTimeout(task)
-	tr.log.Info("stopping task", "signal", task.KillSignal, "kill_timeout", timeout)
+	tr.log.Info(why, "signal", task.KillSignal, "kill_timeout", timeout)
 	killErr := ""
 	if err := tr.cfg.Driver.StopTask(ctx, tr.taskID, timeout, task.KillSignal); err != nil {
 		killErr = err.Error()
-		tr.log.Warn("stop task; destroying it", "err", err)
+		tr.log.Warn(why+": stop failed; destroying the task", "err", err)
 		if err := tr.cfg.Driver.DestroyTask(ctx, tr.taskID, true); err != nil {
 			killErr += "; " + err.Error()
 		}
 	}
-	var res *drivers.ExitResult
 	timer := time.NewTimer(timeout + exitGrace)
 	defer timer.Stop()
 	select {
-	case res = <-ch:
+	case res := <-ch:
+		return res, killErr, false
 	case <-timer.C:
+		return nil, killErr, false
 	case <-ctx.Done():
+		return nil, killErr, true
 	}
-	tr.releaseTask(ctx)
-	tr.finishKill(res, killErr)
 }
 
 // finishKill records the end of a kill: Terminated when the task was
