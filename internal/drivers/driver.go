@@ -81,6 +81,25 @@ type TaskConfig struct {
 	LogMaxFileSizeMB int
 	// Ports are the allocation's port mappings.
 	Ports []structs.PortMapping
+	// Emit, when set, receives what the driver reports while it starts
+	// the task (e.g. image download progress) as task events of type typ.
+	// It is not persisted with the handle.
+	Emit func(typ, message string) `json:"-"`
+}
+
+// Event types drivers pass to TaskConfig.Emit.
+const (
+	// EventDownloading reports image download progress (bytes, rate).
+	EventDownloading = "Downloading Artifacts"
+	// EventDriver is any other message from the driver.
+	EventDriver = "Driver"
+)
+
+// EmitEvent calls cfg.Emit when it is set.
+func (cfg *TaskConfig) EmitEvent(typ, message string) {
+	if cfg != nil && cfg.Emit != nil {
+		cfg.Emit(typ, message)
+	}
 }
 
 // TaskHandle is what a driver returns from StartTask and what the client

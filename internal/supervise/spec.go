@@ -71,6 +71,30 @@ type Spec struct {
 	// on to the task (when the supervisor itself is terminated) before it
 	// kills the task's tree. Zero means 5s.
 	StopGrace time.Duration `json:"stop_grace,omitempty"`
+	// Runtime, when set, runs the task as an OCI container: Command, Args,
+	// Env and User are ignored (the bundle's config.json says what runs),
+	// Cgroup must be nil (the runtime makes the container's cgroup), and
+	// the task's main process is the container's init.
+	Runtime *Runtime `json:"runtime,omitempty"`
+}
+
+// Runtime says how to run a task as an OCI container. The supervisor
+// creates the container with the runtime's stdout and stderr on the log
+// files (the container inherits them), starts it, waits for its init
+// process (which it adopts as a subreaper), records whether the kernel's
+// OOM killer ended it, and deletes the container.
+type Runtime struct {
+	// Path is the OCI runtime binary (runc).
+	Path string `json:"path"`
+	// Root is the runtime's state directory (runc --root).
+	Root string `json:"root"`
+	// Bundle is the OCI bundle directory (config.json and rootfs).
+	Bundle string `json:"bundle"`
+	// ContainerID is the container's name in the runtime.
+	ContainerID string `json:"container_id"`
+	// CgroupsPath is the bundle's linux.cgroupsPath, where the OOM count
+	// and stats are read.
+	CgroupsPath string `json:"cgroups_path"`
 }
 
 // Validate reports the first missing or wrong field of the spec.
@@ -104,6 +128,8 @@ type State struct {
 	TaskStart uint64    `json:"task_start,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	Cgroup    *Cgroup   `json:"cgroup,omitempty"`
+	// Runtime is set for a task run as an OCI container.
+	Runtime *Runtime `json:"runtime,omitempty"`
 }
 
 // Exit is how a task ended, as the supervisor records it in ExitFile.
