@@ -54,3 +54,21 @@ func DeleteTable(name string) error { return errUnsupported }
 func bridgePorts(bridge string) ([]string, error) { return nil, errUnsupported }
 
 func tableRules(table string) ([]string, error) { return nil, errUnsupported }
+
+// NetNSDir is where named network namespaces are bind-mounted.
+const NetNSDir = "/run/netns"
+
+// NetNSName returns the name of the network namespace of key.
+func NetNSName(bridge, key string) string { return bridge + "-" + shortHash(key) }
+
+// NetNSPath returns where the namespace called name is mounted.
+func NetNSPath(name string) string { return NetNSDir + "/" + name }
+
+// CreateNetNS is not supported on this system.
+func CreateNetNS(name string) (string, error) { return "", errUnsupported }
+
+// DeleteNetNS is not supported on this system.
+func DeleteNetNS(name string) error { return errUnsupported }
+
+// NetNSNames is not supported on this system.
+func NetNSNames(bridge string) ([]string, error) { return nil, errUnsupported }

@@ -138,3 +138,11 @@ func LeaderDeadEvent() *structs.TaskEvent {
 func LostEvent(err error) *structs.TaskEvent {
 	return DriverFailureEvent(fmt.Errorf("%s%w", LostPrefix, err))
 }
+
+// emitDriverEvent records what a driver reports while it starts the task
+// (e.g. image download progress) as a task event.
+func (tr *TaskRunner) emitDriverEvent(typ, message string) {
+	e := newEvent(typ, message)
+	e.Message = message
+	tr.EmitEvent(e)
+}

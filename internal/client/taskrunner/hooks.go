@@ -45,7 +45,7 @@ func (tr *TaskRunner) newStartRequest() *StartRequest {
 	return &StartRequest{
 		Alloc: alloc, Task: task, Node: tr.cfg.Node(), Region: tr.cfg.Region, HostEnv: tr.cfg.HostEnv,
 		AllocDir: tr.cfg.AllocDir, TaskDir: tr.cfg.AllocDir.TaskDir(task.Name),
-		Config: &drivers.TaskConfig{ID: tr.taskID},
+		Config: &drivers.TaskConfig{ID: tr.taskID, Emit: tr.emitDriverEvent},
 	}
 }
 

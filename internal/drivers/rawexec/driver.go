@@ -56,6 +56,9 @@ type Options struct {
 	// Cgroups overrides the detected containment (tests use it to force a
 	// mode).
 	Cgroups *supervise.Cgroups
+	// Label names the driver in handles and errors; default "raw_exec".
+	// Drivers built on this one (pot) set their own name.
+	Label string
 }
 
 // Driver is the raw_exec driver. Its zero value is not usable; use New.
@@ -124,13 +127,21 @@ func (d *Driver) Options() Options {
 // Cgroups returns how the driver contains task trees.
 func (d *Driver) Cgroups() supervise.Cgroups { return d.cgroups }
 
+// label is the name the driver uses in handles and errors.
+func (d *Driver) label() string {
+	if d.opts.Label != "" {
+		return d.opts.Label
+	}
+	return Name
+}
+
 // get returns the task with that ID.
 func (d *Driver) get(id string) (*task, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t, ok := d.tasks[id]
 	if !ok {
-		return nil, fmt.Errorf("raw_exec task %s: %w", id, drivers.ErrTaskNotFound)
+		return nil, fmt.Errorf("%s task %s: %w", d.label(), id, drivers.ErrTaskNotFound)
 	}
 	return t, nil
 }

@@ -47,19 +47,19 @@ func (d *Driver) StopTask(ctx context.Context, id string, timeout time.Duration,
 	}
 	sig, err := supervise.ParseSignal(signal)
 	if err != nil {
-		return fmt.Errorf("raw_exec: stop %s: %w", id, err)
+		return fmt.Errorf("%s: stop %s: %w", d.label(), id, err)
 	}
 	if t.isDone() {
 		return nil
 	}
 	if _, err := t.client.Stop(ctx, sig, timeout); err != nil && ctx.Err() == nil && t.supervisorAlive() && !t.isDone() {
-		return fmt.Errorf("raw_exec: stop %s: %w", id, err)
+		return fmt.Errorf("%s: stop %s: %w", d.label(), id, err)
 	}
 	select {
 	case <-t.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("raw_exec: stop %s: %w", id, ctx.Err())
+		return fmt.Errorf("%s: stop %s: %w", d.label(), id, ctx.Err())
 	}
 }
 
@@ -75,7 +75,7 @@ func (d *Driver) DestroyTask(ctx context.Context, id string, force bool) error {
 	}
 	if !t.isDone() {
 		if !force {
-			return fmt.Errorf("raw_exec task %s is still running: stop it first, or destroy with force", id)
+			return fmt.Errorf("%s task %s is still running: stop it first, or destroy with force", d.label(), id)
 		}
 		if err := d.StopTask(ctx, id, 0, "SIGKILL"); err != nil {
 			return err
@@ -85,10 +85,10 @@ func (d *Driver) DestroyTask(ctx context.Context, id string, force bool) error {
 	defer cancel()
 	t.awaitSupervisorGone(gctx)
 	if err := supervise.Cleanup(gctx, t.state); err != nil {
-		return fmt.Errorf("raw_exec: destroy %s: %w", id, err)
+		return fmt.Errorf("%s: destroy %s: %w", d.label(), id, err)
 	}
 	if err := os.RemoveAll(t.state.Dir); err != nil {
-		return fmt.Errorf("raw_exec: destroy %s: %w", id, err)
+		return fmt.Errorf("%s: destroy %s: %w", d.label(), id, err)
 	}
 	d.forget(id)
 	return nil
@@ -112,13 +112,13 @@ func (d *Driver) SignalTask(ctx context.Context, id string, signal string) error
 	}
 	sig, err := supervise.ParseSignal(signal)
 	if err != nil {
-		return fmt.Errorf("raw_exec: signal %s: %w", id, err)
+		return fmt.Errorf("%s: signal %s: %w", d.label(), id, err)
 	}
 	if t.isDone() {
-		return fmt.Errorf("raw_exec: signal %s: %w", id, supervise.ErrExited)
+		return fmt.Errorf("%s: signal %s: %w", d.label(), id, supervise.ErrExited)
 	}
 	if err := t.client.Signal(ctx, sig); err != nil {
-		return fmt.Errorf("raw_exec: signal %s: %w", id, err)
+		return fmt.Errorf("%s: signal %s: %w", d.label(), id, err)
 	}
 	return nil
 }

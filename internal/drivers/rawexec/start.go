@@ -31,25 +31,32 @@ func (d *Driver) StartTask(ctx context.Context, cfg *drivers.TaskConfig) (*drive
 	if !d.opts.Enabled {
 		return nil, fmt.Errorf("raw_exec: %w", drivers.ErrDisabled)
 	}
-	if d.exeErr != nil {
-		return nil, fmt.Errorf("raw_exec: find the wharf binary: %w", d.exeErr)
-	}
 	tc, err := parseConfig(cfg.Config)
 	if err != nil {
 		return nil, err
 	}
+	return d.StartSpec(ctx, cfg, d.specFor(cfg, tc))
+}
+
+// StartSpec starts a task described by a ready supervisor spec (other
+// drivers built on this one, such as pot, make their own) and returns its
+// handle. It fails when the task is already held or being started.
+func (d *Driver) StartSpec(ctx context.Context, cfg *drivers.TaskConfig, spec *supervise.Spec) (*drivers.TaskHandle, error) {
+	if d.exeErr != nil {
+		return nil, fmt.Errorf("%s: find the wharf binary: %w", d.label(), d.exeErr)
+	}
 	if cfg.ID == "" || cfg.TaskDir == "" || cfg.LogDir == "" {
-		return nil, fmt.Errorf("raw_exec: task %q needs an ID, a task dir and a log dir", cfg.ID)
+		return nil, fmt.Errorf("%s: task %q needs an ID, a task dir and a log dir", d.label(), cfg.ID)
 	}
 	if !d.reserve(cfg.ID) {
-		return nil, fmt.Errorf("raw_exec task %s is already started", cfg.ID)
+		return nil, fmt.Errorf("%s task %s is already started", d.label(), cfg.ID)
 	}
 	defer d.unreserve(cfg.ID)
 	dir := d.stateDirFor(cfg.ID)
 	if err := clearStaleStateDir(dir); err != nil {
 		return nil, err
 	}
-	sup, err := supervise.Launch(ctx, d.opts.SupervisorCommand, dir, d.specFor(cfg, tc))
+	sup, err := supervise.Launch(ctx, d.opts.SupervisorCommand, dir, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +69,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg *drivers.TaskConfig) (*drive
 	d.tasks[cfg.ID] = t
 	d.mu.Unlock()
 	go t.watch()
-	return &drivers.TaskHandle{Version: 1, Driver: Name, Config: cfg, State: drivers.TaskStateRunning,
+	return &drivers.TaskHandle{Version: 1, Driver: d.label(), Config: cfg, State: drivers.TaskStateRunning,
 		DriverState: raw, StartedAt: sup.State.StartedAt}, nil
 }
 
@@ -115,7 +122,7 @@ func clearStaleStateDir(dir string) error {
 // ErrTaskNotFound.
 func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 	if h == nil || h.Config == nil {
-		return errors.New("raw_exec: recover: handle without task config")
+		return errors.New(d.label()+": recover: handle without task config")
 	}
 	if d.held(h.Config.ID) {
 		return nil
@@ -127,18 +134,18 @@ func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 		ds.Dir = d.stateDirFor(h.Config.ID)
 		rec, err := supervise.ReadState(ds.Dir)
 		if err != nil {
-			return fmt.Errorf("raw_exec task %s: no saved state: %w", h.Config.ID, drivers.ErrTaskNotFound)
+			return fmt.Errorf("%s task %s: no saved state: %w", d.label(), h.Config.ID, drivers.ErrTaskNotFound)
 		}
 		ds.State = *rec
 	} else if err := json.Unmarshal(h.DriverState, &ds); err != nil {
-		return fmt.Errorf("raw_exec: recover %s: driver state: %w", h.Config.ID, err)
+		return fmt.Errorf("%s: recover %s: driver state: %w", d.label(), h.Config.ID, err)
 	}
 	if ds.Version != stateVersion || ds.Dir == "" {
-		return fmt.Errorf("raw_exec: recover %s: driver state version %d without a state dir", h.Config.ID, ds.Version)
+		return fmt.Errorf("%s: recover %s: driver state version %d without a state dir", d.label(), h.Config.ID, ds.Version)
 	}
 	if _, err := os.Stat(ds.Dir); errors.Is(err, fs.ErrNotExist) {
 		cleanupErr := supervise.Cleanup(ctx, &ds.State)
-		return errors.Join(fmt.Errorf("raw_exec task %s: state dir %s is gone: %w", h.Config.ID, ds.Dir, drivers.ErrTaskNotFound), cleanupErr)
+		return errors.Join(fmt.Errorf("%s task %s: state dir %s is gone: %w", d.label(), h.Config.ID, ds.Dir, drivers.ErrTaskNotFound), cleanupErr)
 	}
 	st := &ds.State
 	if rec, err := supervise.ReadState(ds.Dir); err == nil {
