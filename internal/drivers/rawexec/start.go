@@ -122,7 +122,7 @@ func clearStaleStateDir(dir string) error {
 // ErrTaskNotFound.
 func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 	if h == nil || h.Config == nil {
-		return errors.New(d.label()+": recover: handle without task config")
+		return errors.New(d.label() + ": recover: handle without task config")
 	}
 	if d.held(h.Config.ID) {
 		return nil
