@@ -180,10 +180,14 @@ func (a *Agent) startClient() error {
 		servers = []string{a.advertiseHTTP()}
 	}
 	raw := rawexec.New(rawexec.Options{Enabled: a.cfg.RawExecEnabled()})
+	jails, err := a.potDriver()
+	if err != nil {
+		return fmt.Errorf("start client: %w", err)
+	}
 	c, err := client.New(client.Config{
 		Servers: servers, DataDir: a.cfg.DataDir, NodeName: a.cfg.Name, Datacenter: a.cfg.Datacenter,
 		NodeClass: cc.NodeClass, NodePool: cc.NodePool, Meta: cc.Meta, Region: a.cfg.Region,
-		Drivers: []drivers.Driver{raw}, HTTPAddr: a.advertiseHTTP(), Version: a.cfg.Version,
+		Drivers: []drivers.Driver{raw, jails}, HTTPAddr: a.advertiseHTTP(), Version: a.cfg.Version,
 		NetworkInterface: cc.NetworkInterface, Logger: a.log.With("role", "client"),
 	})
 	if err != nil {

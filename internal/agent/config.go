@@ -68,6 +68,28 @@ type ClientConfig struct {
 	// Options are driver options, as Nomad's client options
 	// ("driver.raw_exec.enable" = "1").
 	Options map[string]string `hcl:"options,optional"`
+	// Pot configures the pot driver (jails).
+	Pot *PotConfig `hcl:"pot,block"`
+}
+
+// PotConfig configures the pot driver: its jail network and images.
+type PotConfig struct {
+	// Disabled turns the driver off (it is on by default).
+	Disabled bool `hcl:"disabled,optional"`
+	// Bridge, Network and NFTTable name the jail network: bridge wharf0,
+	// 10.192.0.0/10 and the nftables table "wharf" by default. Agents on
+	// one host need separate ones.
+	Bridge   string `hcl:"bridge,optional"`
+	Network  string `hcl:"network,optional"`
+	NFTTable string `hcl:"nft_table,optional"`
+	// TrustedKeysFile lists the ed25519 public keys (PEM) images must be
+	// signed with; without it signatures are not required.
+	TrustedKeysFile string `hcl:"trusted_keys_file,optional"`
+	// ProgressDeadline abandons an image download that receives no byte
+	// for this long (default 30s); there is no total timeout.
+	ProgressDeadline string `hcl:"progress_deadline,optional"`
+	// Runc is the OCI runtime binary; "runc" from PATH by default.
+	Runc string `hcl:"runc,optional"`
 }
 
 // RegistryConfig configures the registry role: a plain HTTP file server of
@@ -229,12 +251,21 @@ func (c *Config) Normalize() error {
 	}
 	for _, d := range []struct{ name, v string }{
 		{"server.min_heartbeat_ttl", c.Server.MinHeartbeatTTL}, {"server.heartbeat_grace", c.Server.HeartbeatGrace},
+		{"client.pot.progress_deadline", c.PotConfig().ProgressDeadline},
 	} {
 		if _, err := parseDuration(d.v); err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
 	}
 	return nil
+}
+
+// PotConfig returns the client's pot block, empty when there is none.
+func (c *Config) PotConfig() *PotConfig {
+	if c.Client == nil || c.Client.Pot == nil {
+		return &PotConfig{}
+	}
+	return c.Client.Pot
 }
 
 // HTTPAddr is the address the API listens on.

@@ -145,6 +145,11 @@ func abandon(cmd *exec.Cmd, exited <-chan struct{}, dir string) {
 			_ = spec.Cgroup.Remove(ctx)
 			cancel()
 		}
+		if spec.Runtime != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), treeKillTimeout)
+			_ = deleteContainer(ctx, spec.Runtime)
+			cancel()
+		}
 	}
 	os.RemoveAll(dir)
 }
@@ -175,8 +180,18 @@ func SupervisorAlive(st *State) bool {
 // or gone while the group lives on (a PID is not reused while it names a
 // live group). Off Linux the start time is unknown and only the group's
 // existence is checked.
+//
+// With st.Runtime set the container is deleted first (`runc delete
+// --force`, which kills what runs in it); st.Cgroup is then the
+// container's own cgroup, found by the supervisor when it started it, and
+// st.TaskPID the container's init (a session and group leader).
 func Cleanup(ctx context.Context, st *State) error {
 	var errs []error
+	if st.Runtime != nil {
+		if err := deleteContainer(ctx, st.Runtime); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if st.Cgroup != nil && st.Cgroup.Mode != CgroupNone {
 		if err := st.Cgroup.Kill(ctx); err != nil {
 			errs = append(errs, err)

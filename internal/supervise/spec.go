@@ -97,14 +97,25 @@ type Runtime struct {
 	CgroupsPath string `json:"cgroups_path"`
 }
 
-// Validate reports the first missing or wrong field of the spec.
+// Validate reports the first missing or wrong field of the spec. With
+// Runtime set, Command and Dir may be empty (the bundle says what runs
+// where) and Cgroup must be nil or mode none.
 func (s *Spec) Validate() error {
 	switch {
 	case s.ID == "":
 		return errors.New("spec: id is required")
+	case s.Runtime != nil:
+		if err := s.Runtime.validate(); err != nil {
+			return err
+		}
+		if s.Cgroup != nil && s.Cgroup.Mode != CgroupNone {
+			return errors.New("spec: cgroup must be unset with runtime: the runtime makes the container's cgroup")
+		}
 	case s.Command == "":
 		return errors.New("spec: command is required")
-	case s.Dir == "":
+	}
+	switch {
+	case s.Dir == "" && s.Runtime == nil:
 		return errors.New("spec: dir is required")
 	case s.LogDir == "" || s.LogName == "":
 		return errors.New("spec: log_dir and log_name are required")

@@ -60,6 +60,10 @@ func run(dir string, hs *os.File, log *slog.Logger) error {
 	// SIGHUP is caught (not ignored) so the task does not inherit SIG_IGN.
 	signal.Notify(term, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	if err := becomeSubreaper(); err != nil {
+		if spec.Runtime != nil {
+			// The container's init is adopted only by a subreaper.
+			return report(hs, nil, fmt.Errorf("become a subreaper: %w", err))
+		}
 		log.Warn("cannot become a subreaper: orphans go to init", "err", err)
 	}
 	srv, err := listen(dir, log)
@@ -94,7 +98,7 @@ func run(dir string, hs *os.File, log *slog.Logger) error {
 func (t *task) state(dir string) *State {
 	self, _ := ProcessStart(os.Getpid())
 	return &State{Dir: dir, SupervisorPID: os.Getpid(), SupervisorStart: self,
-		TaskPID: t.pid, TaskStart: t.start, StartedAt: t.startedAt, Cgroup: t.cg}
+		TaskPID: t.pid, TaskStart: t.start, StartedAt: t.startedAt, Cgroup: t.cg, Runtime: t.spec.Runtime}
 }
 
 // supervise waits for the task to end, stopping it if the supervisor is

@@ -37,6 +37,11 @@ type task struct {
 	// startedAt is taken just before the fork.
 	startedAt time.Time
 
+	// reapMu is held by the reaper while it reaps, and by a runtime
+	// command the supervisor runs while the reaper is going, so that the
+	// reaper does not steal that command's exit status (runtime_task.go).
+	reapMu sync.Mutex
+
 	mu       sync.Mutex
 	reaped   bool // the main process is reaped: its PID may be reused
 	status   syscall.WaitStatus
@@ -48,8 +53,12 @@ type task struct {
 }
 
 // startTask opens the logs, creates the cgroup and starts the command in
-// it. On error nothing is left running and the error is the OS's own.
+// it (or, with spec.Runtime, creates and starts the container). On error
+// nothing is left running and the error is the OS's (or runtime's) own.
 func startTask(ctx context.Context, spec *Spec, log *slog.Logger) (*task, error) {
+	if spec.Runtime != nil {
+		return startRuntime(ctx, spec, log)
+	}
 	if fi, err := os.Stat(spec.Dir); err != nil {
 		return nil, fmt.Errorf("task dir: %w", err)
 	} else if !fi.IsDir() {
@@ -156,6 +165,8 @@ func (t *task) reap(sigchld <-chan os.Signal) {
 }
 
 func (t *task) reapAll() {
+	t.reapMu.Lock()
+	defer t.reapMu.Unlock()
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
@@ -221,10 +232,14 @@ func (t *task) stopBySupervisor(sig os.Signal) {
 }
 
 // killTree kills every process of the task: its cgroup, or its process
-// group when there is no cgroup.
+// group when there is no cgroup, or its container.
 func (t *task) killTree() {
 	ctx, cancel := context.WithTimeout(context.Background(), treeKillTimeout)
 	defer cancel()
+	if t.spec.Runtime != nil {
+		t.killContainer(ctx)
+		return
+	}
 	if t.cg != nil {
 		if err := t.cg.Kill(ctx); err != nil {
 			t.log.Error("kill task tree", "err", err)
@@ -248,12 +263,15 @@ func (t *task) killTree() {
 }
 
 // finish waits for the main process to end, kills what is left of the
-// tree, removes the cgroup, drains the logs and records the exit.
+// tree, removes the cgroup (or deletes the container), drains the logs and
+// records the exit.
 func (t *task) finish(dir string) {
 	<-t.mainExit
 	t.killTree()
 	ex := t.exitOf()
-	if t.cg != nil {
+	if t.spec.Runtime != nil {
+		ex.OOMKilled = t.finishContainer()
+	} else if t.cg != nil {
 		ex.OOMKilled = t.cg.OOMKilled()
 		ctx, cancel := context.WithTimeout(context.Background(), treeKillTimeout)
 		if err := t.cg.Remove(ctx); err != nil {

@@ -34,6 +34,10 @@ type Input struct {
 	CPUHardLimit bool
 	// PidsLimit defaults to DefaultPidsLimit.
 	PidsLimit int64
+	// NofileLimit is the soft and hard RLIMIT_NOFILE; NofileLimit (the
+	// constant) when zero. The jail cannot raise it above the runtime's
+	// own hard limit, so the driver passes the lower of the two.
+	NofileLimit uint64
 	// CgroupsPath defaults to "wharf/<escaped task id>".
 	CgroupsPath string
 	// HostsPath and ResolvConfPath, when set, are host files bind-mounted
@@ -106,9 +110,17 @@ func process(in Input) (*specs.Process, error) {
 			Effective: append([]string(nil), caps...),
 			Permitted: append([]string(nil), caps...),
 		},
-		Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: NofileLimit, Soft: NofileLimit}},
+		Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: nofile(in), Soft: nofile(in)}},
 		NoNewPrivileges: true,
 	}, nil
+}
+
+// nofile is the jail's RLIMIT_NOFILE.
+func nofile(in Input) uint64 {
+	if in.NofileLimit > 0 {
+		return in.NofileLimit
+	}
+	return NofileLimit
 }
 
 // parseUser accepts "", "root", "uid" or "uid:gid". User namespaces are not

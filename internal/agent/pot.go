@@ -1,0 +1,34 @@
+package agent
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/wharf-project/wharf/internal/drivers/pot"
+	"github.com/wharf-project/wharf/internal/image"
+	"github.com/wharf-project/wharf/internal/image/fetch"
+)
+
+// potDriver makes the client's pot driver from the client's pot block:
+// its data under <data_dir>/pot, a shared image cache, trusted keys.
+func (a *Agent) potDriver() (*pot.Driver, error) {
+	pc := a.cfg.PotConfig()
+	dataDir := filepath.Join(a.cfg.DataDir, "pot")
+	cc := fetch.Config{Dir: filepath.Join(dataDir, "images"), Logger: a.log.With("role", "images")}
+	cc.ProgressDeadline, _ = parseDuration(pc.ProgressDeadline)
+	if pc.TrustedKeysFile != "" {
+		keys, err := image.ReadPublicKeysFile(pc.TrustedKeysFile)
+		if err != nil {
+			return nil, fmt.Errorf("client.pot.trusted_keys_file: %w", err)
+		}
+		cc.TrustedKeys = keys
+	}
+	cache, err := fetch.NewCache(cc)
+	if err != nil {
+		return nil, fmt.Errorf("image cache: %w", err)
+	}
+	return pot.New(pot.Options{
+		Enabled: !pc.Disabled, DataDir: dataDir, Cache: cache, RuncPath: pc.Runc,
+		Bridge: pc.Bridge, CIDR: pc.Network, NFTTable: pc.NFTTable,
+	}), nil
+}

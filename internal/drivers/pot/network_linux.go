@@ -1,0 +1,156 @@
+package pot
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"sync"
+
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/drivers/pot/spec"
+	"github.com/wharf-project/wharf/internal/netjail"
+)
+
+// netState is the node's jail network, set up on first use: the bridge,
+// the IP leases and the nftables table.
+type netState struct {
+	mu   sync.Mutex
+	ipam *netjail.IPAM
+	nat  *netjail.NAT
+	err  error // the last setup failure, nil once set up
+}
+
+// lastErr is the last setup failure.
+func (n *netState) lastErr() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.err
+}
+
+// network returns the set-up jail network, setting it up when needed.
+func (d *Driver) network() (*netjail.IPAM, *netjail.NAT, error) {
+	n := &d.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.nat != nil {
+		return n.ipam, n.nat, nil
+	}
+	ipam, err := netjail.NewIPAM(d.opts.CIDR, d.opts.DataDir)
+	if err == nil {
+		err = netjail.EnsureBridge(d.opts.Bridge, ipam.GatewayCIDR())
+	}
+	var nat *netjail.NAT
+	if err == nil {
+		nat, err = netjail.NewNAT(d.opts.NFTTable, d.opts.Bridge, ipam.Network())
+	}
+	if err != nil {
+		n.err = err
+		return nil, nil, err
+	}
+	n.ipam, n.nat, n.err = ipam, nat, nil
+	return ipam, nat, nil
+}
+
+// attachNetwork gives the jail its network: an IP lease, a network
+// namespace on the bridge, and the port forwards of port_map. It returns
+// the namespace's path. The jail record is saved before each step.
+func (d *Driver) attachNetwork(j *jail, cfg *drivers.TaskConfig, conf *spec.Config) (string, error) {
+	ipam, nat, err := d.network()
+	if err != nil {
+		return "", fmt.Errorf("pot: jail network: %w", err)
+	}
+	maps, err := portMappings(cfg, conf)
+	if err != nil {
+		return "", err
+	}
+	j.NetKey, j.NetNS = cfg.ID, netjail.NetNSName(d.opts.Bridge, cfg.ID)
+	if err := j.save(); err != nil {
+		return "", fmt.Errorf("pot: record jail: %w", err)
+	}
+	ip, err := ipam.Lease(j.NetKey)
+	if err != nil {
+		return "", fmt.Errorf("pot: lease a jail address: %w", err)
+	}
+	j.IP = ip.String()
+	if err := j.save(); err != nil {
+		return "", fmt.Errorf("pot: record jail: %w", err)
+	}
+	path, err := netjail.CreateNetNS(j.NetNS)
+	if err != nil {
+		return "", fmt.Errorf("pot: %w", err)
+	}
+	ones, _ := ipam.Network().Mask.Size()
+	ipnet := &net.IPNet{IP: ip, Mask: net.CIDRMask(ones, 32)}
+	if err := netjail.Attach(d.opts.Bridge, path, j.NetKey, ipnet, ipam.Gateway()); err != nil {
+		return "", fmt.Errorf("pot: %w", err)
+	}
+	for i := range maps {
+		maps[i].IP = ip
+	}
+	if len(maps) > 0 {
+		if err := nat.AddPortMap(j.NetKey, maps); err != nil {
+			return "", fmt.Errorf("pot: port forwards: %w", err)
+		}
+	}
+	return path, nil
+}
+
+// portMappings turns the allocation's ports and port_map into forwards:
+// a label in port_map goes to its port in the jail, any other port of
+// the task to the same port number.
+func portMappings(cfg *drivers.TaskConfig, conf *spec.Config) ([]netjail.Mapping, error) {
+	byLabel := map[string]int{}
+	var out []netjail.Mapping
+	for _, p := range cfg.Ports {
+		byLabel[p.Label] = p.Value
+		to := p.Value
+		if jp, ok := conf.PortMap[p.Label]; ok {
+			to = jp
+		} else if p.To > 0 {
+			to = p.To
+		}
+		out = append(out, netjail.Mapping{HostPort: p.Value, Port: to})
+	}
+	labels := make([]string, 0, len(conf.PortMap))
+	for l := range conf.PortMap {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	for _, l := range labels {
+		if _, ok := byLabel[l]; !ok {
+			return nil, fmt.Errorf("pot: config.port_map: %q is not a port label of the task's network block", l)
+		}
+	}
+	return out, nil
+}
+
+// detachNetwork removes the jail's port forwards, veth, namespace and
+// lease; missing pieces are not errors.
+func (d *Driver) detachNetwork(j *jail) error {
+	if j.NetKey == "" {
+		return nil
+	}
+	ipam, nat, err := d.network()
+	if err != nil {
+		return fmt.Errorf("pot: jail network: %w", err)
+	}
+	var errs []error
+	if err := nat.RemovePortMaps(j.NetKey); err != nil {
+		errs = append(errs, err)
+	}
+	if err := netjail.Detach(j.NetKey); err != nil {
+		errs = append(errs, err)
+	}
+	if j.NetNS != "" {
+		if err := netjail.DeleteNetNS(j.NetNS); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := ipam.Release(j.NetKey); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("pot: release jail network: %v", errs)
+	}
+	return nil
+}

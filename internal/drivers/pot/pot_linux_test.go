@@ -1,0 +1,143 @@
+package pot_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/drivers/pot"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// freePort returns a free TCP port on the host.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitExit waits for the task to end.
+func waitExit(t testing.TB, d drivers.Driver, id string) *drivers.ExitResult {
+	t.Helper()
+	ch, err := d.WaitTask(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(30 * time.Second):
+		t.Fatal("task did not exit in 30s")
+	}
+	return nil
+}
+
+// get fetches url until it answers or 10 seconds pass.
+func get(t testing.TB, url string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return string(body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestBridgedJailServesOnMappedPort(t *testing.T) {
+	needJails(t)
+	tn := newTestNet(t)
+	o := options(t, tn)
+	d := pot.New(o)
+	if info := d.Fingerprint(ctx(t)); !info.Healthy {
+		t.Fatalf("fingerprint: %s", info.HealthDescription)
+	}
+	url := registry(t)
+	cfg := taskConfig(t, url, map[string]any{"command": "/bin/httpd", "args": []any{"-f", "-v", "-p", "80", "-h", "/www"},
+		"port_map": map[string]any{"http": "80"}})
+	host := freePort(t)
+	cfg.Ports = []structs.PortMapping{{Label: "http", Value: host}}
+	var events []string
+	cfg.Emit = func(typ, msg string) { events = append(events, typ+": "+msg) }
+	h, err := d.StartTask(ctx(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Driver != pot.Name {
+		t.Errorf("handle driver %q", h.Driver)
+	}
+	if len(events) == 0 || !strings.Contains(events[len(events)-1], "Downloaded") {
+		t.Errorf("no download events: %q", events)
+	}
+	if body := get(t, fmt.Sprintf("http://127.0.0.1:%d/", host)); body != "hello from the jail\n" {
+		t.Errorf("GET through the port forward: %q", body)
+	}
+
+	t.Run("exec", func(t *testing.T) {
+		var out bytes.Buffer
+		r, err := d.ExecTask(ctx(t), cfg.ID, &drivers.ExecOptions{
+			Command: []string{"/bin/sh", "-c", "echo hello-$((6*7)); hostname; exit 3"}, Stdout: &out, Stderr: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ExitCode != 3 || !strings.HasPrefix(out.String(), "hello-42\nweb-") {
+			t.Errorf("exec: exit %d, output %q", r.ExitCode, out.String())
+		}
+	})
+	t.Run("stats", func(t *testing.T) {
+		st, err := d.TaskStats(ctx(t), cfg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.MemoryUsage == 0 {
+			t.Errorf("stats: %+v", st)
+		}
+	})
+	t.Run("isolation", func(t *testing.T) {
+		var out bytes.Buffer
+		script := "ps -o pid | wc -l; ls /proc | grep -c '^[0-9]'; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>&1; " +
+			"echo 999999999 > /sys/fs/cgroup/memory/memory.limit_in_bytes 2>&1 || echo refused; ls /root /home 2>&1 | head -1"
+		_, err := d.ExecTask(ctx(t), cfg.ID, &drivers.ExecOptions{Command: []string{"/bin/sh", "-c", script}, Stdout: &out, Stderr: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("inside the jail:\n%s", out.String())
+		if !strings.Contains(out.String(), "refused") {
+			t.Errorf("the jail could raise its memory limit:\n%s", out.String())
+		}
+	})
+
+	if err := d.StopTask(ctx(t), cfg.ID, 2*time.Second, ""); err != nil {
+		t.Fatal(err)
+	}
+	r := waitExit(t, d, cfg.ID)
+	t.Logf("exit: %+v", r)
+	if err := d.DestroyTask(ctx(t), cfg.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	logs, _ := os.ReadFile(filepath.Join(cfg.LogDir, "web.stderr.0"))
+	if !strings.Contains(string(logs), "GET") && !strings.Contains(string(logs), "127.0.0.1") {
+		t.Logf("httpd log: %q", logs)
+	}
+	if left := jailLeftovers(t, o); len(left) > 0 {
+		t.Errorf("left behind: %q", left)
+	}
+}

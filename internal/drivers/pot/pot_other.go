@@ -1,0 +1,69 @@
+//go:build !linux
+
+package pot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// errNotHere is returned by every task operation on this system.
+var errNotHere = fmt.Errorf("pot: jails on %s are not implemented yet (pot(8) support is planned)", runtime.GOOS)
+
+// Driver is the pot driver; on this system it reports itself undetected.
+type Driver struct{ opts Options }
+
+var _ drivers.Driver = (*Driver)(nil)
+
+// New returns a pot driver.
+func New(opts Options) *Driver { return &Driver{opts: opts.withDefaults()} }
+
+// Name returns "pot".
+func (d *Driver) Name() string { return Name }
+
+// Fingerprint reports the driver undetected with the reason.
+func (d *Driver) Fingerprint(context.Context) *structs.DriverInfo {
+	return &structs.DriverInfo{Attributes: map[string]string{}, UpdateTime: time.Now(),
+		HealthDescription: errNotHere.Error()}
+}
+
+// StartTask fails: not implemented on this system.
+func (d *Driver) StartTask(context.Context, *drivers.TaskConfig) (*drivers.TaskHandle, error) {
+	return nil, errNotHere
+}
+
+// RecoverTask finds nothing.
+func (d *Driver) RecoverTask(context.Context, *drivers.TaskHandle) error {
+	return fmt.Errorf("pot: %w", drivers.ErrTaskNotFound)
+}
+
+// WaitTask finds nothing.
+func (d *Driver) WaitTask(context.Context, string) (<-chan *drivers.ExitResult, error) {
+	return nil, fmt.Errorf("pot: %w", drivers.ErrTaskNotFound)
+}
+
+// StopTask finds nothing.
+func (d *Driver) StopTask(context.Context, string, time.Duration, string) error {
+	return fmt.Errorf("pot: %w", drivers.ErrTaskNotFound)
+}
+
+// DestroyTask finds nothing.
+func (d *Driver) DestroyTask(context.Context, string, bool) error {
+	return fmt.Errorf("pot: %w", drivers.ErrTaskNotFound)
+}
+
+// InspectTask finds nothing.
+func (d *Driver) InspectTask(context.Context, string) (*drivers.TaskStatus, error) {
+	return nil, fmt.Errorf("pot: %w", drivers.ErrTaskNotFound)
+}
+
+// SignalTask finds nothing.
+func (d *Driver) SignalTask(context.Context, string, string) error {
+	return errors.Join(errNotHere, drivers.ErrTaskNotFound)
+}

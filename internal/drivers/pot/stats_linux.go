@@ -1,0 +1,31 @@
+package pot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/supervise"
+)
+
+// TaskStats returns the jail's memory and CPU use as runc reports it from
+// the container's cgroup.
+func (d *Driver) TaskStats(ctx context.Context, id string) (*drivers.TaskStats, error) {
+	j, err := d.held(id)
+	if err != nil {
+		return nil, err
+	}
+	rt := &supervise.Runtime{Path: d.runc, Root: d.opts.RuncRoot, Bundle: j.Dir,
+		ContainerID: j.ContainerID, CgroupsPath: j.CgroupsPath}
+	u, err := supervise.RuntimeStats(ctx, rt)
+	if err != nil {
+		return nil, fmt.Errorf("pot: stats of %s: %w", id, err)
+	}
+	return &drivers.TaskStats{
+		Timestamp: time.Now(), MemoryRSS: u.MemoryRSS, MemoryUsage: u.MemoryUsage,
+		MemoryMaxUsage: u.MemoryMaxUsage, CPUTotalNanos: u.CPUTotal, CPUUserNanos: u.CPUUser,
+		CPUSystemNanos: u.CPUKernel,
+		Measured:       []string{"RSS", "Usage", "Max Usage", "Total Ticks", "User Mode", "System Mode"},
+	}, nil
+}
