@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -37,7 +38,8 @@ type fakeAPI struct {
 	nodeAllocs map[string][]*structs.Allocation
 	register   *structs.JobRegisterResponse
 	plan       *structs.JobPlanResponse
-	failWith   int // when set, every write answers this status
+	failWith   int                                // when set, every write answers this status
+	stats      map[string]*api.AllocResourceUsage // by alloc ID; absent: 404
 
 	registered []*structs.Job
 	requests   []string // "METHOD /path?query"
@@ -100,6 +102,13 @@ func (f *fakeAPI) routes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /v1/allocation/{id}", func(w http.ResponseWriter, r *http.Request) {
 		f.replyFound(w, f.allocs[r.PathValue("id")], "alloc")
+	})
+	mux.HandleFunc("GET /v1/client/allocation/{id}/stats", func(w http.ResponseWriter, r *http.Request) {
+		if u, ok := f.stats[r.PathValue("id")]; ok {
+			f.reply(w, u)
+			return
+		}
+		http.Error(w, "unknown allocation on this node", http.StatusNotFound)
 	})
 	mux.HandleFunc("GET /v1/evaluations", func(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, prefixed(f.evalSeq, r, func(s []*structs.Evaluation) any { return s[len(s)-1] }))

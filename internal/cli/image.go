@@ -45,6 +45,7 @@ manage signatures, and "push", "ls" and "rm" talk to a wharf registry.`,
 	}
 	cmd.AddCommand(m.imageBuildCommand(), m.imageKeygenCommand(), m.imageSignCommand(),
 		m.imageVerifyCommand(), m.imagePushCommand(), m.imageLsCommand(), m.imageRmCommand())
+	cmd.AddCommand(m.imagePullCommand())
 	return cmd
 }
 

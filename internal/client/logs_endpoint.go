@@ -17,6 +17,8 @@ func (c *Client) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/client/fs/logs/{alloc}", c.serveLogs)
 	c.actionRoutes(mux)
+	c.execRoutes(mux)
+	c.statsRoutes(mux)
 	return mux
 }
 

@@ -52,6 +52,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/node/{id}/drain", s.wrap(s.nodeDrain))
 
 	m.HandleFunc("GET /v1/client/fs/logs/{alloc}", s.clientAllocRequest)
+	m.HandleFunc("GET /v1/client/allocation/{alloc}/exec", s.clientAllocRequest)
+	m.HandleFunc("GET /v1/client/allocation/{alloc}/stats", s.clientAllocRequest)
 	for _, method := range []string{"PUT", "POST"} {
 		m.HandleFunc(method+" /v1/client/allocation/{alloc}/restart", s.clientAllocRequest)
 		m.HandleFunc(method+" /v1/client/allocation/{alloc}/signal", s.clientAllocRequest)

@@ -1,0 +1,315 @@
+package flavour
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/drivers/pot/spec"
+)
+
+const (
+	// scriptPath is where the script is copied inside the rootfs. It sits
+	// at the root, a directory Run made, so writing it can never follow a
+	// symlink the base image planted (as /tmp -> /somewhere could be).
+	scriptPath = "/.wharf-flavour.sh"
+	// killEvery is how often a cancelled build re-sends SIGKILL until
+	// `runc run` returns (the container may still be starting).
+	killEvery = 200 * time.Millisecond
+	// pipeGrace bounds the wait for output pipes after runc exits.
+	pipeGrace = 10 * time.Second
+)
+
+// fallbackRunc is tried when runc is not in PATH (/usr/sbin is missing
+// from many users' PATH).
+var fallbackRunc = []string{"/usr/sbin/runc", "/sbin/runc"}
+
+// findRunc returns the path of the runc binary: name (default "runc")
+// looked up in PATH, then Debian's location.
+func findRunc(name string) (string, error) {
+	explicit := name != ""
+	if !explicit {
+		name = "runc"
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	if !explicit {
+		for _, p := range fallbackRunc {
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+				return p, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s: %w", name, ErrNoRunc)
+}
+
+// jail runs the flavour script in a runc container on rootfs.
+type jail struct {
+	runc, work, rootfs string
+	env                []string
+	memoryMB           int64
+	stdout, stderr     io.Writer
+
+	id string
+	// created are mount points runc will create in the rootfs (absent
+	// before the run), removed again afterwards when still empty.
+	created []string
+}
+
+// run copies script into the rootfs, runs it with /bin/sh in the jail and
+// removes it and every trace of the container again.
+func (j *jail) run(ctx context.Context, script []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j.id = "wharf-flavour-" + randomHex(6)
+	scriptHost := filepath.Join(j.rootfs, scriptPath)
+	if err := writeNew(scriptHost, script, 0o755); err != nil {
+		return fmt.Errorf("copy flavour script into the rootfs: %w", err)
+	}
+	defer os.Remove(scriptHost)
+	bundle := filepath.Join(j.work, "bundle")
+	if err := j.writeBundle(bundle); err != nil {
+		return err
+	}
+	defer j.removeMountPoints()
+	return j.runForeground(ctx, bundle)
+}
+
+// writeBundle writes the OCI bundle's config.json.
+func (j *jail) writeBundle(bundle string) error {
+	s, err := j.spec()
+	if err != nil {
+		return err
+	}
+	j.created = missingMountPoints(j.rootfs, s.Mounts)
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode jail spec: %w", err)
+	}
+	if err := os.MkdirAll(bundle, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600)
+}
+
+// spec builds the pot driver's hardened spec in host network mode and
+// drops what only a task has: Nomad's task directories and variables.
+func (j *jail) spec() (*specs.Spec, error) {
+	env := make(map[string]string, len(j.env))
+	for _, e := range j.env {
+		k, v, _ := strings.Cut(e, "=")
+		env[k] = v
+	}
+	in := spec.Input{
+		Task: &drivers.TaskConfig{ID: j.id, Env: env, MemoryMB: j.memoryMB, TaskDir: j.work, AllocDir: j.work},
+		Conf: &spec.Config{Image: "flavour", Pot: "flavour", Tag: "build",
+			Command: "/bin/sh " + scriptPath, NetworkMode: spec.NetworkHost},
+		RootfsPath:  j.rootfs,
+		Hostname:    "wharf-flavour",
+		CgroupsPath: j.id,
+	}
+	if fi, err := os.Stat("/etc/resolv.conf"); err == nil && fi.Mode().IsRegular() {
+		in.ResolvConfPath = "/etc/resolv.conf"
+	}
+	s, err := spec.BuildSpec(in)
+	if err != nil {
+		return nil, fmt.Errorf("flavour jail: %w", err)
+	}
+	s.Mounts = dropMounts(s.Mounts, spec.LocalDir, spec.SecretsDir, spec.AllocDir)
+	s.Process.Env = dropEnv(s.Process.Env, "NOMAD_")
+	clampNofile(s.Process)
+	return s, nil
+}
+
+// clampNofile lowers the spec's RLIMIT_NOFILE to this process's hard
+// limit: raising it needs CAP_SYS_RESOURCE, which a build in a container
+// may lack, and runc would then fail to start the jail.
+func clampNofile(p *specs.Process) {
+	var cur syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &cur); err != nil {
+		return
+	}
+	for i := range p.Rlimits {
+		r := &p.Rlimits[i]
+		if r.Type == "RLIMIT_NOFILE" {
+			r.Hard, r.Soft = min(r.Hard, cur.Max), min(r.Soft, cur.Max)
+		}
+	}
+}
+
+// runc1 runs `runc run` in the foreground and interprets its end.
+func (j *jail) runForeground(ctx context.Context, bundle string) error {
+	out := &tail{}
+	cmd := exec.Command(j.runc, "run", "--bundle", bundle, j.id)
+	cmd.Stdout = io.MultiWriter(j.stdout, out)
+	cmd.Stderr = io.MultiWriter(j.stderr, out)
+	// Its own process group: Ctrl-C reaches wharf, which kills the jail.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = pipeGrace
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", j.runc, err)
+	}
+	done := make(chan struct{})
+	go j.killOnCancel(ctx, done)
+	err := cmd.Wait()
+	close(done)
+	j.delete()
+	if ctx.Err() != nil {
+		return fmt.Errorf("flavour script: %w", ctx.Err())
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &ScriptError{ExitCode: ee.ExitCode(), Tail: out.Lines()}
+	}
+	if err != nil {
+		return fmt.Errorf("%s run: %w", j.runc, err)
+	}
+	return nil
+}
+
+// killOnCancel sends SIGKILL to the container when ctx ends, again and
+// again until done is closed: a kill that comes while runc is still
+// creating the container fails, so it is retried.
+func (j *jail) killOnCancel(ctx context.Context, done <-chan struct{}) {
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	t := time.NewTicker(killEvery)
+	defer t.Stop()
+	for {
+		_ = exec.Command(j.runc, "kill", j.id, "KILL").Run()
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// delete removes the container's state (and cgroup); `runc run` already
+// did unless it was interrupted, so errors are ignored.
+func (j *jail) delete() {
+	_ = exec.Command(j.runc, "delete", "--force", j.id).Run()
+}
+
+// removeMountPoints removes the mount points runc created, deepest first,
+// if they are still empty; paths under a symlink are left alone.
+func (j *jail) removeMountPoints() {
+	for i := len(j.created) - 1; i >= 0; i-- {
+		rel := j.created[i]
+		if underSymlink(j.rootfs, rel) {
+			continue
+		}
+		p := filepath.Join(j.rootfs, rel)
+		fi, err := os.Lstat(p)
+		if err != nil || (fi.Mode().IsRegular() && fi.Size() > 0) {
+			continue
+		}
+		_ = os.Remove(p) // fails on a non-empty directory, as wanted
+	}
+}
+
+// missingMountPoints lists, for each mount destination, the path
+// components absent from rootfs (in creation order); a destination whose
+// existing part crosses a symlink is skipped since runc resolves it.
+func missingMountPoints(rootfs string, mounts []specs.Mount) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range mounts {
+		parts := strings.Split(strings.Trim(filepath.Clean(m.Destination), "/"), "/")
+		for i := range parts {
+			rel := filepath.Join(parts[:i+1]...)
+			fi, err := os.Lstat(filepath.Join(rootfs, rel))
+			if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				break
+			}
+			if errors.Is(err, fs.ErrNotExist) && !seen[rel] {
+				seen[rel] = true
+				out = append(out, rel)
+			}
+		}
+	}
+	return out
+}
+
+// underSymlink reports whether a parent of rel inside root is not a plain
+// directory (a symlink could send a removal outside the rootfs).
+func underSymlink(root, rel string) bool {
+	parts := strings.Split(rel, string(filepath.Separator))
+	for i := 1; i < len(parts); i++ {
+		fi, err := os.Lstat(filepath.Join(root, filepath.Join(parts[:i]...)))
+		if err != nil || !fi.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// dropMounts removes the mounts at the given destinations.
+func dropMounts(ms []specs.Mount, dsts ...string) []specs.Mount {
+	out := ms[:0:0]
+	for _, m := range ms {
+		drop := false
+		for _, d := range dsts {
+			drop = drop || m.Destination == d
+		}
+		if !drop {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// dropEnv removes the variables whose names start with prefix.
+func dropEnv(env []string, prefix string) []string {
+	out := env[:0:0]
+	for _, e := range env {
+		if !strings.HasPrefix(e, prefix) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// writeNew creates path (which must not exist and is not followed if it
+// is a symlink) with b and mode.
+func writeNew(path string, b []byte, mode fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// randomHex returns 2n random hex digits.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
