@@ -11,8 +11,9 @@ import (
 )
 
 // v1Controllers are the v1 hierarchies a task's cgroup joins: freezer or
-// pids to find and kill the whole tree, memory and cpu for the limits.
-var v1Controllers = []string{"freezer", "pids", "memory", "cpu"}
+// pids to find and kill the whole tree, memory and cpu for the limits,
+// cpuacct for the CPU time stats report.
+var v1Controllers = []string{"freezer", "pids", "memory", "cpu", "cpuacct"}
 
 // v2Controllers are the controllers enabled for task cgroups in v2.
 var v2Controllers = []string{"cpu", "memory", "pids"}

@@ -37,7 +37,7 @@ func TestParseMountinfoLine(t *testing.T) {
 		{"v1 freezer", "30 25 0:26 / /sys/fs/cgroup/freezer rw,relatime shared:12 - cgroup cgroup rw,freezer",
 			true, cgroupMount{point: "/sys/fs/cgroup/freezer", root: "/", controllers: []string{"freezer"}}},
 		{"v1 combined cpu", "31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct",
-			true, cgroupMount{point: "/sys/fs/cgroup/cpu,cpuacct", root: "/", controllers: []string{"cpu"}}},
+			true, cgroupMount{point: "/sys/fs/cgroup/cpu,cpuacct", root: "/", controllers: []string{"cpu", "cpuacct"}}},
 		{"v1 named hierarchy", "32 25 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd",
 			true, cgroupMount{point: "/sys/fs/cgroup/systemd", root: "/"}},
 		{"v2 without optional fields", "33 25 0:29 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate",
