@@ -15,6 +15,7 @@ import (
 
 	"github.com/wharf-project/wharf/internal/client"
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/drivers/pot"
 	"github.com/wharf-project/wharf/internal/drivers/rawexec"
 	"github.com/wharf-project/wharf/internal/server"
 	"github.com/wharf-project/wharf/internal/state/embedetcd"
@@ -38,6 +39,7 @@ type Agent struct {
 	registry     *registryRole
 	client       *client.Client
 	clientCancel context.CancelFunc
+	jails        *pot.Driver
 	clientDone   chan struct{}
 }
 
@@ -184,6 +186,7 @@ func (a *Agent) startClient() error {
 	if err != nil {
 		return fmt.Errorf("start client: %w", err)
 	}
+	a.jails = jails
 	c, err := client.New(client.Config{
 		Servers: servers, DataDir: a.cfg.DataDir, NodeName: a.cfg.Name, Datacenter: a.cfg.Datacenter,
 		NodeClass: cc.NodeClass, NodePool: cc.NodePool, Meta: cc.Meta, Region: a.cfg.Region,
@@ -263,6 +266,11 @@ func (a *Agent) Shutdown() error {
 		}
 		a.clientCancel()
 		<-a.clientDone
+		if a.tempDir != "" {
+			// Nothing can re-attach to a throw-away agent's jails: its
+			// jail network goes with it.
+			errs = append(errs, a.jails.DeleteNetwork())
+		}
 	}
 	if a.cancel != nil {
 		a.cancel()

@@ -1,6 +1,7 @@
 package pot
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -151,6 +152,29 @@ func (d *Driver) detachNetwork(j *jail) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("pot: release jail network: %v", errs)
+	}
+	return nil
+}
+
+// DeleteNetwork removes the jail network (nftables table and bridge) when
+// the driver holds no jail; a throw-away agent calls it on shutdown after
+// its tasks are gone.
+func (d *Driver) DeleteNetwork() error {
+	d.mu.Lock()
+	n := len(d.jails)
+	d.mu.Unlock()
+	if n > 0 {
+		return fmt.Errorf("pot: %d jails still run on %s: keeping the jail network", n, d.opts.Bridge)
+	}
+	d.net.mu.Lock()
+	defer d.net.mu.Unlock()
+	if d.net.nat == nil {
+		return nil
+	}
+	err := errors.Join(netjail.DeleteTable(d.opts.NFTTable), netjail.DeleteBridge(d.opts.Bridge))
+	d.net.ipam, d.net.nat = nil, nil
+	if err != nil {
+		return fmt.Errorf("pot: delete jail network: %w", err)
 	}
 	return nil
 }

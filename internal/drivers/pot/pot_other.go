@@ -67,3 +67,6 @@ func (d *Driver) InspectTask(context.Context, string) (*drivers.TaskStatus, erro
 func (d *Driver) SignalTask(context.Context, string, string) error {
 	return errors.Join(errNotHere, drivers.ErrTaskNotFound)
 }
+
+// DeleteNetwork does nothing: there is no jail network on this system.
+func (d *Driver) DeleteNetwork() error { return nil }
