@@ -1,0 +1,248 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/netjail"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// potEnv is a dev agent with a private jail network and the example
+// images in its registry.
+type potEnv struct {
+	a       *agentProc
+	dataDir string
+	bridge  string
+	table   string
+	reg     string // registry base URL
+	config  string // agent config file naming the jail network
+}
+
+// needJails fails (CI) or skips the test without root and runc.
+func needJails(t *testing.T) {
+	t.Helper()
+	_, err := exec.LookPath("runc")
+	if os.Geteuid() == 0 && err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("jails need root and runc (CI installs runc)")
+	}
+	t.Skip("jails need root and runc")
+}
+
+// startPotAgent starts `wharf agent -dev` (plus args) on a jail network
+// of its own, builds the example images and pushes them to its registry.
+func startPotAgent(t *testing.T, args ...string) *potEnv {
+	t.Helper()
+	needJails(t)
+	skipWithoutPackages(t)
+	n := rand.IntN(200) + 20
+	e := &potEnv{bridge: fmt.Sprintf("we%d", n), table: fmt.Sprintf("wharf_e%d", n)}
+	cfg := filepath.Join(t.TempDir(), "agent.hcl")
+	hcl := fmt.Sprintf("client {\n  pot {\n    bridge = %q\n    network = \"10.252.%d.0/24\"\n    nft_table = %q\n  }\n}\n",
+		e.bridge, n, e.table)
+	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.config = cfg
+	t.Cleanup(func() {
+		_ = netjail.DeleteTable(e.table)
+		_ = netjail.DeleteBridge(e.bridge)
+	})
+	e.a = startAgent(t, append([]string{"-dev", "-config", cfg}, args...)...)
+	m := regexp.MustCompile(`Registry: (http://\S+)\s+\(upload token in (\S+)\)`).FindStringSubmatch(e.a.out.String())
+	if m == nil {
+		t.Fatalf("the dev agent did not print its registry:\n%s", e.a.out)
+	}
+	e.reg, e.dataDir = m[1], filepath.Dir(m[2])
+	out := t.TempDir()
+	runBuildScript(t, "BUILD_ONLY=1", "OUT_DIR="+out)
+	for _, img := range exampleImages {
+		if o, code := run(t, e.a.addr, "image", "push", "-registry", e.reg, "-token-file", m[2], "-dir", out, img.name, img.tag); code != 0 {
+			t.Fatalf("push %s: %s", img.name, o)
+		}
+	}
+	return e
+}
+
+// seedJob writes examples/nginx.job with the image URL pointing at the
+// agent's registry, and returns its path.
+func (e *potEnv) seedJob(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("../../examples/nginx.job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := strings.Replace(string(src), "http://127.0.0.1:9080", e.reg, 1)
+	if job == string(src) {
+		t.Fatal("examples/nginx.job no longer names the dev registry http://127.0.0.1:9080")
+	}
+	path := filepath.Join(t.TempDir(), "nginx.job")
+	if err := os.WriteFile(path, []byte(job), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// leftovers lists what jails left on the node: containers, overlay
+// mounts, network namespaces, veths and port forwards.
+func (e *potEnv) leftovers(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	list, _ := exec.Command("runc", "--root", filepath.Join(e.dataDir, "pot", "runc"), "list", "-q").Output()
+	for _, id := range strings.Fields(string(list)) {
+		out = append(out, "container "+id)
+	}
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if strings.Contains(line, e.dataDir) {
+			out = append(out, "mount "+line)
+		}
+	}
+	names, _ := netjail.NetNSNames(e.bridge)
+	for _, n := range names {
+		out = append(out, "netns "+n)
+	}
+	left, _ := netjail.Leftovers(e.bridge, e.table)
+	for _, l := range left {
+		if !strings.Contains(l, "wharf:static") {
+			out = append(out, l)
+		}
+	}
+	cgs, _ := filepath.Glob("/sys/fs/cgroup/*/wharf/wharf-*")
+	out = append(out, cgs...)
+	return out
+}
+
+// hostPort returns the host address of the allocation's port label.
+func hostPort(t *testing.T, a *structs.Allocation, label string) string {
+	t.Helper()
+	if a.AllocatedResources != nil {
+		for _, p := range a.AllocatedResources.Shared.Ports {
+			if p.Label == label {
+				return fmt.Sprintf("127.0.0.1:%d", p.Value)
+			}
+		}
+	}
+	t.Fatalf("allocation %s has no port %q", a.ID, label)
+	return ""
+}
+
+// httpGet fetches url and returns the status code and body.
+func httpGet(url string) (int, string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// TestSeedJobOnPot runs the seed's job file on jails: nginx answers on the
+// dynamic port, its access log reaches `alloc logs`, `alloc exec` runs in
+// the jail, `alloc status` shows resource use, and stopping the job and
+// then the agent leaves nothing behind.
+func TestSeedJobOnPot(t *testing.T) {
+	e := startPotAgent(t)
+	c := e.a.client(t)
+	if out, code := run(t, e.a.addr, "job", "run", e.seedJob(t)); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	waitFor(t, 30*time.Second, "the seed job's allocation running", func() bool {
+		return len(runningAllocs(t, c, "nginx-minipot")) == 1
+	})
+	alloc, _, err := c.Allocations().Info(runningAllocs(t, c, "nginx-minipot")[0].ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := hostPort(t, alloc, "http")
+	var code int
+	var body string
+	waitFor(t, 10*time.Second, "nginx answering on "+addr, func() bool {
+		code, body, err = httpGet("http://" + addr + "/")
+		return err == nil
+	})
+	if code != 200 || !strings.Contains(strings.ToLower(body), "nginx") {
+		t.Errorf("GET %s: %d %q", addr, code, body)
+	}
+	waitFor(t, 10*time.Second, "the request in alloc logs", func() bool {
+		out, _ := run(t, e.a.addr, "alloc", "logs", alloc.ID)
+		return strings.Contains(out, `"GET / HTTP/1.1" 200`)
+	})
+	out, exit := run(t, e.a.addr, "alloc", "exec", alloc.ID, "/bin/sh", "-c", "echo hello-$((6*7)); ps; exit 3")
+	if exit != 3 || !strings.Contains(out, "hello-42") || !strings.Contains(out, "nginx: master") {
+		t.Errorf("alloc exec: exit %d\n%s", exit, out)
+	}
+	if strings.Contains(out, "wharf") {
+		t.Errorf("the jail sees host processes:\n%s", out)
+	}
+	out, _ = run(t, e.a.addr, "alloc", "status", alloc.ID)
+	if !regexp.MustCompile(`\d+/200 MHz +\d+\.\d MiB/64 MiB`).MatchString(out) || !strings.Contains(out, "Downloaded nginx-nomad-amd64-13_1_1.1.13.tar.zst") {
+		t.Errorf("alloc status lacks resource use or the download event:\n%s", out)
+	}
+	if out, code := run(t, e.a.addr, "job", "stop", "nginx-minipot"); code != 0 {
+		t.Fatalf("job stop: %d\n%s", code, out)
+	}
+	waitFor(t, 30*time.Second, "the jail to be gone", func() bool { return len(e.leftovers(t)) == 0 })
+	e.a.stop(t)
+	if left := e.leftovers(t); len(left) > 0 {
+		t.Errorf("left behind after the agent stopped: %q", left)
+	}
+	if _, err := os.Stat("/sys/class/net/" + e.bridge); err == nil {
+		t.Errorf("the dev agent left its bridge %s", e.bridge)
+	}
+}
+
+// TestJailSurvivesAgentKill kills the agent with a jail running: the jail
+// keeps serving, a new agent on the same data dir re-attaches to it, and
+// stopping the job then removes everything.
+func TestJailSurvivesAgentKill(t *testing.T) {
+	dir := t.TempDir()
+	e := startPotAgent(t, "-data-dir", dir)
+	c := e.a.client(t)
+	if out, code := run(t, e.a.addr, "job", "run", e.seedJob(t)); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	waitFor(t, 30*time.Second, "the allocation running", func() bool { return len(runningAllocs(t, c, "nginx-minipot")) == 1 })
+	id := runningAllocs(t, c, "nginx-minipot")[0].ID
+	alloc, _, err := c.Allocations().Info(id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := hostPort(t, alloc, "http")
+	waitFor(t, 10*time.Second, "nginx answering", func() bool { _, _, err := httpGet("http://" + addr + "/"); return err == nil })
+	e.a.kill()
+	if code, _, err := httpGet("http://" + addr + "/"); err != nil || code != 200 {
+		t.Fatalf("the jail stopped serving when the agent was killed: %d %v", code, err)
+	}
+	b := startAgent(t, "-dev", "-data-dir", dir, "-config", e.config,
+		"-http-port", strings.TrimPrefix(e.a.addr, "http://127.0.0.1:"))
+	c = b.client(t)
+	waitFor(t, 45*time.Second, "the allocation running again", func() bool { return len(runningAllocs(t, c, "nginx-minipot")) == 1 })
+	alloc, _, err = c.Allocations().Info(id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(filterEvents(alloc, structs.TaskStarted)); n != 1 {
+		t.Errorf("task started %d times, want 1 (re-attached)", n)
+	}
+	if code, _, err := httpGet("http://" + addr + "/"); err != nil || code != 200 {
+		t.Errorf("after re-attach: %d %v", code, err)
+	}
+	if out, code := run(t, b.addr, "job", "stop", "nginx-minipot"); code != 0 {
+		t.Fatalf("job stop: %d\n%s", code, out)
+	}
+	waitFor(t, 30*time.Second, "the jail to be gone", func() bool { return len(e.leftovers(t)) == 0 })
+}
