@@ -46,6 +46,9 @@ type task struct {
 	reaped   bool // the main process is reaped: its PID may be reused
 	status   syscall.WaitStatus
 	reason   string // why the supervisor itself ended the task, if it did
+	// emulated is the signal a container init would have died of had it
+	// not been pid 1 (see initsignal_linux.go); 0 when none.
+	emulated syscall.Signal
 	mainExit chan struct{}
 
 	done chan struct{} // closed once exit is recorded
@@ -192,6 +195,11 @@ func (t *task) signal(sig syscall.Signal) error {
 	if t.reaped {
 		return errTaskExited
 	}
+	if t.spec.Runtime != nil && initDropsSignal(t.pid, sig) {
+		// See initsignal_linux.go: end the init as sig would have.
+		t.emulated = sig
+		return syscall.Kill(t.pid, syscall.SIGKILL)
+	}
 	return syscall.Kill(t.pid, sig)
 }
 
@@ -294,6 +302,9 @@ func (t *task) exitOf() *Exit {
 	ex := &Exit{ExitCode: t.status.ExitStatus(), Err: t.reason, FinishedAt: time.Now().UTC()}
 	if t.status.Signaled() {
 		ex.Signal = int(t.status.Signal())
+		if t.emulated != 0 && t.status.Signal() == syscall.SIGKILL {
+			ex.Signal = int(t.emulated)
+		}
 		ex.ExitCode = 128 + ex.Signal
 	}
 	return ex

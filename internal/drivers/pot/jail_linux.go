@@ -111,6 +111,9 @@ func (d *Driver) prepare(ctx context.Context, cfg *drivers.TaskConfig) (_ *jail,
 	if err := d.mountRootfs(j, conf); err != nil {
 		return nil, err
 	}
+	if err := taskDirs(cfg); err != nil {
+		return nil, err
+	}
 	in := spec.Input{Task: cfg, Conf: conf, RootfsPath: j.rootfs(), Hostname: hostname(cfg),
 		ImageCmd: m.Cmd, CPUTotalMHz: d.opts.CPUTotalMHz, CPUCores: d.opts.CPUCores, CgroupsPath: j.CgroupsPath,
 		NofileLimit: nofileLimit()}
@@ -134,6 +137,18 @@ func (d *Driver) prepare(ctx context.Context, cfg *drivers.TaskConfig) (_ *jail,
 		return nil, err
 	}
 	return j, nil
+}
+
+// taskDirs makes sure the host directories mounted at /local, /secrets
+// and /alloc exist.
+func taskDirs(cfg *drivers.TaskConfig) error {
+	for _, dir := range []string{filepath.Join(cfg.TaskDir, "local"), filepath.Join(cfg.TaskDir, "secrets"),
+		filepath.Join(cfg.AllocDir, "alloc")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("pot: task dir: %w", err)
+		}
+	}
+	return nil
 }
 
 // clearStale removes what an earlier, finished run of the same task left

@@ -31,8 +31,9 @@ type Driver struct {
 
 	net netState
 
-	mu    sync.Mutex
-	jails map[string]*jail // by task ID
+	mu       sync.Mutex
+	jails    map[string]*jail // by task ID
+	starting map[string]bool  // task IDs whose StartTask is under way
 }
 
 var (
@@ -45,7 +46,7 @@ var (
 // New returns a pot driver; it looks for runc now, once.
 func New(opts Options) *Driver {
 	opts = opts.withDefaults()
-	d := &Driver{opts: opts, jails: map[string]*jail{}}
+	d := &Driver{opts: opts, jails: map[string]*jail{}, starting: map[string]bool{}}
 	d.core = rawexec.New(rawexec.Options{Enabled: true, StateDir: opts.StateDir,
 		SupervisorCommand: opts.SupervisorCommand, Label: Name})
 	d.cache = opts.Cache
@@ -122,6 +123,10 @@ func (d *Driver) StartTask(ctx context.Context, cfg *drivers.TaskConfig) (*drive
 	if err := d.usable(); err != nil {
 		return nil, err
 	}
+	if !d.reserve(cfg.ID) {
+		return nil, fmt.Errorf("pot task %s is already started", cfg.ID)
+	}
+	defer d.unreserve(cfg.ID)
 	j, err := d.prepare(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -230,6 +235,25 @@ func (d *Driver) SignalTask(ctx context.Context, id string, signal string) error
 	return d.core.SignalTask(ctx, id, signal)
 }
 
+// reserve marks an ID as being started, unless its jail is held or
+// already being started.
+func (d *Driver) reserve(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.jails[id]; ok || d.starting[id] {
+		return false
+	}
+	d.starting[id] = true
+	return true
+}
+
+// unreserve ends a start.
+func (d *Driver) unreserve(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.starting, id)
+}
+
 // hold records a jail the driver runs.
 func (d *Driver) hold(j *jail) {
 	d.mu.Lock()
@@ -255,4 +279,12 @@ func (d *Driver) held(id string) (*jail, error) {
 		return nil, fmt.Errorf("pot task %s: %w", id, drivers.ErrTaskNotFound)
 	}
 	return j, nil
+}
+
+// Options returns the driver's options, defaults filled in: New(d.Options())
+// makes the driver a restarted agent would have.
+func (d *Driver) Options() Options {
+	o := d.opts
+	o.Cache = d.cache
+	return o
 }
