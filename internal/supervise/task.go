@@ -42,10 +42,10 @@ type task struct {
 	// reaper does not steal that command's exit status (runtime_task.go).
 	reapMu sync.Mutex
 
-	mu       sync.Mutex
-	reaped   bool // the main process is reaped: its PID may be reused
-	status   syscall.WaitStatus
-	reason   string // why the supervisor itself ended the task, if it did
+	mu     sync.Mutex
+	reaped bool // the main process is reaped: its PID may be reused
+	status syscall.WaitStatus
+	reason string // why the supervisor itself ended the task, if it did
 	// emulated is the signal a container init would have died of had it
 	// not been pid 1 (see initsignal_linux.go); 0 when none.
 	emulated syscall.Signal
