@@ -246,3 +246,38 @@ func TestJailSurvivesAgentKill(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "the jail to be gone", func() bool { return len(e.leftovers(t)) == 0 })
 }
+
+// TestPotUnhealthyWithoutRunc: a client whose runc is missing reports the
+// pot driver unhealthy with the reason, and a pot job is not placed there
+// but waits with an explanation.
+func TestPotUnhealthyWithoutRunc(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "agent.hcl")
+	hcl := "client {\n  pot {\n    runc = \"/nonexistent/runc\"\n    bridge = \"wnorunc\"\n    network = \"10.249.0.0/24\"\n    nft_table = \"wharf_norunc\"\n  }\n}\n"
+	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = netjail.DeleteTable("wharf_norunc")
+		_ = netjail.DeleteBridge("wnorunc")
+	})
+	a := startAgent(t, "-dev", "-config", cfg)
+	out, code := run(t, a.addr, "node", "status", "-self")
+	if code != 0 {
+		out, _ = run(t, a.addr, "node", "status")
+		id := strings.Fields(strings.Split(out, "\n")[1])[0]
+		out, _ = run(t, a.addr, "node", "status", id)
+	}
+	if !regexp.MustCompile(`pot +true +false +runc not found .*install Debian's runc package`).MatchString(out) {
+		t.Errorf("node status does not show pot unhealthy with the reason:\n%s", out)
+	}
+	if out, code := run(t, a.addr, "job", "run", "-detach", "../../examples/nginx.job"); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	waitFor(t, 10*time.Second, "the placement failure", func() bool {
+		out, _ = run(t, a.addr, "job", "status", "nginx-minipot")
+		return strings.Contains(out, `No node has a healthy "pot" driver`)
+	})
+	if strings.Contains(out, "running") {
+		t.Errorf("a pot allocation was placed on a node without runc:\n%s", out)
+	}
+}
