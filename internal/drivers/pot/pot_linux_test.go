@@ -141,3 +141,40 @@ func TestBridgedJailServesOnMappedPort(t *testing.T) {
 		t.Errorf("left behind: %q", left)
 	}
 }
+
+// TestJailsReachEachOther: a jail reaches another jail's forwarded port
+// through the bridge's address (hairpin) and the other jail's address.
+func TestJailsReachEachOther(t *testing.T) {
+	needJails(t)
+	o := options(t, newTestNet(t))
+	d := pot.New(o)
+	url := registry(t)
+	server := taskConfig(t, url, map[string]any{"command": "/bin/httpd", "args": []any{"-f", "-p", "80", "-h", "/www"},
+		"port_map": map[string]any{"http": "80"}})
+	hostPort := freePort(t)
+	server.Ports = []structs.PortMapping{{Label: "http", Value: hostPort}}
+	client := taskConfig(t, url, map[string]any{"command": "/bin/sleep", "args": []any{"1000"}})
+	for _, c := range []*drivers.TaskConfig{server, client} {
+		if _, err := d.StartTask(ctx(t), c); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = d.DestroyTask(ctx(t), c.ID, true) })
+	}
+	get(t, fmt.Sprintf("http://127.0.0.1:%d/", hostPort))
+	gw := strings.TrimSuffix(o.CIDR, "0/24") + "1"
+	var ip bytes.Buffer
+	if _, err := d.ExecTask(ctx(t), server.ID, &drivers.ExecOptions{Command: []string{"/bin/hostname", "-i"}, Stdout: &ip}); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{fmt.Sprintf("%s:%d", gw, hostPort), strings.TrimSpace(ip.String()) + ":80"} {
+		var out bytes.Buffer
+		r, err := d.ExecTask(ctx(t), client.ID, &drivers.ExecOptions{
+			Command: []string{"/bin/sh", "-c", "printf 'GET / HTTP/1.0\r\n\r\n' | nc " + strings.Replace(target, ":", " ", 1)}, Stdout: &out, Stderr: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ExitCode != 0 || !strings.HasSuffix(out.String(), "\r\n\r\nhello from the jail\n") {
+			t.Errorf("from another jail, http://%s/: exit %d, %q", target, r.ExitCode, out.String())
+		}
+	}
+}
