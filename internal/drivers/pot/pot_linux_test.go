@@ -112,16 +112,27 @@ func TestBridgedJailServesOnMappedPort(t *testing.T) {
 		}
 	})
 	t.Run("isolation", func(t *testing.T) {
-		var out bytes.Buffer
-		script := "ps -o pid | wc -l; ls /proc | grep -c '^[0-9]'; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>&1; " +
-			"echo 999999999 > /sys/fs/cgroup/memory/memory.limit_in_bytes 2>&1 || echo refused; ls /root /home 2>&1 | head -1"
-		_, err := d.ExecTask(ctx(t), cfg.ID, &drivers.ExecOptions{Command: []string{"/bin/sh", "-c", script}, Stdout: &out, Stderr: &out})
-		if err != nil {
+		secret := filepath.Join(os.TempDir(), fmt.Sprintf("wharf-host-secret-%d", host))
+		if err := os.WriteFile(secret, []byte("host only"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("inside the jail:\n%s", out.String())
-		if !strings.Contains(out.String(), "refused") {
-			t.Errorf("the jail could raise its memory limit:\n%s", out.String())
+		defer os.Remove(secret)
+		checks := []struct{ script, want string }{
+			{"ps -o pid,comm | tail -n +2 | wc -l", "5"}, // httpd, sh, ps, tail, wc: no host process
+			{"cat " + secret + " 2>/dev/null || echo absent", "absent"},
+			{"(echo 999999999 > /sys/fs/cgroup/memory/memory.limit_in_bytes) 2>/dev/null && echo raised || echo refused", "refused"},
+			{"cat /sys/fs/cgroup/memory/memory.limit_in_bytes", "67108864"},
+			{"mknod /tmp/sda b 8 0 2>/dev/null && echo made || echo refused", "refused"},
+			{"cat /proc/kcore 2>/dev/null | head -c 1 | wc -c", "0"},
+		}
+		for _, c := range checks {
+			var out bytes.Buffer
+			if _, err := d.ExecTask(ctx(t), cfg.ID, &drivers.ExecOptions{Command: []string{"/bin/sh", "-c", c.script}, Stdout: &out, Stderr: &out}); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(out.String()); got != c.want {
+				t.Errorf("in the jail, %q: got %q, want %q", c.script, got, c.want)
+			}
 		}
 	})
 
@@ -176,5 +187,45 @@ func TestJailsReachEachOther(t *testing.T) {
 		if r.ExitCode != 0 || !strings.HasSuffix(out.String(), "\r\n\r\nhello from the jail\n") {
 			t.Errorf("from another jail, http://%s/: exit %d, %q", target, r.ExitCode, out.String())
 		}
+	}
+}
+
+// TestConfigKeysShapeTheJail: copy puts a host file in the rootfs,
+// mount_read_only shows a host dir read-only, extra_hosts lands in
+// /etc/hosts, the image's environment is under the task's, and the task
+// dirs are mounted.
+func TestConfigKeysShapeTheJail(t *testing.T) {
+	needJails(t)
+	o := options(t, newTestNet(t))
+	d := pot.New(o)
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "conf"), []byte("copied\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ro := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ro, "data"), []byte("shared\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := taskConfig(t, registry(t), map[string]any{
+		"command": "/bin/sleep", "args": []any{"1000"},
+		"copy": []any{filepath.Join(src, "conf") + ":/etc/app.conf"}, "mount_read_only": []any{ro + ":/data"},
+		"extra_hosts": []any{"db.internal:10.0.0.7"}})
+	cfg.Env["WHARF_TEST"] = "task"
+	if err := os.WriteFile(filepath.Join(cfg.TaskDir, "local", "note"), []byte("local\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.StartTask(ctx(t), cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.DestroyTask(ctx(t), cfg.ID, true) })
+	script := "cat /etc/app.conf /data/data /local/note; grep db.internal /etc/hosts; echo $WHARF_TEST $PATH $NOMAD_TASK_DIR; " +
+		"touch /data/x 2>/dev/null && echo writable || echo read-only"
+	var out bytes.Buffer
+	if _, err := d.ExecTask(ctx(t), cfg.ID, &drivers.ExecOptions{Command: []string{"/bin/sh", "-c", script}, Stdout: &out, Stderr: &out}); err != nil {
+		t.Fatal(err)
+	}
+	want := "copied\nshared\nlocal\n10.0.0.7\tdb.internal\ntask /bin /local\nread-only\n"
+	if out.String() != want {
+		t.Errorf("inside the jail:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
