@@ -102,6 +102,17 @@ func TestBridgedJailServesOnMappedPort(t *testing.T) {
 			t.Errorf("exec: exit %d, output %q", r.ExitCode, out.String())
 		}
 	})
+	t.Run("exec with a terminal", func(t *testing.T) {
+		var out bytes.Buffer
+		r, err := d.ExecTask(ctx(t), cfg.ID, &drivers.ExecOptions{Tty: true,
+			Command: []string{"/bin/sh", "-c", "tty; exit 4"}, Stdout: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ExitCode != 4 || !strings.Contains(out.String(), "/dev/pts/") {
+			t.Errorf("tty exec: exit %d, output %q", r.ExitCode, out.String())
+		}
+	})
 	t.Run("stats", func(t *testing.T) {
 		st, err := d.TaskStats(ctx(t), cfg.ID)
 		if err != nil {

@@ -22,7 +22,7 @@ import (
 
 // Applets are the busybox commands linked into the rootfs's /bin.
 var Applets = []string{"sh", "echo", "cat", "sleep", "printf", "httpd", "ls", "wc", "true", "false",
-	"id", "hostname", "ps", "kill", "mkdir", "stty", "env", "head", "dd", "wget", "ip", "nc", "tail", "yes", "grep", "touch"}
+	"id", "hostname", "ps", "kill", "mkdir", "stty", "env", "head", "dd", "wget", "ip", "nc", "tail", "yes", "grep", "touch", "tty"}
 
 // libPath matches a library path in ldd's output.
 var libPath = regexp.MustCompile(`(/[^\s]+) \(0x`)
