@@ -38,7 +38,8 @@ type placeReq struct {
 	// prevStop, when set, stops prev with this description once the
 	// replacement is placed (destructive update, reschedule, migration).
 	prevStop string
-	// lostStop is 1 + the index in reconcileResult.stops of prev's lost stop.
+	// lostStop is 1 + the index in reconcileResult.stops of the stop of
+	// prev made before placing (node lost, or drained).
 	lostStop   int
 	reschedule bool
 	delay      time.Duration
@@ -274,8 +275,12 @@ func (r *reconciler) handle(tg *structs.TaskGroup, s *slot, du *structs.DesiredU
 		i := r.stop(a, descLost, structs.AllocClientStatusLost)
 		r.out.place = append(r.out.place, placeReq{tg: tg, index: s.index, name: a.Name, prev: a, lostStop: i + 1})
 	case slotMigrate:
+		// As Nomad: a drained node's allocation stops now, whether or
+		// not its replacement finds a node (it then waits, blocked).
 		du.Migrate++
-		r.replace(tg, s, descMigrated, false)
+		i := r.stop(a, descMigrated, "")
+		r.out.place = append(r.out.place, placeReq{tg: tg, index: s.index, name: a.Name, prev: a,
+			lostStop: i + 1, avoidNode: a.NodeID})
 	case slotNow:
 		du.RescheduleNow++
 		du.Place++

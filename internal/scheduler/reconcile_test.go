@@ -321,6 +321,27 @@ func TestReconcileMigrate(t *testing.T) {
 	}
 }
 
+// TestReconcileMigrateWithNowhereToGo: a drained node's allocation stops
+// even when no other node can take it; the replacement waits, blocked.
+func TestReconcileMigrateWithNowhereToGo(t *testing.T) {
+	job := testJob("web", 1)
+	st := newFakeState(testNode("n0", "dc1"))
+	st.addJob(job)
+	a := existingAlloc(job, 0, "n0")
+	yes := true
+	a.DesiredTransition.Migrate = &yes
+	st.upsert(a)
+	st.nodes[0].Drain = true
+	st.nodes[0].SchedulingEligibility = structs.NodeSchedulingIneligible
+	res := run(t, st, job)
+	if s := stopped(res.Plan); len(s) != 1 || s[0].DesiredDescription != descMigrated {
+		t.Errorf("stops %+v", s)
+	}
+	if len(placed(res.Plan, a)) != 0 || !res.Blocked {
+		t.Errorf("placed %d, blocked %v", len(placed(res.Plan, a)), res.Blocked)
+	}
+}
+
 func TestDestructiveUpdateMayReuseFreedNode(t *testing.T) {
 	job := testJob("web", 1)
 	st := newFakeState(testNode("n0", "dc1"))

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/drivers/pot"
 	"github.com/wharf-project/wharf/internal/netjail"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -56,7 +58,18 @@ func startPotAgent(t *testing.T, args ...string) *potEnv {
 		t.Fatal(err)
 	}
 	e.config = cfg
+	// Runs after the agent has stopped (cleanups run last first): a test
+	// that failed half-way, or an agent with a kept data dir, leaves its
+	// jails running; a driver's start-up cleanup with no live task removes
+	// them all, then the network goes.
 	t.Cleanup(func() {
+		if e.dataDir != "" {
+			d := pot.New(pot.Options{Enabled: true, DataDir: filepath.Join(e.dataDir, "pot"),
+				Bridge: e.bridge, CIDR: fmt.Sprintf("10.252.%d.0/24", n), NFTTable: e.table})
+			if removed, err := d.Reconcile(context.Background(), nil); len(removed) > 0 || err != nil {
+				t.Logf("removed after the test: %q %v", removed, err)
+			}
+		}
 		_ = netjail.DeleteTable(e.table)
 		_ = netjail.DeleteBridge(e.bridge)
 	})
@@ -241,10 +254,18 @@ func TestJailSurvivesAgentKill(t *testing.T) {
 	if code, _, err := httpGet("http://" + addr + "/"); err != nil || code != 200 {
 		t.Errorf("after re-attach: %d %v", code, err)
 	}
+	// Draining the node moves the jail off it (nowhere else to go here):
+	// nothing of it may remain.
+	if out, code := run(t, b.addr, "node", "drain", "-enable", "-detach", "-yes", alloc.NodeID); code != 0 {
+		t.Fatalf("node drain: %d\n%s", code, out)
+	}
+	waitFor(t, 30*time.Second, "the drained jail to be gone", func() bool { return len(e.leftovers(t)) == 0 })
+	if _, _, err := httpGet("http://" + addr + "/"); err == nil {
+		t.Error("the drained jail still answers")
+	}
 	if out, code := run(t, b.addr, "job", "stop", "nginx-minipot"); code != 0 {
 		t.Fatalf("job stop: %d\n%s", code, out)
 	}
-	waitFor(t, 30*time.Second, "the jail to be gone", func() bool { return len(e.leftovers(t)) == 0 })
 }
 
 // TestPotUnhealthyWithoutRunc: a client whose runc is missing reports the
