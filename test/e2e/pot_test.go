@@ -109,8 +109,10 @@ func (e *potEnv) seedJob(t *testing.T) string {
 }
 
 // leftovers lists what jails left on the node: containers, overlay
-// mounts, network namespaces, veths and port forwards.
-func (e *potEnv) leftovers(t *testing.T) []string {
+// mounts, network namespaces, veths and port forwards of the agent, and
+// the cgroups of the allocations allocIDs (cgroups are host-wide, and
+// other tests run jails at the same time).
+func (e *potEnv) leftovers(t *testing.T, allocIDs ...string) []string {
 	t.Helper()
 	var out []string
 	list, _ := exec.Command("runc", "--root", filepath.Join(e.dataDir, "pot", "runc"), "list", "-q").Output()
@@ -133,8 +135,10 @@ func (e *potEnv) leftovers(t *testing.T) []string {
 			out = append(out, l)
 		}
 	}
-	cgs, _ := filepath.Glob("/sys/fs/cgroup/*/wharf/wharf-*")
-	out = append(out, cgs...)
+	for _, id := range allocIDs {
+		cgs, _ := filepath.Glob("/sys/fs/cgroup/*/wharf/wharf-" + id + "*")
+		out = append(out, cgs...)
+	}
 	return out
 }
 
@@ -208,9 +212,9 @@ func TestSeedJobOnPot(t *testing.T) {
 	if out, code := run(t, e.a.addr, "job", "stop", "nginx-minipot"); code != 0 {
 		t.Fatalf("job stop: %d\n%s", code, out)
 	}
-	waitFor(t, 30*time.Second, "the jail to be gone", func() bool { return len(e.leftovers(t)) == 0 })
+	waitFor(t, 30*time.Second, "the jail to be gone", func() bool { return len(e.leftovers(t, alloc.ID)) == 0 })
 	e.a.stop(t)
-	if left := e.leftovers(t); len(left) > 0 {
+	if left := e.leftovers(t, alloc.ID); len(left) > 0 {
 		t.Errorf("left behind after the agent stopped: %q", left)
 	}
 	if _, err := os.Stat("/sys/class/net/" + e.bridge); err == nil {
@@ -259,7 +263,7 @@ func TestJailSurvivesAgentKill(t *testing.T) {
 	if out, code := run(t, b.addr, "node", "drain", "-enable", "-detach", "-yes", alloc.NodeID); code != 0 {
 		t.Fatalf("node drain: %d\n%s", code, out)
 	}
-	waitFor(t, 30*time.Second, "the drained jail to be gone", func() bool { return len(e.leftovers(t)) == 0 })
+	waitFor(t, 30*time.Second, "the drained jail to be gone", func() bool { return len(e.leftovers(t, id)) == 0 })
 	if _, _, err := httpGet("http://" + addr + "/"); err == nil {
 		t.Error("the drained jail still answers")
 	}
