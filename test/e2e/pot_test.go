@@ -142,6 +142,22 @@ func (e *potEnv) leftovers(t *testing.T, allocIDs ...string) []string {
 	return out
 }
 
+// waitClean waits until the jails of allocIDs have left nothing behind.
+func (e *potEnv) waitClean(t *testing.T, allocIDs ...string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		left := e.leftovers(t, allocIDs...)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jails left behind after 30s: %q", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // hostPort returns the host address of the allocation's port label.
 func hostPort(t *testing.T, a *structs.Allocation, label string) string {
 	t.Helper()
@@ -212,7 +228,7 @@ func TestSeedJobOnPot(t *testing.T) {
 	if out, code := run(t, e.a.addr, "job", "stop", "nginx-minipot"); code != 0 {
 		t.Fatalf("job stop: %d\n%s", code, out)
 	}
-	waitFor(t, 30*time.Second, "the jail to be gone", func() bool { return len(e.leftovers(t, alloc.ID)) == 0 })
+	e.waitClean(t, alloc.ID)
 	e.a.stop(t)
 	if left := e.leftovers(t, alloc.ID); len(left) > 0 {
 		t.Errorf("left behind after the agent stopped: %q", left)
@@ -263,7 +279,7 @@ func TestJailSurvivesAgentKill(t *testing.T) {
 	if out, code := run(t, b.addr, "node", "drain", "-enable", "-detach", "-yes", alloc.NodeID); code != 0 {
 		t.Fatalf("node drain: %d\n%s", code, out)
 	}
-	waitFor(t, 30*time.Second, "the drained jail to be gone", func() bool { return len(e.leftovers(t, id)) == 0 })
+	e.waitClean(t, id)
 	if _, _, err := httpGet("http://" + addr + "/"); err == nil {
 		t.Error("the drained jail still answers")
 	}
