@@ -79,7 +79,7 @@ func startTask(ctx context.Context, spec *Spec, log *slog.Logger) (*task, error)
 			return nil, err
 		}
 	}
-	cred, err := credential(spec.User)
+	cred, err := Credential(spec.User)
 	if err != nil {
 		t.abort()
 		return nil, err
@@ -132,9 +132,10 @@ func lookupEnv(env []string, key, def string) string {
 	return def
 }
 
-// credential returns the user to run the task as, when one is set and the
-// supervisor runs as root.
-func credential(name string) (*syscall.Credential, error) {
+// Credential returns the credential of user name (its uid, gid and
+// groups) when name is set and this process runs as root; nil otherwise,
+// so the command runs as this process's user.
+func Credential(name string) (*syscall.Credential, error) {
 	if name == "" || os.Geteuid() != 0 {
 		return nil, nil
 	}

@@ -28,6 +28,7 @@ type potEnv struct {
 	table   string
 	reg     string // registry base URL
 	config  string // agent config file naming the jail network
+	cidr    string
 }
 
 // needJails fails (CI) or skips the test without root and runc.
@@ -50,10 +51,10 @@ func startPotAgent(t *testing.T, args ...string) *potEnv {
 	needJails(t)
 	skipWithoutPackages(t)
 	n := rand.IntN(200) + 20
-	e := &potEnv{bridge: fmt.Sprintf("we%d", n), table: fmt.Sprintf("wharf_e%d", n)}
+	e := &potEnv{bridge: fmt.Sprintf("we%d", n), table: fmt.Sprintf("wharf_e%d", n), cidr: fmt.Sprintf("10.252.%d.0/24", n)}
 	cfg := filepath.Join(t.TempDir(), "agent.hcl")
-	hcl := fmt.Sprintf("client {\n  pot {\n    bridge = %q\n    network = \"10.252.%d.0/24\"\n    nft_table = %q\n  }\n}\n",
-		e.bridge, n, e.table)
+	hcl := fmt.Sprintf("client {\n  pot {\n    bridge = %q\n    network = %q\n    nft_table = %q\n  }\n}\n",
+		e.bridge, e.cidr, e.table)
 	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +65,7 @@ func startPotAgent(t *testing.T, args ...string) *potEnv {
 	// them all, then the network goes.
 	t.Cleanup(func() {
 		if e.dataDir != "" {
-			d := pot.New(pot.Options{Enabled: true, DataDir: filepath.Join(e.dataDir, "pot"),
-				Bridge: e.bridge, CIDR: fmt.Sprintf("10.252.%d.0/24", n), NFTTable: e.table})
-			if removed, err := d.Reconcile(context.Background(), nil); len(removed) > 0 || err != nil {
+			if removed, err := e.driver().Reconcile(context.Background(), nil); len(removed) > 0 || err != nil {
 				t.Logf("removed after the test: %q %v", removed, err)
 			}
 		}
@@ -108,36 +107,23 @@ func (e *potEnv) seedJob(t *testing.T) string {
 	return path
 }
 
-// leftovers lists what jails left on the node: containers, overlay
-// mounts, network namespaces, veths and port forwards of the agent, and
-// the cgroups of the allocations allocIDs (cgroups are host-wide, and
-// other tests run jails at the same time).
+// driver is a pot driver on the agent's data dir and jail network, to
+// count and remove what its jails left.
+func (e *potEnv) driver() *pot.Driver {
+	return pot.New(pot.Options{Enabled: true, DataDir: filepath.Join(e.dataDir, "pot"),
+		Bridge: e.bridge, CIDR: e.cidr, NFTTable: e.table})
+}
+
+// leftovers lists what the agent's jails left on the node (containers,
+// mounts, network namespaces, veths, port forwards) and the cgroups of
+// the allocations allocIDs (cgroups are host-wide, and other tests run
+// jails at the same time).
 func (e *potEnv) leftovers(t *testing.T, allocIDs ...string) []string {
 	t.Helper()
-	var out []string
-	list, _ := exec.Command("runc", "--root", filepath.Join(e.dataDir, "pot", "runc"), "list", "-q").Output()
-	for _, id := range strings.Fields(string(list)) {
-		out = append(out, "container "+id)
-	}
-	mounts, _ := os.ReadFile("/proc/self/mountinfo")
-	for _, line := range strings.Split(string(mounts), "\n") {
-		if strings.Contains(line, e.dataDir) {
-			out = append(out, "mount "+line)
-		}
-	}
-	names, _ := netjail.NetNSNames(e.bridge)
-	for _, n := range names {
-		out = append(out, "netns "+n)
-	}
-	left, _ := netjail.Leftovers(e.bridge, e.table)
-	for _, l := range left {
-		if !strings.Contains(l, "wharf:static") {
-			out = append(out, l)
-		}
-	}
+	d := e.driver()
+	out := d.Leftovers(context.Background(), "")
 	for _, id := range allocIDs {
-		cgs, _ := filepath.Glob("/sys/fs/cgroup/*/wharf/wharf-" + id + "*")
-		out = append(out, cgs...)
+		out = append(out, d.Leftovers(context.Background(), id)...)
 	}
 	return out
 }

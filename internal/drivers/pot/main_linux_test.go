@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/wharf-project/wharf/internal/drivers"
@@ -99,38 +98,11 @@ func taskConfig(t testing.TB, url string, conf map[string]any) *drivers.TaskConf
 		AllocDir: root, TaskDir: taskDir, LogDir: logDir, LogMaxFiles: 2, LogMaxFileSizeMB: 1}
 }
 
-// jailLeftovers lists what the driver's jails left on the node: runc
-// containers, overlay mounts, network namespaces, veths, nft rules.
+// jailLeftovers lists what the driver's jails left on the node, and the
+// cgroups of the tests' containers.
 func jailLeftovers(t testing.TB, o pot.Options) []string {
 	t.Helper()
-	var out []string
-	list, _ := exec.Command("runc", "--root", filepath.Join(o.DataDir, "runc"), "list", "-q").Output()
-	for _, id := range strings.Fields(string(list)) {
-		out = append(out, "container "+id)
-	}
-	mounts, _ := os.ReadFile("/proc/self/mountinfo")
-	for _, line := range strings.Split(string(mounts), "\n") {
-		if strings.Contains(line, o.DataDir) {
-			out = append(out, "mount "+line)
-		}
-	}
-	names, _ := netjail.NetNSNames(o.Bridge)
-	for _, n := range names {
-		out = append(out, "netns "+n)
-	}
-	left, _ := netjail.Leftovers(o.Bridge, o.NFTTable)
-	for _, l := range left {
-		if !strings.Contains(l, "wharf:static") {
-			out = append(out, l)
-		}
-	}
-	if ents, _ := os.ReadDir(filepath.Join(o.DataDir, "tasks")); len(ents) > 0 {
-		out = append(out, fmt.Sprintf("%d task dirs", len(ents)))
-	}
-	if cgs, _ := filepath.Glob("/sys/fs/cgroup/memory/wharf/wharf-*" + "pot-test*"); len(cgs) > 0 {
-		out = append(out, cgs...)
-	}
-	return out
+	return pot.New(o).Leftovers(context.Background(), "")
 }
 
 // ctx returns a context ending with the test.

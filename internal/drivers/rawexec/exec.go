@@ -7,9 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +16,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/supervise"
 )
 
 // execDrainTimeout bounds how long ExecTask waits for the command's output
@@ -75,7 +74,7 @@ func execCommand(cfg *drivers.TaskConfig, opts *drivers.ExecOptions) (*exec.Cmd,
 	if err != nil {
 		return nil, nil, err
 	}
-	cred, err := execCredential(cfg.User)
+	cred, err := supervise.Credential(cfg.User)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,31 +123,6 @@ func executable(p string) error {
 		return &os.PathError{Op: "exec", Path: p, Err: os.ErrPermission}
 	}
 	return nil
-}
-
-// execCredential returns the credential of the task's user when the
-// agent runs as root and the task names a user; nil otherwise.
-func execCredential(name string) (*syscall.Credential, error) {
-	if name == "" || os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("user %s: %w", name, err)
-	}
-	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	ids, _ := u.GroupIds()
-	for _, id := range ids {
-		if g, err := strconv.ParseUint(id, 10, 32); err == nil {
-			cred.Groups = append(cred.Groups, uint32(g))
-		}
-	}
-	return cred, nil
 }
 
 // execSession is a started exec command and the goroutines copying its
