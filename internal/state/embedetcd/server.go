@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -71,15 +72,30 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// Start starts the member and waits until it serves clients.
+// portAttempts is how many times Start picks new free ports when one it
+// picked was taken before etcd could bind it.
+const portAttempts = 5
+
+// Start starts the member and waits until it serves clients. Ports it
+// picks itself (empty URLs) are picked again if another process takes one
+// between the pick and etcd's bind.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	ec, err := buildConfig(&cfg)
-	if err != nil {
-		return nil, err
-	}
-	e, err := embed.StartEtcd(ec)
-	if err != nil {
-		return nil, fmt.Errorf("embedetcd: start member %s: %w", cfg.Name, err)
+	orig := cfg
+	var e *embed.Etcd
+	for attempt := 1; ; attempt++ {
+		cfg = orig
+		ec, err := buildConfig(&cfg)
+		if err != nil {
+			return nil, err
+		}
+		e, err = embed.StartEtcd(ec)
+		if err == nil {
+			break
+		}
+		picked := orig.ClientURL == "" || orig.PeerURL == ""
+		if !picked || !errors.Is(err, syscall.EADDRINUSE) || attempt == portAttempts {
+			return nil, fmt.Errorf("embedetcd: start member %s: %w", cfg.Name, err)
+		}
 	}
 	if err := waitReady(ctx, e, cfg); err != nil {
 		// etcd's Close waits for the client listeners, which start only
