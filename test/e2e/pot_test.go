@@ -64,8 +64,8 @@ func startPotAgent(t *testing.T, args ...string) *potEnv {
 	// jails running; a driver's start-up cleanup with no live task removes
 	// them all, then the network goes.
 	t.Cleanup(func() {
-		if e.dataDir != "" {
-			if removed, err := e.driver().Reconcile(context.Background(), nil); len(removed) > 0 || err != nil {
+		if _, err := os.Stat(e.dataDir); e.dataDir != "" && err == nil {
+			if removed, err := e.driver(t).Reconcile(context.Background(), nil); len(removed) > 0 || err != nil {
 				t.Logf("removed after the test: %q %v", removed, err)
 			}
 		}
@@ -108,10 +108,15 @@ func (e *potEnv) seedJob(t *testing.T) string {
 }
 
 // driver is a pot driver on the agent's data dir and jail network, to
-// count and remove what its jails left.
-func (e *potEnv) driver() *pot.Driver {
-	return pot.New(pot.Options{Enabled: true, DataDir: filepath.Join(e.dataDir, "pot"),
-		Bridge: e.bridge, CIDR: e.cidr, NFTTable: e.table})
+// count and remove what its jails left. Once a throw-away agent has
+// removed its data dir, the driver gets an empty one of the test's (a
+// driver makes its dirs, which would otherwise bring the agent's back).
+func (e *potEnv) driver(t *testing.T) *pot.Driver {
+	dir := filepath.Join(e.dataDir, "pot")
+	if _, err := os.Stat(e.dataDir); err != nil {
+		dir = t.TempDir()
+	}
+	return pot.New(pot.Options{Enabled: true, DataDir: dir, Bridge: e.bridge, CIDR: e.cidr, NFTTable: e.table})
 }
 
 // leftovers lists what the agent's jails left on the node (containers,
@@ -120,7 +125,7 @@ func (e *potEnv) driver() *pot.Driver {
 // jails at the same time).
 func (e *potEnv) leftovers(t *testing.T, allocIDs ...string) []string {
 	t.Helper()
-	d := e.driver()
+	d := e.driver(t)
 	out := d.Leftovers(context.Background(), "")
 	for _, id := range allocIDs {
 		out = append(out, d.Leftovers(context.Background(), id)...)
