@@ -87,8 +87,13 @@ func TestBridgedJailServesOnMappedPort(t *testing.T) {
 	if len(events) == 0 || !strings.Contains(events[len(events)-1], "Downloaded") {
 		t.Errorf("no download events: %q", events)
 	}
-	if body := get(t, fmt.Sprintf("http://127.0.0.1:%d/", host)); body != "hello from the jail\n" {
-		t.Errorf("GET through the port forward: %q", body)
+	// From the host: on loopback, and on another of the node's addresses
+	// (the bridge's, the only non-loopback one a test may use here).
+	gw := strings.TrimSuffix(o.CIDR, "0/24") + "1"
+	for _, addr := range []string{"127.0.0.1", gw} {
+		if body := get(t, fmt.Sprintf("http://%s:%d/", addr, host)); body != "hello from the jail\n" {
+			t.Errorf("GET %s through the port forward: %q", addr, body)
+		}
 	}
 
 	t.Run("exec", func(t *testing.T) {
