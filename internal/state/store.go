@@ -20,6 +20,7 @@
 //	/wharf/v1/allocs/<ns>/<job>/<alloc>        allocations, grouped by job
 //	/wharf/v1/evals/<eval>                     evaluations
 //	/wharf/v1/nodes/<node>                     nodes
+//	/wharf/v1/services/<id>                    service registrations
 //	/wharf/v1/node_usage/<node>                touched whenever the node's
 //	                                           set of resource-holding
 //	                                           allocations changes
@@ -48,6 +49,7 @@ const (
 	TableEvals       Table = "evals"
 	TableAllocs      Table = "allocs"
 	TableNodes       Table = "nodes"
+	TableServices    Table = "services"
 )
 
 // Errors callers branch on.
@@ -116,6 +118,15 @@ type Store interface {
 	// ErrConflict. The index of the last applied write is returned.
 	ApplyPlan(ctx context.Context, plan *structs.Plan, evals []*structs.Evaluation) (uint64, error)
 
+	// UpsertServiceRegistrations creates or replaces service
+	// registrations by ID in one transaction; CreateIndex is kept, and a
+	// registration whose content is unchanged (SameContent) is not
+	// rewritten, so clients may repeat themselves without writes.
+	UpsertServiceRegistrations(ctx context.Context, regs []*structs.ServiceRegistration) (uint64, error)
+	// DeleteServiceRegistrations removes registrations by ID in one
+	// transaction; unknown IDs are skipped.
+	DeleteServiceRegistrations(ctx context.Context, ids []string) (uint64, error)
+
 	// Close stops watches and releases resources.
 	Close() error
 }
@@ -155,4 +166,16 @@ type Snapshot interface {
 	Node(id string) *structs.Node
 	Nodes() []*structs.Node
 	NodesByIDPrefix(prefix string) []*structs.Node
+
+	ServiceRegistration(id string) *structs.ServiceRegistration
+	// ServiceRegistrations lists every registration, sorted by service
+	// name then ID.
+	ServiceRegistrations() []*structs.ServiceRegistration
+	// ServiceRegistrationsByName lists the instances of one service of
+	// namespace ("*" for all), sorted by ID.
+	ServiceRegistrationsByName(namespace, name string) []*structs.ServiceRegistration
+	// ServiceRegistrationsByNode and ByAlloc list a node's and an
+	// allocation's registrations, sorted by ID.
+	ServiceRegistrationsByNode(nodeID string) []*structs.ServiceRegistration
+	ServiceRegistrationsByAlloc(allocID string) []*structs.ServiceRegistration
 }
