@@ -39,6 +39,8 @@ type jail struct {
 	NetNS  string `json:"netns,omitempty"`
 	IP     string `json:"ip,omitempty"`
 	NetKey string `json:"net_key,omitempty"`
+	// Ports maps each port label to the port inside the jail.
+	Ports map[string]int `json:"ports,omitempty"`
 	// CgroupsPath is the container's cgroups path.
 	CgroupsPath string `json:"cgroups_path"`
 }

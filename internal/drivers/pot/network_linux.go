@@ -1,6 +1,7 @@
 package pot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -60,11 +61,11 @@ func (d *Driver) attachNetwork(j *jail, cfg *drivers.TaskConfig, conf *spec.Conf
 	if err != nil {
 		return "", fmt.Errorf("pot: jail network: %w", err)
 	}
-	maps, err := portMappings(cfg, conf)
+	maps, ports, err := portMappings(cfg, conf)
 	if err != nil {
 		return "", err
 	}
-	j.NetKey, j.NetNS = cfg.ID, netjail.NetNSName(d.opts.Bridge, cfg.ID)
+	j.NetKey, j.NetNS, j.Ports = cfg.ID, netjail.NetNSName(d.opts.Bridge, cfg.ID), ports
 	if err := j.save(); err != nil {
 		return "", fmt.Errorf("pot: record jail: %w", err)
 	}
@@ -96,20 +97,20 @@ func (d *Driver) attachNetwork(j *jail, cfg *drivers.TaskConfig, conf *spec.Conf
 	return path, nil
 }
 
-// portMappings turns the allocation's ports and port_map into forwards:
-// a label in port_map goes to its port in the jail, any other port of
-// the task to the same port number.
-func portMappings(cfg *drivers.TaskConfig, conf *spec.Config) ([]netjail.Mapping, error) {
+// portMappings turns the allocation's ports and port_map into forwards
+// and the jail port of each label: a label in port_map goes to its port in
+// the jail, any other port of the task to its `to` or the same number.
+func portMappings(cfg *drivers.TaskConfig, conf *spec.Config) ([]netjail.Mapping, map[string]int, error) {
 	byLabel := map[string]int{}
 	var out []netjail.Mapping
 	for _, p := range cfg.Ports {
-		byLabel[p.Label] = p.Value
 		to := p.Value
 		if jp, ok := conf.PortMap[p.Label]; ok {
 			to = jp
 		} else if p.To > 0 {
 			to = p.To
 		}
+		byLabel[p.Label] = to
 		out = append(out, netjail.Mapping{HostPort: p.Value, Port: to})
 	}
 	labels := make([]string, 0, len(conf.PortMap))
@@ -119,10 +120,10 @@ func portMappings(cfg *drivers.TaskConfig, conf *spec.Config) ([]netjail.Mapping
 	sort.Strings(labels)
 	for _, l := range labels {
 		if _, ok := byLabel[l]; !ok {
-			return nil, fmt.Errorf("pot: config.port_map: %q is not a port label of the task's network block", l)
+			return nil, nil, fmt.Errorf("pot: config.port_map: %q is not a port label of the task's network block", l)
 		}
 	}
-	return out, nil
+	return out, byLabel, nil
 }
 
 // detachNetwork removes the jail's port forwards, veth, namespace and
@@ -177,4 +178,18 @@ func (d *Driver) DeleteNetwork() error {
 		return fmt.Errorf("pot: delete jail network: %w", err)
 	}
 	return nil
+}
+
+// TaskNetwork returns the jail's address and the port inside it of each
+// port label; a jail on the host's network has no address of its own.
+func (d *Driver) TaskNetwork(_ context.Context, id string) (*drivers.TaskNetwork, error) {
+	j, err := d.held(id)
+	if err != nil {
+		return nil, err
+	}
+	n := &drivers.TaskNetwork{IP: j.IP, PortMap: map[string]int{}}
+	for l, p := range j.Ports {
+		n.PortMap[l] = p
+	}
+	return n, nil
 }

@@ -41,6 +41,7 @@ var (
 	_ drivers.Execer     = (*Driver)(nil)
 	_ drivers.Stater     = (*Driver)(nil)
 	_ drivers.Reconciler = (*Driver)(nil)
+	_ drivers.Networker  = (*Driver)(nil)
 )
 
 // New returns a pot driver; it looks for runc now, once.

@@ -107,6 +107,15 @@ func TestBridgedJailServesOnMappedPort(t *testing.T) {
 			t.Errorf("exec: exit %d, output %q", r.ExitCode, out.String())
 		}
 	})
+	t.Run("network", func(t *testing.T) {
+		n, err := d.TaskNetwork(ctx(t), cfg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(n.IP, strings.TrimSuffix(o.CIDR, "0/24")) || n.PortMap["http"] != 80 {
+			t.Errorf("TaskNetwork = %+v, want an address in %s and http -> 80", n, o.CIDR)
+		}
+	})
 	t.Run("exec with a terminal", func(t *testing.T) {
 		var out bytes.Buffer
 		r, err := d.ExecTask(ctx(t), cfg.ID, &drivers.ExecOptions{Tty: true,
