@@ -1,6 +1,6 @@
 // Package state is wharf's store: jobs, job versions, evaluations,
-// allocations and nodes, with consistent snapshots, secondary indexes and
-// blocking waits.
+// allocations, nodes and service registrations, with consistent
+// snapshots, secondary indexes and blocking waits.
 //
 // Two implementations share one contract and one conformance suite
 // (statetest): the etcd store (etcdstore), where etcd is the durable source

@@ -61,6 +61,8 @@ func (s *Store) decodeChange(kv *mvccpb.KeyValue, del bool) change {
 		c.obj, c.err = decodeEval(kv)
 	case kindNodes:
 		c.obj, c.err = decodeNode(kv)
+	case kindServices:
+		c.obj, c.err = decodeService(kv)
 	}
 	return c
 }

@@ -20,6 +20,7 @@ const (
 	kindEvals    = "evals"
 	kindNodes    = "nodes"
 	kindUsage    = "node_usage"
+	kindServices = "services"
 )
 
 // keys builds and parses the keys of the layout under one prefix.
@@ -47,6 +48,8 @@ func (k keys) eval(id string) string  { return k.prefix + kindEvals + "/" + esc(
 func (k keys) node(id string) string  { return k.prefix + kindNodes + "/" + esc(id) }
 func (k keys) usage(id string) string { return k.prefix + kindUsage + "/" + esc(id) }
 
+func (k keys) service(id string) string { return k.prefix + kindServices + "/" + esc(id) }
+
 // parsedKey is a key split into its kind and unescaped segments.
 type parsedKey struct {
 	kind string
@@ -55,7 +58,7 @@ type parsedKey struct {
 
 // segments per kind.
 var kindSegments = map[string]int{
-	kindJobs: 2, kindVersions: 3, kindAllocs: 3, kindEvals: 1, kindNodes: 1, kindUsage: 1,
+	kindJobs: 2, kindVersions: 3, kindAllocs: 3, kindEvals: 1, kindNodes: 1, kindUsage: 1, kindServices: 1,
 }
 
 // parse splits a key of the layout; unknown kinds and malformed keys are

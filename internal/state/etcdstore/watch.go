@@ -183,6 +183,8 @@ func applyPut(t *index.Txn, c change) {
 		t.UpsertEval(o)
 	case *structs.Node:
 		t.UpsertNode(o)
+	case *structs.ServiceRegistration:
+		t.UpsertServiceRegistration(o)
 	default:
 		if c.key.kind == kindUsage {
 			t.SetNodeUsage(c.key.segs[0], uint64(c.kv.ModRevision))
@@ -207,5 +209,7 @@ func applyDelete(t *index.Txn, p parsedKey) {
 		t.DeleteNode(p.segs[0])
 	case kindUsage:
 		t.DeleteNodeUsage(p.segs[0])
+	case kindServices:
+		t.DeleteServiceRegistration(p.segs[0])
 	}
 }

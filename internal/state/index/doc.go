@@ -1,6 +1,6 @@
 // Package index is the in-memory index both stores share: go-memdb tables
-// of jobs, job versions, evaluations, allocations, nodes and node usage,
-// each with its secondary indexes, plus a table of per-table indexes that
+// of jobs, job versions, evaluations, allocations, nodes, node usage and
+// service registrations, each with its secondary indexes, plus a table of per-table indexes that
 // blocking queries watch.
 //
 // Writers (the in-memory store directly, the etcd store from its watch)

@@ -34,6 +34,7 @@ type indexRow struct {
 // publicTables lists the tables blocking queries can wait on.
 var publicTables = []state.Table{
 	state.TableJobs, state.TableJobVersions, state.TableEvals, state.TableAllocs, state.TableNodes,
+	state.TableServices,
 }
 
 func str(field string) *memdb.StringFieldIndex { return &memdb.StringFieldIndex{Field: field} }
@@ -78,6 +79,7 @@ func schema() *memdb.DBSchema {
 			secondary("node", fields(func(a *structs.Allocation) string { return a.NodeID })),
 			secondary("eval", fields(func(a *structs.Allocation) string { return a.EvalID }))),
 		table(string(state.TableNodes), primary(str("ID"))),
+		servicesTable(),
 		table(tableNodeUsage, primary(str("NodeID"))),
 		table(tableNodeSummary, primary(fields(func(s *nodeSummary) string { return s.NodeID }))),
 		table(tableIndex, primary(str("Key"))),
