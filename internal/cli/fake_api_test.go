@@ -40,6 +40,7 @@ type fakeAPI struct {
 	plan       *structs.JobPlanResponse
 	failWith   int                                // when set, every write answers this status
 	stats      map[string]*api.AllocResourceUsage // by alloc ID; absent: 404
+	services   []*structs.ServiceRegistration     // the catalog, any order
 
 	registered []*structs.Job
 	requests   []string // "METHOD /path?query"
@@ -126,6 +127,7 @@ func (f *fakeAPI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/node/{id}/allocations", func(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, f.nodeAllocs[r.PathValue("id")])
 	})
+	f.serviceRoutes(mux)
 }
 
 func (f *fakeAPI) jobRegister(w http.ResponseWriter, r *http.Request) {
@@ -275,4 +277,31 @@ func mustContain(t *testing.T, s string, wants ...string) {
 			t.Errorf("output lacks %q; got:\n%s", w, s)
 		}
 	}
+}
+
+// serviceRoutes serves the catalog's read endpoints from f.services.
+func (f *fakeAPI) serviceRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/services", func(w http.ResponseWriter, r *http.Request) {
+		f.reply(w, structs.ServiceStubs(f.servicesMatching(r, "")))
+	})
+	mux.HandleFunc("GET /v1/service/{name}", func(w http.ResponseWriter, r *http.Request) {
+		f.reply(w, f.servicesMatching(r, r.PathValue("name")))
+	})
+}
+
+// servicesMatching lists the registrations of the request's namespace
+// ("*" for all) and of service name (any when ""), sorted by ID.
+func (f *fakeAPI) servicesMatching(r *http.Request, name string) []*structs.ServiceRegistration {
+	ns := r.URL.Query().Get("namespace")
+	if ns == "" {
+		ns = "default"
+	}
+	out := []*structs.ServiceRegistration{}
+	for _, reg := range f.services {
+		if (ns == "*" || reg.Namespace == ns) && (name == "" || reg.ServiceName == name) {
+			out = append(out, reg)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }

@@ -107,6 +107,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(newSuperviseCommand())
 	root.AddCommand(newRegistryCommand())
 	root.AddCommand(m.imageCommand())
+	root.AddCommand(m.serviceCommand())
 	return root
 }
 

@@ -123,5 +123,6 @@ func (s *Server) nodeExpired(ctx context.Context, nodeID string) {
 		s.log.Error("mark node down", "node", nodeID, "err", err)
 		return
 	}
+	s.deleteNodeServices(ctx, nodeID)
 	s.log.Warn("node missed its heartbeat: marked down", "node", nodeID, "name", node.Name, "evals", len(evals))
 }

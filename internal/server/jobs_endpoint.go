@@ -162,6 +162,9 @@ func (s *Server) jobDeregister(w http.ResponseWriter, r *http.Request) (any, uin
 	if err != nil {
 		return nil, 0, fmt.Errorf("deregister job %q: %w", id, err)
 	}
+	if purge {
+		s.deleteJobServices(r.Context(), ns, id)
+	}
 	return &structs.JobDeregisterResponse{EvalID: eval.ID, EvalCreateIndex: index, JobModifyIndex: index, Index: index}, index, nil
 }
 

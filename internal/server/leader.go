@@ -27,6 +27,7 @@ func (s *Server) lead(ctx context.Context) {
 		s.log.Info("leadership lost")
 	}()
 	s.armAllHeartbeats(hb)
+	s.sweepDownNodeServices(ctx)
 	var wg sync.WaitGroup
 	wg.Add(2 + s.cfg.Workers)
 	go func() { defer wg.Done(); s.feedBroker(ctx, b) }()

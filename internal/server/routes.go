@@ -51,6 +51,15 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT /v1/node/{id}/drain", s.wrap(s.nodeDrain))
 	m.HandleFunc("POST /v1/node/{id}/drain", s.wrap(s.nodeDrain))
 
+	m.HandleFunc("GET /v1/services", s.wrap(s.servicesList))
+	m.HandleFunc("GET /v1/service/{name}", s.wrap(s.serviceGet))
+	m.HandleFunc("DELETE /v1/service/{name}/{id}", s.wrap(s.serviceDelete))
+	m.HandleFunc("PUT /v1/services/register", s.wrap(s.servicesRegister))
+	m.HandleFunc("POST /v1/services/register", s.wrap(s.servicesRegister))
+	m.HandleFunc("PUT /v1/services/deregister", s.wrap(s.servicesDeregister))
+	m.HandleFunc("POST /v1/services/deregister", s.wrap(s.servicesDeregister))
+	m.HandleFunc("GET /v1/services/node/{id}", s.wrap(s.servicesByNode))
+
 	m.HandleFunc("GET /v1/client/fs/logs/{alloc}", s.clientAllocRequest)
 	m.HandleFunc("GET /v1/client/allocation/{alloc}/exec", s.clientAllocRequest)
 	m.HandleFunc("GET /v1/client/allocation/{alloc}/stats", s.clientAllocRequest)
