@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 need_go
-need_pkgs busybox:busybox nginx:nginx runc:runc
+need_pkgs busybox:busybox nginx:nginx runc:runc dig:dnsutils
 export CI="${CI:-}"
 go mod download
 go vet ./...

@@ -37,6 +37,7 @@ type Agent struct {
 	wg      sync.WaitGroup
 
 	registry     *registryRole
+	catalog      *catalogRole
 	client       *client.Client
 	clientCancel context.CancelFunc
 	jails        *pot.Driver
@@ -84,6 +85,9 @@ func (a *Agent) start(ctx context.Context) error {
 		if err := a.startClient(); err != nil {
 			return err
 		}
+	}
+	if err := a.startCatalog(); err != nil {
+		return err
 	}
 	if a.httpLn != nil {
 		a.serveHTTP()
@@ -275,7 +279,7 @@ func (a *Agent) Shutdown() error {
 	if a.cancel != nil {
 		a.cancel()
 	}
-	errs = append(errs, a.stopRegistry())
+	errs = append(errs, a.stopRegistry(), a.stopCatalog())
 	if a.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, a.httpSrv.Shutdown(ctx))

@@ -30,6 +30,8 @@ type Config struct {
 	Client     *ClientConfig   `hcl:"client,block"`
 	Registry   *RegistryConfig `hcl:"registry,block"`
 	Etcd       *EtcdConfig     `hcl:"etcd,block"`
+	Consul     *ConsulConfig   `hcl:"consul,block"`
+	DNS        *DNSConfig      `hcl:"dns,block"`
 
 	// Version is wharf's version, set by the command line, not the file.
 	Version string
@@ -242,6 +244,9 @@ func (c *Config) Normalize() error {
 	}
 	if c.Etcd == nil {
 		c.Etcd = &EtcdConfig{}
+	}
+	if err := c.normalizeCatalog(serverOn); err != nil {
+		return err
 	}
 	if clientOn && !c.Dev && c.DataDir == "" {
 		return errors.New("data_dir: required for a client (it keeps allocation state and logs there)")

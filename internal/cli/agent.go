@@ -25,6 +25,8 @@ func newAgentCommand() *cobra.Command {
 		servers      string
 		httpPort     int
 		registryPort int
+		consulPort   int
+		dnsPort      int
 		endpoints    string
 	)
 	cmd := &cobra.Command{
@@ -72,6 +74,7 @@ tasks are re-attached by the next agent.`,
 				}
 				cfg.Registry.Port = registryPort
 			}
+			mergeCatalogFlags(cfg, consulPort, dnsPort)
 			cfg.Version = Version
 			if err := cfg.Normalize(); err != nil {
 				return fmt.Errorf("agent configuration: %w", err)
@@ -92,6 +95,8 @@ tasks are re-attached by the next agent.`,
 	f.StringVar(&flags.Datacenter, "dc", "", "datacenter (default dc1; minipot with -dev)")
 	f.StringVar(&endpoints, "etcd-endpoints", "", "comma-separated URLs of an external etcd cluster")
 	f.IntVar(&registryPort, "registry-port", 0, "registry port (default 9080; 0 keeps the default)")
+	f.IntVar(&consulPort, "consul-port", 0, "Consul-shaped catalog API port (default 8500; 0 keeps the default)")
+	f.IntVar(&dnsPort, "dns-port", 0, "catalog DNS port, UDP and TCP (default 8600; 0 keeps the default)")
 	return cmd
 }
 
@@ -126,6 +131,22 @@ func mergeAgentFlags(cfg, flags *agent.Config, server bool, httpPort int, endpoi
 			cfg.Etcd = &agent.EtcdConfig{}
 		}
 		cfg.Etcd.Endpoints = strings.Split(endpoints, ",")
+	}
+}
+
+// mergeCatalogFlags applies -consul-port and -dns-port.
+func mergeCatalogFlags(cfg *agent.Config, consulPort, dnsPort int) {
+	if consulPort != 0 {
+		if cfg.Consul == nil {
+			cfg.Consul = &agent.ConsulConfig{}
+		}
+		cfg.Consul.Port = consulPort
+	}
+	if dnsPort != 0 {
+		if cfg.DNS == nil {
+			cfg.DNS = &agent.DNSConfig{}
+		}
+		cfg.DNS.Port = dnsPort
 	}
 }
 
@@ -166,6 +187,12 @@ func runAgent(cmd *cobra.Command, cfg *agent.Config) error {
 			fmt.Fprintf(out, "  (upload token in %s)", f)
 		}
 		fmt.Fprintln(out)
+	}
+	if addr := a.ConsulAddr(); addr != "" {
+		fmt.Fprintf(out, "   Consul API: http://%s  (export CONSUL_HTTP_ADDR=%s)\n", addr, addr)
+	}
+	if addr := a.DNSAddr(); addr != "" {
+		fmt.Fprintf(out, "          DNS: %s (udp, tcp)\n", addr)
 	}
 	fmt.Fprintf(out, "        Roles: %s\n", strings.Join(a.Roles(), ", "))
 	if id := a.NodeID(); id != "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/client/allocrunner"
+	"github.com/wharf-project/wharf/internal/client/services"
 	"github.com/wharf-project/wharf/internal/client/state"
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/structs"
@@ -27,6 +28,8 @@ type Client struct {
 	drivers   map[string]drivers.Driver
 	allocRoot string
 	updates   *updater
+	// services registers the tasks' services and runs their checks.
+	services *services.Manager
 	// reregister asks the heartbeat loop to register the node again
 	// (its fingerprint changed).
 	reregister chan struct{}
@@ -78,6 +81,10 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("alloc dir root %s: %w", c.allocRoot, err)
 	}
 	c.updates = newUpdater(c.log, cfg.UpdateInterval, c.sendUpdates)
+	if c.services, err = services.New(services.Config{Catalog: catalog{srv}, NodeID: id.ID, Logger: c.log,
+		RefreshInterval: cfg.ServiceRefreshInterval, RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax}); err != nil {
+		return nil, err
+	}
 	c.node = c.buildNode(context.Background())
 	return c, nil
 }
@@ -104,6 +111,8 @@ func (c *Client) Run(ctx context.Context) error {
 	c.collectGarbage()
 	var loops sync.WaitGroup
 	loops.Go(func() { c.updates.run(ctx) })
+	loops.Go(func() { c.services.Run(ctx) })
+	loops.Go(func() { c.reconcileServices(ctx) })
 	loops.Go(func() { c.fingerprintLoop(ctx) })
 	loops.Go(func() { c.serve(ctx) })
 	<-ctx.Done()

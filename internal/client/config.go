@@ -74,6 +74,10 @@ type Config struct {
 	BlockingWait time.Duration
 	// GCMaxAllocs is how many terminal allocation directories are kept.
 	GCMaxAllocs int
+	// ServiceRefreshInterval is how often the node's service
+	// registrations are compared with the servers' copy; default
+	// services.DefaultRefreshInterval (5 min).
+	ServiceRefreshInterval time.Duration
 }
 
 func (c *Config) setDefaults() {

@@ -12,6 +12,7 @@ func (c *Client) newRunner(a *structs.Allocation) (*allocrunner.AllocRunner, err
 	return allocrunner.New(allocrunner.Config{
 		Alloc: a, DB: c.db, Drivers: c.drivers, AllocRoot: c.allocRoot, Logger: c.cfg.Logger,
 		Node: c.Node, Region: c.cfg.Region, HostEnv: c.cfg.HostEnv, OnUpdate: c.updates.add,
+		Services: c.services,
 	})
 }
 
@@ -61,6 +62,7 @@ func (c *Client) destroyRunner(ctx context.Context, ar *allocrunner.AllocRunner,
 			}
 			return
 		}
+		c.services.DeregisterAlloc(ar.ID())
 		if forget {
 			c.mu.Lock()
 			if c.runners[ar.ID()] == ar {

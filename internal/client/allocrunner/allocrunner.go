@@ -36,6 +36,8 @@ type Config struct {
 	// ClientStatus, ClientDescription, TaskStates) after every change. It
 	// must not block.
 	OnUpdate func(*structs.Allocation)
+	// Services registers the tasks' services; nil registers none.
+	Services taskrunner.ServiceRegistrar
 }
 
 // AllocRunner runs one allocation. Create it with New, optionally
@@ -85,7 +87,7 @@ func New(cfg Config) (*AllocRunner, error) {
 		tr, err := taskrunner.New(taskrunner.Config{
 			Alloc: a, Task: t, Driver: cfg.Drivers[t.Driver], AllocDir: ar.dir, DB: cfg.DB,
 			Logger: cfg.Logger, Node: cfg.Node, Region: cfg.Region, HostEnv: cfg.HostEnv,
-			OnStateChange: ar.taskStateUpdated,
+			OnStateChange: ar.taskStateUpdated, Services: cfg.Services,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("alloc %s: %w", a.ID, err)

@@ -59,3 +59,61 @@ func (tr *TaskRunner) prestart(ctx context.Context) (*drivers.TaskConfig, error)
 	}
 	return req.Config, nil
 }
+
+// TaskRequest is what poststart and stop hooks read: the task as it runs.
+type TaskRequest struct {
+	Alloc  *structs.Allocation
+	Task   *structs.Task
+	Node   *structs.Node
+	TaskID string
+	Driver drivers.Driver
+	// Env is the task's environment, for interpolation.
+	Env *taskenv.Env
+}
+
+// PoststartHook is one step run after the driver started the task or the
+// runner re-attached to it. An error is recorded by the hook; the task
+// keeps running.
+type PoststartHook interface {
+	Name() string
+	Poststart(ctx context.Context, req *TaskRequest) error
+}
+
+// StopHook is one step run when the task stops running: before its kill
+// signal (a stop or a restart), after it exited, or when it was lost.
+// It is not run when the agent shuts down and leaves the task running.
+type StopHook interface {
+	Name() string
+	Stop(ctx context.Context, req *TaskRequest)
+}
+
+// taskRequest returns the request of the poststart and stop hooks.
+func (tr *TaskRunner) taskRequest() *TaskRequest {
+	sr := tr.newStartRequest()
+	_ = envHook{}.Prestart(context.Background(), sr)
+	return &TaskRequest{Alloc: sr.Alloc, Task: sr.Task, Node: sr.Node, TaskID: tr.taskID, Driver: tr.cfg.Driver, Env: sr.Env}
+}
+
+// poststart runs the poststart hooks; their errors are logged.
+func (tr *TaskRunner) poststart(ctx context.Context) {
+	if len(tr.poststartHooks) == 0 {
+		return
+	}
+	req := tr.taskRequest()
+	for _, h := range tr.poststartHooks {
+		if err := h.Poststart(ctx, req); err != nil {
+			tr.log.Warn("poststart hook failed", "hook", h.Name(), "err", err)
+		}
+	}
+}
+
+// stopHooks runs the stop hooks.
+func (tr *TaskRunner) stopHooks(ctx context.Context) {
+	if len(tr.stopHookList) == 0 {
+		return
+	}
+	req := tr.taskRequest()
+	for _, h := range tr.stopHookList {
+		h.Stop(ctx, req)
+	}
+}

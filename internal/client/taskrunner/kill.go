@@ -59,6 +59,7 @@ func (tr *TaskRunner) stopAndWait(ctx context.Context, ch <-chan *drivers.ExitRe
 	_, task := tr.current()
 	timeout := killTimeout(task)
 	tr.log.Info(why, "signal", task.KillSignal, "kill_timeout", timeout)
+	tr.stopHooks(ctx)
 	killErr := ""
 	if err := tr.cfg.Driver.StopTask(ctx, tr.taskID, timeout, task.KillSignal); err != nil {
 		killErr = err.Error()

@@ -33,6 +33,7 @@ func (tr *TaskRunner) recoverTask(ctx context.Context) error {
 		return ctx.Err()
 	}
 	tr.log.Warn("task lost while the agent was down", "err", err)
+	tr.stopHooks(ctx)
 	tr.releaseTask(ctx)
 	tr.EmitEvent(LostEvent(err))
 	return err

@@ -61,6 +61,7 @@ func (tr *TaskRunner) runOnce(ctx context.Context, recovering bool) attempt {
 			}
 			return attempt{startErr: err}
 		}
+		tr.poststart(ctx)
 		return tr.waitTask(ctx)
 	}
 	if tr.killed() {
@@ -74,6 +75,7 @@ func (tr *TaskRunner) runOnce(ctx context.Context, recovering bool) attempt {
 		}
 		return attempt{startErr: err}
 	}
+	tr.poststart(ctx)
 	return tr.waitTask(ctx)
 }
 
@@ -136,6 +138,7 @@ func (tr *TaskRunner) waitTask(ctx context.Context) attempt {
 // exited records the exit and releases the task.
 func (tr *TaskRunner) exited(ctx context.Context, res *drivers.ExitResult) {
 	tr.log.Info("task exited", "exit_code", res.ExitCode, "signal", res.Signal, "err", res.Err)
+	tr.stopHooks(ctx)
 	tr.releaseTask(ctx)
 	tr.EmitEvent(TerminatedEvent(res))
 }

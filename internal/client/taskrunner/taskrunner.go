@@ -38,6 +38,9 @@ type Config struct {
 	// OnStateChange is called, with no lock held, after every change of
 	// the task's state.
 	OnStateChange func()
+	// Services registers the task's services while it runs; nil
+	// registers none.
+	Services ServiceRegistrar
 }
 
 // TaskRunner runs one task. Create it with New, optionally Restore it,
@@ -48,6 +51,9 @@ type TaskRunner struct {
 	taskID   string
 	restarts *restarts.Tracker
 	hooks    []PrestartHook
+	// poststartHooks and stopHookList run after a start and at a stop.
+	poststartHooks []PoststartHook
+	stopHookList   []StopHook
 
 	mu        sync.Mutex
 	alloc     *structs.Allocation
@@ -92,6 +98,11 @@ func New(cfg Config) (*TaskRunner, error) {
 	}
 	tr.restarts = restarts.New(restartPolicy(cfg.Alloc, cfg.Task), jobType(cfg.Alloc))
 	tr.hooks = defaultHooks()
+	if cfg.Services != nil {
+		h := &servicesHook{services: cfg.Services, target: tr}
+		tr.poststartHooks = append(tr.poststartHooks, h)
+		tr.stopHookList = append(tr.stopHookList, h)
+	}
 	return tr, nil
 }
 

@@ -1,0 +1,252 @@
+package consulapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/catalog"
+)
+
+// Defaults of blocking queries, as Consul's.
+const (
+	DefaultWait = 5 * time.Minute
+	MaxWait     = 10 * time.Minute
+)
+
+// Config configures the API.
+type Config struct {
+	// Store is where the catalog is read and agent registrations written.
+	Store catalog.Store
+	// Datacenter is the local datacenter, given to agent registrations and
+	// shown by /v1/agent/self and /v1/catalog/datacenters.
+	Datacenter string
+	// LocalNodeID returns the local client's node ID ("" without the
+	// client role); agent registrations belong to it.
+	LocalNodeID func() string
+	// NodeName names the node of agent registrations when there is no
+	// local client node.
+	NodeName string
+	// Leader returns the cluster leader's address for /v1/status/leader.
+	Leader func(ctx context.Context) (string, error)
+	// Peers returns the servers' addresses for /v1/status/peers.
+	Peers func(ctx context.Context) ([]string, error)
+	// Version is shown by /v1/agent/self.
+	Version string
+	Logger  *slog.Logger
+}
+
+// Server is the Consul-shaped API.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+	// mu serializes the agent API's read-modify-write of registrations.
+	mu  sync.Mutex
+	ttl *ttlTimers
+}
+
+// New returns the API over cfg.Store.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("consulapi: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.LocalNodeID == nil {
+		cfg.LocalNodeID = func() string { return "" }
+	}
+	if cfg.NodeName == "" {
+		cfg.NodeName = "wharf"
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.ttl = newTTLTimers(s.expireCheck)
+	s.routes()
+	return s, nil
+}
+
+// Handler is the API's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Close stops the TTL timers of agent checks.
+func (s *Server) Close() { s.ttl.stopAll() }
+
+func (s *Server) routes() {
+	reads := map[string]func(*http.Request, *catalog.View) (any, error){
+		"/v1/catalog/services":       s.catalogServices,
+		"/v1/catalog/service/{name}": s.catalogService,
+		"/v1/catalog/nodes":          s.catalogNodes,
+		"/v1/catalog/node/{node}":    s.catalogNode,
+		"/v1/health/service/{name}":  s.healthService,
+		"/v1/health/checks/{name}":   s.healthChecks,
+		"/v1/health/state/{state}":   s.healthState,
+		"/v1/health/node/{node}":     s.healthNode,
+		"/v1/agent/services":         s.agentServices,
+		"/v1/agent/service/{id}":     s.agentService,
+		"/v1/agent/checks":           s.agentChecks,
+	}
+	for path, fn := range reads {
+		s.mux.Handle("GET "+path, s.blocking(fn))
+	}
+	s.mux.HandleFunc("GET /v1/catalog/datacenters", s.simple(s.datacenters))
+	s.mux.HandleFunc("GET /v1/status/leader", s.simple(s.statusLeader))
+	s.mux.HandleFunc("GET /v1/status/peers", s.simple(s.statusPeers))
+	s.mux.HandleFunc("GET /v1/agent/self", s.simple(s.agentSelf))
+	s.mux.HandleFunc("PUT /v1/agent/service/register", s.simple(s.register))
+	s.mux.HandleFunc("PUT /v1/agent/service/deregister/{id}", s.simple(s.deregister))
+	for _, verb := range []string{"pass", "warn", "fail", "update"} {
+		s.mux.HandleFunc("PUT /v1/agent/check/"+verb+"/{id}", s.simple(s.checkUpdate(verb)))
+	}
+}
+
+// httpError is an error with the HTTP status it answers with; Consul
+// answers errors in plain text.
+type httpError struct {
+	code int
+	msg  string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(code int, format string, args ...any) error {
+	return &httpError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// simple wraps an endpoint without blocking.
+func (s *Server) simple(fn func(*http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		out, err := fn(r)
+		s.respond(w, r, out, 0, err)
+	}
+}
+
+// blocking wraps a read endpoint with Consul's blocking query: with
+// ?index=N the answer waits until the catalog's index exceeds N or ?wait
+// (default 5m, at most 10m, plus up to 1/16 jitter) passes.
+func (s *Server) blocking(fn func(*http.Request, *catalog.View) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		min, wait, err := blockingParams(r)
+		if err != nil {
+			s.respond(w, r, nil, 0, err)
+			return
+		}
+		view := s.waitView(r.Context(), min, wait)
+		out, err := fn(r, view)
+		s.respond(w, r, out, view.Index(), err)
+	})
+}
+
+// waitView returns a view whose index exceeds min, or the latest one when
+// wait passes or the request ends first.
+func (s *Server) waitView(ctx context.Context, min uint64, wait time.Duration) *catalog.View {
+	view := catalog.NewView(s.cfg.Store.Snapshot())
+	if min == 0 || view.Index() > min {
+		return view
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	_, _ = s.cfg.Store.WaitForChange(ctx, min, catalog.Tables...)
+	return catalog.NewView(s.cfg.Store.Snapshot())
+}
+
+func blockingParams(r *http.Request) (uint64, time.Duration, error) {
+	q := r.URL.Query()
+	var min uint64
+	if v := q.Get("index"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, errorf(http.StatusBadRequest, "Invalid index: %q is not an unsigned integer", v)
+		}
+		min = n
+	}
+	wait := DefaultWait
+	if v := q.Get("wait"); v != "" {
+		d, err := parseWait(v)
+		if err != nil {
+			return 0, 0, errorf(http.StatusBadRequest, "Invalid wait time: %q (use e.g. 30s or 5m)", v)
+		}
+		wait = d
+	}
+	if wait > MaxWait {
+		wait = MaxWait
+	}
+	if wait > 0 {
+		wait += rand.N(wait/16 + 1)
+	}
+	return min, wait, nil
+}
+
+// parseWait reads a Go duration, or a bare number of seconds.
+func parseWait(v string) (time.Duration, error) {
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err == nil && d < 0 {
+		err = errors.New("negative")
+	}
+	return d, err
+}
+
+// respond writes out as JSON with Consul's query headers, or err as plain
+// text.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, out any, index uint64, err error) {
+	h := w.Header()
+	if index > 0 {
+		h.Set("X-Consul-Index", strconv.FormatUint(index, 10))
+	}
+	h.Set("X-Consul-KnownLeader", "true")
+	h.Set("X-Consul-LastContact", "0")
+	if err != nil {
+		code := http.StatusInternalServerError
+		var he *httpError
+		if errors.As(err, &he) {
+			code = he.code
+		} else {
+			s.cfg.Logger.Error("consul API", "path", r.URL.Path, "err", err)
+		}
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(code)
+		fmt.Fprintln(w, err.Error())
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	if _, ok := r.URL.Query()["pretty"]; ok {
+		enc.SetIndent("", "    ")
+	}
+	_ = enc.Encode(out)
+}
+
+// boolParam reads a flag parameter as Consul does: absent is false,
+// present without a value is true.
+func boolParam(r *http.Request, name string) (bool, error) {
+	vals, ok := r.URL.Query()[name]
+	if !ok {
+		return false, nil
+	}
+	if len(vals) == 0 || vals[0] == "" {
+		return true, nil
+	}
+	b, err := strconv.ParseBool(vals[0])
+	if err != nil {
+		return false, errorf(http.StatusBadRequest, "Invalid value for ?%s: %q is not a boolean", name, vals[0])
+	}
+	return b, nil
+}
+
+// noFilter refuses ?filter, which wharf does not evaluate, rather than
+// answering unfiltered.
+func noFilter(r *http.Request) error {
+	if r.URL.Query().Get("filter") != "" {
+		return errorf(http.StatusBadRequest, "?filter expressions are not supported by wharf")
+	}
+	return nil
+}
