@@ -10,9 +10,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	consul "github.com/hashicorp/consul/api"
+	mdns "github.com/miekg/dns"
 
 	"github.com/wharf-project/wharf/internal/drivers/pot"
 	"github.com/wharf-project/wharf/internal/netjail"
@@ -179,7 +183,8 @@ func httpGet(url string) (int, string, error) {
 // the jail, `alloc status` shows resource use, and stopping the job and
 // then the agent leaves nothing behind.
 func TestSeedJobOnPot(t *testing.T) {
-	e := startPotAgent(t)
+	consulPort, dnsPort := freePort(t), freePort(t)
+	e := startPotAgent(t, "-consul-port", strconv.Itoa(consulPort), "-dns-port", strconv.Itoa(dnsPort))
 	c := e.a.client(t)
 	if out, code := run(t, e.a.addr, "job", "run", e.seedJob(t)); code != 0 {
 		t.Fatalf("job run: %d\n%s", code, out)
@@ -216,10 +221,31 @@ func TestSeedJobOnPot(t *testing.T) {
 	if !regexp.MustCompile(`\d+/200 MHz +\d+\.\d MiB/64 MiB`).MatchString(out) || !strings.Contains(out, "Downloaded nginx-nomad-amd64-13_1_1.1.13.tar.zst") {
 		t.Errorf("alloc status lacks resource use or the download event:\n%s", out)
 	}
+	// The seed's service: hello-web with a passing tcp check, in the
+	// Consul-shaped API and in DNS, at the node's address and the port.
+	cc, err := consul.NewClient(&consul.Config{Address: fmt.Sprintf("127.0.0.1:%d", consulPort)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "hello-web passing in the catalog", func() bool {
+		entries, _, err := cc.Health().Service("hello-web", "www", true, nil)
+		return err == nil && len(entries) == 1 && fmt.Sprintf("%s:%d", entries[0].Service.Address, entries[0].Service.Port) == addr
+	})
+	m := new(mdns.Msg)
+	m.SetQuestion("hello-web.service.wharf.", mdns.TypeSRV)
+	resp, _, err := (&mdns.Client{Timeout: 5 * time.Second}).Exchange(m, fmt.Sprintf("127.0.0.1:%d", dnsPort))
+	if err != nil || len(resp.Answer) != 1 || fmt.Sprint(resp.Answer[0].(*mdns.SRV).Port) != strings.Split(addr, ":")[1] {
+		t.Errorf("DNS SRV hello-web: %v, %v", resp, err)
+	}
 	if out, code := run(t, e.a.addr, "job", "stop", "nginx-minipot"); code != 0 {
 		t.Fatalf("job stop: %d\n%s", code, out)
 	}
 	e.waitClean(t, alloc.ID)
+	waitFor(t, 10*time.Second, "hello-web gone from the catalog", func() bool {
+		services, _, err := cc.Catalog().Services(nil)
+		_, still := services["hello-web"]
+		return err == nil && !still
+	})
 	e.a.stop(t)
 	if left := e.leftovers(t, alloc.ID); len(left) > 0 {
 		t.Errorf("left behind after the agent stopped: %q", left)
