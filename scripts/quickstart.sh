@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 need_go
 PATH="$PATH:/usr/sbin:/sbin"
 export PATH
-need_pkgs curl:curl busybox:busybox nginx:nginx runc:runc
+need_pkgs curl:curl busybox:busybox nginx:nginx runc:runc dig:dnsutils
 mkdir -p bin
 go build -o bin/wharf ./cmd/wharf
 PORT="${WHARF_HTTP_PORT:-4646}"
@@ -51,7 +51,8 @@ HELLO=$(./bin/wharf job status hello | awk '/ http /{print $NF; exit}')
 kill $TAIL 2>/dev/null || true
 cat <<MSG
 
-The dev agent runs a server, a client and an image registry at $WHARF_ADDR.
+The dev agent runs a server, a client, a service catalog (Consul-shaped API
+on 127.0.0.1:8500, DNS on 127.0.0.1:8600) and an image registry at $WHARF_ADDR.
 The seed's job runs nginx in a jail (pot driver, runc) on http://$ADDR
 examples/hello.job serves a page at http://$HELLO (raw_exec + busybox httpd).
 Try:
@@ -62,6 +63,9 @@ Try:
   ./bin/wharf alloc exec -i -t $ALLOC /bin/sh   # a shell in the jail (~. to leave)
   ./bin/wharf alloc status $ALLOC               # events, addresses, memory and CPU
   ./bin/wharf image ls -registry http://127.0.0.1:$REGPORT
+  ./bin/wharf service info hello-web            # the seed's service and its tcp check
+  curl -s 127.0.0.1:8500/v1/health/service/hello-web?passing
+  dig @127.0.0.1 -p 8600 hello-web.service.wharf SRV
 
 Press Ctrl-C to stop the agent; it stops the jails and removes them.
 MSG

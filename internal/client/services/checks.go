@@ -159,34 +159,50 @@ type checkRunner struct {
 	report  func(regID, checkID, status, output string)
 }
 
-// run runs the check at once, then every interval, until ctx ends.
+// firstRetry is the first delay between runs of a check that has not
+// passed yet; it doubles up to the check's interval.
+const firstRetry = 100 * time.Millisecond
+
+// run runs the check at once, then every interval, until ctx ends. Until
+// the check first passes it runs sooner (100 ms, doubling up to the
+// interval): a new instance starting up becomes passing, and routable,
+// within a fraction of a second of answering instead of up to a whole
+// interval later.
 func (r *checkRunner) run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	retry, passed := firstRetry, false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		r.once(ctx)
-		t.Reset(r.spec.interval)
+		passed = r.once(ctx, !passed && retry < r.spec.interval) == structs.HealthPassing || passed
+		next := r.spec.interval
+		if !passed && retry < next {
+			next, retry = retry, 2*retry
+		}
+		t.Reset(next)
 	}
 }
 
-// once runs the check, applies the counters and reports the result.
-func (r *checkRunner) once(ctx context.Context) {
+// once runs the check, applies the counters, reports the result and
+// returns the check's status. Early runs (before the first pass, faster
+// than the interval) do not count towards check_restart.
+func (r *checkRunner) once(ctx context.Context, early bool) string {
 	pctx, cancel := context.WithTimeout(ctx, r.spec.timeout)
 	res := r.spec.probe(pctx)
 	cancel()
 	if ctx.Err() != nil {
-		return // stopped while running: the result means nothing
+		return "" // stopped while running: the result means nothing
 	}
 	status := r.counter.observe(res.status)
 	r.report(r.regID, r.spec.id, status, truncate(res.output))
-	if r.watch != nil {
+	if r.watch != nil && !early {
 		r.watch.observe(status)
 	}
+	return status
 }
 
 func truncate(s string) string {

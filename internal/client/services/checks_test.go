@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,5 +201,42 @@ func TestRestartWatch(t *testing.T) {
 	}
 	if newRestartWatch(&structs.CheckRestart{}, "x", &fakeTarget{}, clock, quietLogger()) != nil {
 		t.Error("limit 0 must not watch")
+	}
+}
+
+// TestCheckRetriesSoonUntilFirstPass: a check with a long interval whose
+// target comes up shortly after the task starts is passing within a
+// fraction of a second, not a whole interval later.
+func TestCheckRetriesSoonUntilFirstPass(t *testing.T) {
+	var up atomic.Bool
+	var runs atomic.Int32
+	spec := &checkSpec{id: "c", name: "c", typ: structs.CheckTypeTCP, interval: time.Hour, timeout: time.Second,
+		initial: structs.HealthCritical, probe: func(context.Context) result {
+			runs.Add(1)
+			if up.Load() {
+				return result{status: structs.HealthPassing}
+			}
+			return result{status: structs.HealthCritical}
+		}}
+	got := make(chan string, 100)
+	r := &checkRunner{spec: spec, regID: "r", counter: newCounter(spec),
+		report: func(_, _, status, _ string) { got <- status }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.run(ctx)
+	time.AfterFunc(300*time.Millisecond, func() { up.Store(true) })
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case s := <-got:
+			if s == structs.HealthPassing {
+				if n := runs.Load(); n < 2 || n > 8 {
+					t.Errorf("%d runs before passing, want a few retries", n)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("the check did not pass within 5s of its target coming up (interval 1h)")
+		}
 	}
 }
