@@ -1,51 +1,206 @@
 package config
 
-// Build turns catalog instances into a Config: one router and one service
-// per catalog service by default (rule Host(`<name>.<domain>`)), changed
-// by Traefik-style tags. Placeholder until the tag parser lands: default
-// routers only, no tags read.
+import (
+	"cmp"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+)
+
+// providerName is the provider of everything Build makes.
+const providerName = "catalog"
+
+// Build turns catalog instances into a Config, as Traefik's Consul catalog
+// provider does. Instances are grouped by ServiceName; those without an
+// address or a port are skipped. The tags of one instance per service are
+// read (Traefik reads one instance's; Build takes the non-critical one
+// with the smallest ID, or the smallest ID if all are critical, so the
+// result is deterministic). Without router tags a service gets one router
+// named after it with the default rule (Options.DefaultRule, PathRouting,
+// or Host(`<name>.<domain>`)); without service tags one service named
+// after it. Every service gets one server per passing or warning instance.
+//
+// A malformed tag disables only what it names (a router, service or
+// middleware: Status disabled, Err saying why); tags that are known but
+// have no effect here are listed in Err with Status warning. Build never
+// fails and never returns nil.
 func Build(instances []Instance, opts Options) *Config {
 	c := &Config{Routers: map[string]*Router{}, Services: map[string]*Service{}, Middlewares: map[string]*Middleware{}}
-	for _, in := range instances {
-		s := c.Services[in.ServiceName]
-		if s == nil {
-			s = &Service{Name: in.ServiceName, PassHostHeader: true, Status: StatusEnabled, Provider: "catalog"}
-			c.Services[in.ServiceName] = s
-			c.Routers[in.ServiceName] = &Router{Name: in.ServiceName, Rule: "Host(`" + in.ServiceName + "." + opts.Domain + "`)",
-				EntryPoints: opts.EntryPoints, Service: in.ServiceName, Status: StatusEnabled, Provider: "catalog"}
-		}
-		w := WeightPassing
-		switch in.Health {
-		case HealthWarning:
-			w = WeightWarning
-		case HealthPassing:
-		default:
-			continue
-		}
-		s.Servers = append(s.Servers, &Server{URL: "http://" + in.Address + ":" + itoa(in.Port), Weight: w,
-			Health: in.Health, InstanceID: in.ID})
+	b := &builder{c: c, opts: opts, owner: map[string]string{}}
+	b.parseDefaultRule()
+	groups := groupInstances(instances)
+	for _, name := range sortedKeys(groups) {
+		b.addCatalogService(name, groups[name])
 	}
+	b.resolve()
 	return c
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
+// builder holds the state of one Build.
+type builder struct {
+	c    *Config
+	opts Options
+	// owner maps "kind/name" to the catalog service that defined it, to
+	// detect two services defining the same name.
+	owner       map[string]string
+	defaultRule *defaultRuleTemplate
+}
+
+// groupInstances groups routable instances by service, sorted by ID.
+func groupInstances(instances []Instance) map[string][]Instance {
+	groups := map[string][]Instance{}
+	for _, in := range instances {
+		if in.Address == "" || in.Port <= 0 || in.ServiceName == "" {
+			continue
+		}
+		groups[in.ServiceName] = append(groups[in.ServiceName], in)
 	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
+	for _, g := range groups {
+		slices.SortFunc(g, func(a, b Instance) int { return cmp.Compare(a.ID, b.ID) })
 	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
+	return groups
+}
+
+// tagSource picks the instance whose tags configure the service: the
+// first non-critical one, else the first (instances are sorted by ID).
+func tagSource(instances []Instance) Instance {
+	for _, in := range instances {
+		if in.Health == HealthPassing || in.Health == HealthWarning {
+			return in
+		}
 	}
-	if neg {
-		i--
-		b[i] = '-'
+	return instances[0]
+}
+
+// addCatalogService adds the routers, services and middlewares of one
+// catalog service.
+func (b *builder) addCatalogService(name string, instances []Instance) {
+	src := tagSource(instances)
+	ts := parseTags(src.Tags)
+	enabled := b.opts.ExposedByDefault
+	if ts.enable != nil {
+		enabled = *ts.enable
 	}
-	return string(b[i:])
+	if !enabled && len(ts.errs) == 0 {
+		return
+	}
+	if len(ts.services) == 0 {
+		ts.services[name] = &serviceTags{}
+	}
+	for _, sn := range sortedKeys(ts.services) {
+		b.addService(name, b.service(sn, ts.services[sn], instances))
+	}
+	for _, mn := range sortedKeys(ts.middlewares) {
+		b.addMiddleware(name, middleware(mn, ts.middlewares[mn]))
+	}
+	if len(ts.routers) == 0 {
+		ts.routers[name] = &routerTags{}
+	}
+	for _, rn := range sortedKeys(ts.routers) {
+		r := b.router(name, rn, ts.routers[rn], ts)
+		r.Err = append(append(r.Err, ts.errs...), ts.warns...)
+		b.addRouter(name, r)
+	}
+}
+
+// pathRoutingRule is the default rule of service name with PathRouting.
+func pathRoutingRule(name string) string {
+	return "Path(`/" + name + "`) || PathPrefix(`/" + name + "/`)"
+}
+
+// pathStrip adds (once) and names the stripprefix middleware of service
+// name with PathRouting.
+func (b *builder) pathStrip(name string) string {
+	mw := "stripprefix-" + name
+	if b.c.Middlewares[mw] == nil {
+		b.addMiddleware(name, &Middleware{Name: mw, StripPrefix: []string{"/" + name},
+			Status: StatusEnabled, Provider: providerName})
+	}
+	return mw
+}
+
+// service builds a Service from its tags and the instances.
+func (b *builder) service(name string, st *serviceTags, instances []Instance) *Service {
+	s := &Service{Name: name, Scheme: cmp.Or(st.scheme, "http"), PassHostHeader: true,
+		Servers: []*Server{}, Provider: providerName}
+	if st.passHostHeader != nil {
+		s.PassHostHeader = *st.passHostHeader
+	}
+	if st.sticky != nil {
+		sticky := *st.sticky
+		sticky.CookieName = cmp.Or(sticky.CookieName, defaultCookieName(name))
+		s.Sticky = &sticky
+	}
+	scheme := s.Scheme
+	if scheme == "h2c" {
+		scheme = "http" // h2c is cleartext HTTP/2: the URL stays http
+	}
+	for _, in := range instances {
+		w, ok := weight(in.Health)
+		if !ok {
+			continue
+		}
+		port := cmp.Or(st.port, in.Port)
+		s.Servers = append(s.Servers, &Server{URL: scheme + "://" + net.JoinHostPort(in.Address, strconv.Itoa(port)),
+			Weight: w, Health: in.Health, InstanceID: in.ID})
+	}
+	s.Status, s.Err = status(st.errs, st.warns)
+	return s
+}
+
+// weight is the server weight of a health state; critical (and unknown)
+// instances get none.
+func weight(health string) (int, bool) {
+	switch health {
+	case HealthPassing:
+		return WeightPassing, true
+	case HealthWarning:
+		return WeightWarning, true
+	}
+	return 0, false
+}
+
+// defaultCookieName derives a sticky cookie name from the service name,
+// as Traefik does when none is given: a short hash.
+func defaultCookieName(service string) string {
+	sum := sha1.Sum([]byte(service))
+	return "_" + hex.EncodeToString(sum[:])[:6]
+}
+
+// middleware builds a Middleware from its tags.
+func middleware(name string, mt *middlewareTags) *Middleware {
+	m := &Middleware{Name: name, StripPrefix: mt.stripPrefix, RedirectScheme: mt.redirectScheme,
+		Permanent: mt.permanent, Provider: providerName}
+	errs := mt.errs
+	switch {
+	case len(errs) > 0:
+	case mt.kind == "stripprefix" && len(mt.stripPrefix) == 0:
+		errs = append(errs, "stripprefix needs prefixes")
+	case mt.kind == "redirectscheme" && mt.redirectScheme == "":
+		errs = append(errs, "redirectscheme needs a scheme")
+	}
+	m.Status, m.Err = status(errs, mt.warns)
+	return m
+}
+
+// status is disabled when there are errors, warning when only warnings,
+// else enabled; the second result lists errors then warnings.
+func status(errs, warns []string) (string, []string) {
+	all := append(slices.Clip(errs), warns...)
+	switch {
+	case len(errs) > 0:
+		return StatusDisabled, all
+	case len(warns) > 0:
+		return StatusWarning, all
+	}
+	return StatusEnabled, nil
+}
+
+// disable marks a router disabled with a reason.
+func (r *Router) disable(format string, args ...any) {
+	r.Status = StatusDisabled
+	r.Err = append(r.Err, fmt.Sprintf(format, args...))
 }

@@ -137,4 +137,10 @@ type Options struct {
 	ExposedByDefault bool
 	// EntryPoints are the default entry points of routers ("web").
 	EntryPoints []string
+	// PathRouting routes by URL path instead of host: a service's default
+	// router gets the rule Path(`/<name>`) || PathPrefix(`/<name>/`) (any
+	// host; DefaultRule and Domain are not used) and a stripprefix
+	// middleware named "stripprefix-<name>" that removes "/<name>", so
+	// https://example.com/foo/x reaches service foo as /x.
+	PathRouting bool
 }

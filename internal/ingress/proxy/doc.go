@@ -1,0 +1,11 @@
+// Package proxy is the ingress's data plane: it compiles a config.Config
+// into a route table (routers sorted by priority, middlewares, services
+// balanced by smooth weighted round robin with passive health and sticky
+// cookies), swaps it atomically on Update, and serves the entry points as
+// a reverse proxy with retries, access log, Prometheus metrics and live
+// statistics for the dashboard. It also holds the TLS (SNI) and server
+// hardening helpers the agent uses to listen.
+//
+// proxy must never import server, scheduler, client, state, watch or
+// dashboard: it gets its configuration pushed through Update.
+package proxy

@@ -1,0 +1,169 @@
+package proxy
+
+import (
+	"cmp"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/ingress/config"
+)
+
+// Defaults of Options.
+const (
+	DefaultDialTimeout           = 5 * time.Second
+	DefaultResponseHeaderTimeout = 30 * time.Second
+	DefaultIdleConnTimeout       = 90 * time.Second
+	DefaultPassiveDownFor        = 10 * time.Second
+	DefaultMaxIdleConnsPerHost   = 256
+)
+
+// Options configure a Proxy; zero fields take the defaults above.
+type Options struct {
+	// Logger gets errors and router changes (slog.Default() if nil).
+	Logger *slog.Logger
+	// AccessLog, when set, gets one line per request in common log
+	// format followed by the request ID, router, server and duration.
+	AccessLog io.Writer
+	// DialTimeout bounds connecting to a server.
+	DialTimeout time.Duration
+	// ResponseHeaderTimeout bounds waiting for a server's response
+	// header after the request is written.
+	ResponseHeaderTimeout time.Duration
+	// IdleConnTimeout closes idle keep-alive connections to servers.
+	IdleConnTimeout time.Duration
+	// MaxIdleConnsPerHost is the keep-alive pool size per server.
+	MaxIdleConnsPerHost int
+	// PassiveDownFor is how long a server that refused or reset a
+	// connection is taken out of its balancer.
+	PassiveDownFor time.Duration
+	// BackendTLS is the TLS configuration towards https servers (system
+	// roots if nil).
+	BackendTLS *tls.Config
+	// Transport, when set, replaces the transport to servers entirely
+	// (the timeouts above are then ignored); tests and tuning use it.
+	Transport http.RoundTripper
+}
+
+// Proxy is the ingress reverse proxy: a route table swapped atomically by
+// Update and served on entry points by Handler.
+type Proxy struct {
+	opts    Options
+	log     *slog.Logger
+	table   atomic.Pointer[table]
+	rp      *httputil.ReverseProxy
+	metrics *metrics
+	access  *accessLog
+	ids     requestIDs
+	// notFound counts requests no router matched.
+	notFound counter
+
+	// mu guards Update and the state kept across tables.
+	mu           sync.Mutex
+	servers      map[string]*serverState
+	balancers    map[string]*balancer
+	routerStats  counters
+	serviceStats counters
+}
+
+// New returns a Proxy with an empty route table.
+func New(opts Options) *Proxy {
+	opts.DialTimeout = cmp.Or(opts.DialTimeout, DefaultDialTimeout)
+	opts.ResponseHeaderTimeout = cmp.Or(opts.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
+	opts.IdleConnTimeout = cmp.Or(opts.IdleConnTimeout, DefaultIdleConnTimeout)
+	opts.PassiveDownFor = cmp.Or(opts.PassiveDownFor, DefaultPassiveDownFor)
+	opts.MaxIdleConnsPerHost = cmp.Or(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
+	p := &Proxy{opts: opts, log: cmp.Or(opts.Logger, slog.Default()),
+		servers: map[string]*serverState{}, balancers: map[string]*balancer{}}
+	p.metrics = newMetrics(p)
+	p.access = newAccessLog(opts.AccessLog)
+	p.ids = newRequestIDs()
+	base := opts.Transport
+	if base == nil {
+		base = newTransport(opts)
+	}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:      rewrite,
+		Transport:    &retryTransport{p: p, base: base},
+		ErrorHandler: p.proxyError,
+		BufferPool:   newBufferPool(),
+		ErrorLog:     slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+	}
+	p.table.Store((&compiler{p: p}).compile(nil))
+	return p
+}
+
+// newTransport is the keep-alive transport to servers.
+func newTransport(opts Options) *http.Transport {
+	d := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           d.DialContext,
+		ResponseHeaderTimeout: opts.ResponseHeaderTimeout,
+		IdleConnTimeout:       opts.IdleConnTimeout,
+		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
+		TLSClientConfig:       opts.BackendTLS,
+		TLSHandshakeTimeout:   opts.DialTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// Update compiles cfg and swaps it in atomically: requests in flight
+// finish on the table they started with. Routers whose rule does not
+// parse, or whose service or middleware is missing or broken, are
+// disabled with Err; the others are unaffected. cfg is not modified.
+func (p *Proxy) Update(cfg *config.Config) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := &compiler{p: p, now: time.Now().UnixNano()}
+	t := c.compile(cfg)
+	p.prune(t)
+	p.table.Store(t)
+}
+
+// prune drops the state of servers, services and routers t no longer has.
+func (p *Proxy) prune(t *table) {
+	liveServers := map[string]bool{}
+	liveServices := map[string]bool{}
+	for _, s := range t.services {
+		liveServices[s.name] = true
+		for i := range s.lb.entries {
+			liveServers[s.lb.entries[i].b.raw] = true
+		}
+	}
+	for raw := range p.servers {
+		if !liveServers[raw] {
+			delete(p.servers, raw)
+		}
+	}
+	for name := range p.balancers {
+		if !liveServices[name] {
+			delete(p.balancers, name)
+		}
+	}
+	liveRouters := map[string]bool{}
+	for _, r := range t.cfg.Routers {
+		liveRouters[r.Name] = true
+	}
+	p.routerStats.keep(liveRouters)
+	p.serviceStats.keep(liveServices)
+}
+
+// Current returns the configuration as compiled, with router, service
+// and middleware statuses filled. Callers must not modify it.
+func (p *Proxy) Current() *config.Config {
+	return p.table.Load().cfg
+}
+
+// Handler serves the entry point named entryPoint: routers listing it (or
+// no entry point at all) route its requests; routers with TLS match only
+// requests that came over TLS, others only plain ones.
+func (p *Proxy) Handler(entryPoint string) http.Handler {
+	return &entryHandler{p: p, ep: entryPoint}
+}

@@ -1,0 +1,54 @@
+package proxy
+
+import (
+	"cmp"
+	"crypto/tls"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults of ServerOptions.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultIdleTimeout       = 180 * time.Second
+)
+
+// ServerOptions bound what a client may cost an entry point.
+type ServerOptions struct {
+	// ReadHeaderTimeout cuts clients that send headers too slowly
+	// (slowloris).
+	ReadHeaderTimeout time.Duration
+	// MaxHeaderBytes bounds request headers; bigger ones get 431.
+	MaxHeaderBytes int
+	// IdleTimeout closes idle keep-alive client connections.
+	IdleTimeout time.Duration
+	// TLS, when set, makes it a TLS entry point (see TLSConfig); serve
+	// it with ServeTLS(l, "", "").
+	TLS *tls.Config
+	// Logger gets the server's own errors (slog.Default() if nil).
+	Logger *slog.Logger
+}
+
+// NewServer returns an entry point server for h at addr: HTTP/1.1,
+// HTTP/2 over TLS, and HTTP/2 without TLS (h2c, prior knowledge) for
+// plain entry points. Request bodies and responses are not time-bounded
+// (streams and WebSockets live long); headers and idle time are.
+func NewServer(addr string, h http.Handler, opts ServerOptions) *http.Server {
+	log := cmp.Or(opts.Logger, slog.Default())
+	var protos http.Protocols
+	protos.SetHTTP1(true)
+	protos.SetHTTP2(true)
+	protos.SetUnencryptedHTTP2(opts.TLS == nil)
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: cmp.Or(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		MaxHeaderBytes:    cmp.Or(opts.MaxHeaderBytes, DefaultMaxHeaderBytes),
+		IdleTimeout:       cmp.Or(opts.IdleTimeout, DefaultIdleTimeout),
+		TLSConfig:         opts.TLS,
+		Protocols:         &protos,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}
