@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 need_go
-need_pkgs busybox:busybox nginx:nginx runc:runc dig:dnsutils
+need_pkgs busybox:busybox nginx:nginx runc:runc dig:dnsutils haproxy:haproxy
 export CI="${CI:-}"
 go mod download
 go vet ./...
