@@ -38,6 +38,7 @@ type Agent struct {
 
 	registry     *registryRole
 	catalog      *catalogRole
+	ingress      *ingressRole
 	client       *client.Client
 	clientCancel context.CancelFunc
 	jails        *pot.Driver
@@ -92,7 +93,7 @@ func (a *Agent) start(ctx context.Context) error {
 	if a.httpLn != nil {
 		a.serveHTTP()
 	}
-	return nil
+	return a.startIngress()
 }
 
 func (a *Agent) serverEnabled() bool { return a.cfg.Server != nil && a.cfg.Server.Enabled }
@@ -276,6 +277,7 @@ func (a *Agent) Shutdown() error {
 			errs = append(errs, a.jails.DeleteNetwork())
 		}
 	}
+	errs = append(errs, a.stopIngress())
 	if a.cancel != nil {
 		a.cancel()
 	}
@@ -311,6 +313,9 @@ func (a *Agent) Roles() []string {
 	}
 	if a.registry != nil {
 		out = append(out, "registry")
+	}
+	if a.ingress != nil {
+		out = append(out, "ingress")
 	}
 	return out
 }

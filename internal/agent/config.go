@@ -32,6 +32,7 @@ type Config struct {
 	Etcd       *EtcdConfig     `hcl:"etcd,block"`
 	Consul     *ConsulConfig   `hcl:"consul,block"`
 	DNS        *DNSConfig      `hcl:"dns,block"`
+	Ingress    *IngressConfig  `hcl:"ingress,block"`
 
 	// Version is wharf's version, set by the command line, not the file.
 	Version string
@@ -204,8 +205,11 @@ func (c *Config) Normalize() error {
 	serverOn := c.Server != nil && c.Server.Enabled
 	clientOn := c.Client != nil && c.Client.Enabled
 	registryOn := c.Registry != nil && c.Registry.Enabled
-	if !serverOn && !clientOn && !registryOn {
-		return errors.New("no role enabled: set server { enabled = true }, client { enabled = true } or registry { enabled = true }, or run -dev, -server or -client")
+	if err := c.normalizeIngress(); err != nil {
+		return err
+	}
+	if !serverOn && !clientOn && !registryOn && !c.IngressEnabled() {
+		return errors.New("no role enabled: set server { enabled = true }, client { enabled = true }, registry { enabled = true } or ingress { enabled = true }, or run -dev, -server or -client")
 	}
 	if registryOn {
 		if c.Registry.Port == 0 {

@@ -27,6 +27,8 @@ func newAgentCommand() *cobra.Command {
 		registryPort int
 		consulPort   int
 		dnsPort      int
+		ingressPort  int
+		dashPort     int
 		endpoints    string
 	)
 	cmd := &cobra.Command{
@@ -75,6 +77,7 @@ tasks are re-attached by the next agent.`,
 				cfg.Registry.Port = registryPort
 			}
 			mergeCatalogFlags(cfg, consulPort, dnsPort)
+			mergeIngressFlags(cfg, ingressPort, dashPort)
 			cfg.Version = Version
 			if err := cfg.Normalize(); err != nil {
 				return fmt.Errorf("agent configuration: %w", err)
@@ -97,6 +100,8 @@ tasks are re-attached by the next agent.`,
 	f.IntVar(&registryPort, "registry-port", 0, "registry port (default 9080; 0 keeps the default)")
 	f.IntVar(&consulPort, "consul-port", 0, "Consul-shaped catalog API port (default 8500; 0 keeps the default)")
 	f.IntVar(&dnsPort, "dns-port", 0, "catalog DNS port, UDP and TCP (default 8600; 0 keeps the default)")
+	f.IntVar(&ingressPort, "ingress-port", 0, "ingress HTTP entry point port (default 8080; 0 keeps the default)")
+	f.IntVar(&dashPort, "dashboard-port", 0, "ingress dashboard port (default 9200; 0 keeps the default)")
 	return cmd
 }
 
@@ -150,6 +155,22 @@ func mergeCatalogFlags(cfg *agent.Config, consulPort, dnsPort int) {
 	}
 }
 
+// mergeIngressFlags applies -ingress-port and -dashboard-port.
+func mergeIngressFlags(cfg *agent.Config, port, dashPort int) {
+	if port == 0 && dashPort == 0 {
+		return
+	}
+	if cfg.Ingress == nil {
+		cfg.Ingress = &agent.IngressConfig{}
+	}
+	if port != 0 {
+		cfg.Ingress.Port = port
+	}
+	if dashPort != 0 {
+		cfg.Ingress.DashboardPort = dashPort
+	}
+}
+
 // mergeClientFlags applies -client and -servers.
 func mergeClientFlags(cfg *agent.Config, on bool, servers string) {
 	if !on && servers == "" {
@@ -193,6 +214,15 @@ func runAgent(cmd *cobra.Command, cfg *agent.Config) error {
 	}
 	if addr := a.DNSAddr(); addr != "" {
 		fmt.Fprintf(out, "          DNS: %s (udp, tcp)\n", addr)
+	}
+	if addr := a.IngressAddr(); addr != "" {
+		fmt.Fprintf(out, "      Ingress: http://%s  (Host: <service>.%s)\n", addr, cfg.Ingress.Domain)
+	}
+	if addr := a.IngressTLSAddr(); addr != "" {
+		fmt.Fprintf(out, "  Ingress TLS: https://%s\n", addr)
+	}
+	if addr := a.DashboardAddr(); addr != "" {
+		fmt.Fprintf(out, "    Dashboard: http://%s  (export WHARF_INGRESS_DASHBOARD=http://%s)\n", addr, addr)
 	}
 	fmt.Fprintf(out, "        Roles: %s\n", strings.Join(a.Roles(), ", "))
 	if id := a.NodeID(); id != "" {

@@ -109,6 +109,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(m.imageCommand())
 	root.AddCommand(m.serviceCommand())
 	root.AddCommand(m.templateCommand())
+	root.AddCommand(m.ingressCommand())
 	return root
 }
 

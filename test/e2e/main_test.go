@@ -99,6 +99,9 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 	if slices.Contains(args, "-dev") && !slices.Contains(args, "-consul-port") {
 		args = append(args, "-consul-port", strconv.Itoa(freePort(t)), "-dns-port", strconv.Itoa(freePort(t)))
 	}
+	if slices.Contains(args, "-dev") && !slices.Contains(args, "-ingress-port") {
+		args = append(args, "-ingress-port", strconv.Itoa(freePort(t)), "-dashboard-port", strconv.Itoa(freePort(t)))
+	}
 	args = append([]string{"agent"}, append(args, "-bind", "127.0.0.1")...)
 	a := &agentProc{cmd: exec.Command(wharfBin, args...), addr: fmt.Sprintf("http://127.0.0.1:%d", port),
 		out: &syncBuffer{}, done: make(chan struct{})}
