@@ -56,3 +56,12 @@ func (s *Services) ByNode(nodeID string, q *QueryOptions) ([]*structs.ServiceReg
 	meta, err := s.c.query("/v1/services/node/"+url.PathEscape(nodeID), &out, q)
 	return out, meta, err
 }
+
+// Instances returns every instance of the query's namespace ("*" for all)
+// in one answer (GET /v1/services/instances, wharf's own): the ingress
+// follows the whole catalog with it, one blocking query per change.
+func (s *Services) Instances(q *QueryOptions) ([]*structs.ServiceRegistration, *QueryMeta, error) {
+	var out []*structs.ServiceRegistration
+	meta, err := s.c.query("/v1/services/instances", &out, q)
+	return out, meta, err
+}

@@ -59,6 +59,7 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT /v1/services/deregister", s.wrap(s.servicesDeregister))
 	m.HandleFunc("POST /v1/services/deregister", s.wrap(s.servicesDeregister))
 	m.HandleFunc("GET /v1/services/node/{id}", s.wrap(s.servicesByNode))
+	m.HandleFunc("GET /v1/services/instances", s.wrap(s.servicesInstances))
 
 	m.HandleFunc("GET /v1/client/fs/logs/{alloc}", s.clientAllocRequest)
 	m.HandleFunc("GET /v1/client/allocation/{alloc}/exec", s.clientAllocRequest)

@@ -40,6 +40,23 @@ func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) (any, uint
 	})
 }
 
+// servicesInstances answers wharf's GET /v1/services/instances: every
+// instance of the request's namespace ("*" for all), sorted by service
+// name then ID, in one blocking query — what the ingress follows, so that
+// a change costs it one request however many services there are.
+func (s *Server) servicesInstances(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	ns := namespace(r)
+	return s.blockingRead(r, serviceTables, func(snap state.Snapshot) (any, error) {
+		regs := []*structs.ServiceRegistration{}
+		for _, reg := range snap.ServiceRegistrations() {
+			if ns == "*" || reg.Namespace == ns {
+				regs = append(regs, reg)
+			}
+		}
+		return regs, nil
+	})
+}
+
 // serviceGet answers Nomad's GET /v1/service/:name: the instances of one
 // service, sorted by ID; wharf's ?passing=true keeps the healthy ones.
 func (s *Server) serviceGet(w http.ResponseWriter, r *http.Request) (any, uint64, error) {

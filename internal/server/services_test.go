@@ -67,6 +67,8 @@ func TestServicesRegisterListGet(t *testing.T) {
 		{"/v1/service/nope", nil},
 		{"/v1/services/node/n2", []string{"a2", "a3"}},
 		{"/v1/services/node/unknown", nil},
+		{"/v1/services/instances", []string{"a1", "a2", "a3", "d1"}},
+		{"/v1/services/instances?namespace=*", []string{"a1", "a2", "a3", "o1", "d1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
