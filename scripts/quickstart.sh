@@ -52,12 +52,14 @@ kill $TAIL 2>/dev/null || true
 cat <<MSG
 
 The dev agent runs a server, a client, a service catalog (Consul-shaped API
-on 127.0.0.1:8500, DNS on 127.0.0.1:8600) and an image registry at $WHARF_ADDR.
+on 127.0.0.1:8500, DNS on 127.0.0.1:8600), an ingress (127.0.0.1:8080,
+dashboard http://127.0.0.1:9200) and an image registry at $WHARF_ADDR.
 The seed's job runs nginx in a jail (pot driver, runc) on http://$ADDR
 examples/hello.job serves a page at http://$HELLO (raw_exec + busybox httpd).
 Try:
   export WHARF_ADDR=$WHARF_ADDR
   curl -s http://$ADDR/
+  curl -s -H Host:hello-web.minipot http://127.0.0.1:8080/   # through the ingress
   ./bin/wharf job status nginx-minipot
   ./bin/wharf alloc logs -f $ALLOC              # nginx's access log, as requests come
   ./bin/wharf alloc exec -i -t $ALLOC /bin/sh   # a shell in the jail (~. to leave)
@@ -66,6 +68,7 @@ Try:
   ./bin/wharf service info hello-web            # the seed's service and its tcp check
   curl -s 127.0.0.1:8500/v1/health/service/hello-web?passing
   dig @127.0.0.1 -p 8600 hello-web.service.wharf SRV
+  ./bin/wharf ingress routes                    # or open http://127.0.0.1:9200
 
 Press Ctrl-C to stop the agent; it stops the jails and removes them.
 MSG
