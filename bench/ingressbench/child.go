@@ -1,0 +1,130 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/http/pprof"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/ingress/config"
+	"github.com/wharf-project/wharf/internal/ingress/proxy"
+)
+
+// proxyMain is `ingressbench proxy`: the ingress proxy serving entry
+// point web as the agent does (proxy.NewServer, default options, no
+// access log), with one router Host(`bench.minipot`) over the backends,
+// and net/http/pprof on its own port. It runs until SIGTERM.
+func proxyMain(args []string) error {
+	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8080", "entry point address")
+	backends := fs.String("backends", "", "comma-separated server URLs")
+	pprofAddr := fs.String("pprof", "", "net/http/pprof address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p := proxy.New(proxy.Options{Logger: quiet})
+	p.Update(benchConfig(strings.Split(*backends, ",")))
+	if r := p.Current().Routers["bench"]; r == nil || r.Status != config.StatusEnabled {
+		return fmt.Errorf("router bench not enabled: %+v", r)
+	}
+	if *pprofAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		go func() { _ = http.ListenAndServe(*pprofAddr, mux) }()
+	}
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := proxy.NewServer("", p.Handler("web"), proxy.ServerOptions{Logger: quiet})
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+		<-sig
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// benchConfig is one router Host(`bench.minipot`) on entry point web
+// over one service balancing urls.
+func benchConfig(urls []string) *config.Config {
+	s := &config.Service{Name: "bench", PassHostHeader: true, Provider: "bench"}
+	for _, u := range urls {
+		s.Servers = append(s.Servers, &config.Server{URL: u, Weight: config.WeightPassing, Health: config.HealthPassing})
+	}
+	return &config.Config{
+		Routers: map[string]*config.Router{"bench": {Name: "bench", Rule: "Host(`" + benchHost + "`)",
+			EntryPoints: []string{"web"}, Service: "bench", Provider: "bench"}},
+		Services:    map[string]*config.Service{"bench": s},
+		Middlewares: map[string]*config.Middleware{},
+	}
+}
+
+// bareMain is `ingressbench bare`: the floor of a Go reverse proxy, a
+// bare httputil.ReverseProxy round-robin over the backends with
+// net/http's Transport (keep-alive pool 256 per host) on a plain
+// http.Server, no routing, no headers added.
+func bareMain(args []string) error {
+	fs := flag.NewFlagSet("bare", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8080", "address")
+	backends := fs.String("backends", "", "comma-separated server URLs")
+	direct := fs.Bool("direct", false, "use directTransport instead of net/http.Transport")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var transport http.RoundTripper = &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}
+	if *direct {
+		transport = &directTransport{}
+	}
+	var targets []*url.URL
+	for _, s := range strings.Split(*backends, ",") {
+		u, err := url.Parse(s)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, u)
+	}
+	var next atomic.Uint64
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(targets[next.Add(1)%uint64(len(targets))])
+			pr.Out.Host = pr.In.Host
+		},
+		Transport: transport,
+	}
+	return http.ListenAndServe(*listen, rp)
+}
+
+// backendMain is `ingressbench backend PORT...`: the cheapest Go HTTP
+// server, answering "a\n", "b\n", ... on each port.
+func backendMain(ports []string) error {
+	errs := make(chan error, len(ports))
+	for i, port := range ports {
+		body := []byte{byte('a' + i), '\n'}
+		h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write(body)
+		})
+		go func() { errs <- http.ListenAndServe(":"+port, h) }()
+	}
+	return <-errs
+}

@@ -1,0 +1,248 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// wrkResult is what one wrk run reports.
+type wrkResult struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   string // socket errors and non-2xx responses, "" if none
+	// cpu is the proxy's CPU over the run, in cores (filled by the caller).
+	cpu float64
+}
+
+var (
+	reRPS     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	reSocket  = regexp.MustCompile(`Socket errors: .*`)
+	reNon2xx  = regexp.MustCompile(`Non-2xx or 3xx responses: \d+`)
+)
+
+// runWrk runs wrk with host against url and parses its summary.
+func runWrk(ctx context.Context, o options, conns int, url string) (wrkResult, error) {
+	args := []string{"-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(conns), "-d", o.duration.String(),
+		"--latency", "-H", "Host: " + benchHost, url}
+	out, err := exec.CommandContext(ctx, "wrk", args...).CombinedOutput()
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	s := string(out)
+	m := reRPS.FindStringSubmatch(s)
+	if m == nil {
+		return wrkResult{}, fmt.Errorf("wrk output without Requests/sec:\n%s", s)
+	}
+	var r wrkResult
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	for _, l := range reLatency.FindAllStringSubmatch(s, -1) {
+		v, _ := strconv.ParseFloat(l[2], 64)
+		d := time.Duration(v * float64(map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[l[3]]))
+		if l[1] == "50" {
+			r.p50 = d
+		} else {
+			r.p99 = d
+		}
+	}
+	r.errors = strings.Join(append(reSocket.FindAllString(s, -1), reNon2xx.FindAllString(s, -1)...), "; ")
+	return r, nil
+}
+
+func us(d time.Duration) string {
+	if d >= 10*time.Millisecond {
+		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+}
+
+// peer is one proxy under test.
+type peer struct {
+	name string
+	port int
+	p    *proc
+}
+
+// benchLoad starts wharf's proxy, haproxy and nginx, checks each routes
+// Host bench.minipot to both backends, then runs wrk against each in
+// turn at every connection count, -rounds times.
+func benchLoad(ctx context.Context, e *env, o options) error {
+	ports, err := freePorts(6)
+	if err != nil {
+		return err
+	}
+	if o.wharfEnv != "" {
+		e.wharfEnv = strings.Split(o.wharfEnv, ",")
+	}
+	peers := []peer{{name: "wharf", port: ports[0]}, {name: "haproxy", port: ports[1]}, {name: "nginx", port: ports[2]}}
+	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers); err != nil {
+		return err
+	}
+	if peers[1].p, err = e.startHAProxy(ctx, ports[1], o.workers); err != nil {
+		return err
+	}
+	if peers[2].p, err = e.startNginxProxy(ctx, ports[2], o.workers); err != nil {
+		return err
+	}
+	if o.bare {
+		bare := peer{name: "bare httputil", port: ports[4]}
+		if bare.p, err = e.startBare(ctx, ports[4], o.workers, false); err != nil {
+			return err
+		}
+		direct := peer{name: "bare httputil, 1-goroutine transport", port: ports[5]}
+		if direct.p, err = e.startBare(ctx, ports[5], o.workers, true); err != nil {
+			return err
+		}
+		peers = append(peers, bare, direct)
+	}
+	for _, p := range peers {
+		if err := checkRouting(p); err != nil {
+			return err
+		}
+	}
+	var conns []int
+	for _, c := range strings.Split(o.conns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil {
+			return fmt.Errorf("-conns: %w", err)
+		}
+		conns = append(conns, n)
+	}
+	backend := fmt.Sprintf("http://127.0.0.1:%d/", e.backends[0])
+	fmt.Printf("\n== load: wrk -t %d -d %v --latency -H 'Host: %s', keep-alive; backends: %s; %d threads/workers/GOMAXPROCS per proxy ==\n",
+		o.threads, o.duration, benchHost, backendName(o), o.workers)
+	fmt.Println("| round | conns | proxy | req/s | p50 | p99 | vs haproxy req/s | vs haproxy p99 | proxy CPU | CPU µs/req | errors |\n|---|---|---|---|---|---|---|---|---|---|---|")
+	for round := 1; round <= o.rounds; round++ {
+		for _, c := range conns {
+			var hap wrkResult
+			results := map[string]wrkResult{}
+			for _, p := range peers {
+				cpu0, t0 := groupCPU(p.p.pid()), time.Now()
+				r, err := runWrk(ctx, o, c, fmt.Sprintf("http://127.0.0.1:%d/", p.port))
+				if err != nil {
+					return err
+				}
+				r.cpu = float64(groupCPU(p.p.pid())-cpu0) / clockTicks / time.Since(t0).Seconds()
+				results[p.name] = r
+				if p.name == "haproxy" {
+					hap = r
+				}
+			}
+			for _, p := range peers {
+				r := results[p.name]
+				fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %.0f%% | %.2fx | %.0f%% | %.0f | %s |\n", round, c, p.name, r.rps, us(r.p50), us(r.p99),
+					100*r.rps/hap.rps, float64(r.p99)/float64(hap.p99), 100*r.cpu, 1e6*r.cpu/r.rps, r.errors)
+			}
+		}
+	}
+	for _, c := range conns {
+		r, err := runWrk(ctx, o, c, backend)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| - | %d | (one backend, direct) | %.0f | %s | %s | | | | | %s |\n", c, r.rps, us(r.p50), us(r.p99), r.errors)
+	}
+	if o.profile {
+		return profileWharf(ctx, e, o, conns[len(conns)-1], ports[0], ports[3])
+	}
+	return nil
+}
+
+func backendName(o options) string {
+	if o.goBackends {
+		return fmt.Sprintf("one Go net/http process (GOMAXPROCS %d) on two ports", o.bworkers)
+	}
+	return fmt.Sprintf("one nginx (%d worker) answering `return 200` on two ports", o.bworkers)
+}
+
+// checkRouting sends eight requests through p and wants 200s from both
+// backends (nginx's workers each keep their own round robin, so not an
+// exact alternation), and 404 for an unknown host (but from the bare
+// proxy, which does not route).
+func checkRouting(p peer) error {
+	seen := map[string]int{}
+	for range 8 {
+		code, body, err := get(fmt.Sprintf("http://127.0.0.1:%d/", p.port), benchHost)
+		if err != nil || code != http.StatusOK {
+			return fmt.Errorf("%s: GET Host %s: %d %q %v", p.name, benchHost, code, body, err)
+		}
+		seen[body]++
+	}
+	if seen["a\n"] == 0 || seen["b\n"] == 0 {
+		return fmt.Errorf("%s: not round robin over both backends: %v", p.name, seen)
+	}
+	if strings.HasPrefix(p.name, "bare httputil") { // no routing
+		return nil
+	}
+	if code, body, err := get(fmt.Sprintf("http://127.0.0.1:%d/", p.port), "unknown.minipot"); err != nil || code != http.StatusNotFound {
+		return fmt.Errorf("%s: unknown host: %d %q %v", p.name, code, body, err)
+	}
+	return nil
+}
+
+// get sends GET url with host on a fresh connection.
+func get(url, host string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Host = host
+	req.Close = true
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// profileWharf takes a 10 s CPU profile of the wharf proxy under wrk at
+// conns connections and prints pprof's top functions.
+func profileWharf(ctx context.Context, e *env, o options, conns, port, pprofPort int) error {
+	file := e.path("wharf.cpu.pprof")
+	done := make(chan error, 1)
+	go func() {
+		po := o
+		po.duration = 12 * time.Second
+		_, err := runWrk(ctx, po, conns, fmt.Sprintf("http://127.0.0.1:%d/", port))
+		done <- err
+	}()
+	time.Sleep(time.Second)
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=10", pprofPort))
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		return err
+	}
+	if err := <-done; err != nil {
+		return err
+	}
+	for _, args := range [][]string{{"-top", "-nodecount=25"}, {"-top", "-cum", "-nodecount=40"}} {
+		out, err := exec.CommandContext(ctx, "go", append(append([]string{"tool", "pprof"}, args...), e.self, file)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("go tool pprof: %w\n%s", err, out)
+		}
+		fmt.Printf("\n== wharf proxy CPU profile, wrk -c %d (pprof %s) ==\n%s", conns, strings.Join(args, " "), out)
+	}
+	if dst := os.Getenv("INGRESSBENCH_KEEP_PROFILE"); dst != "" {
+		return os.WriteFile(dst, b, 0o644)
+	}
+	return nil
+}

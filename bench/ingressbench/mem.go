@@ -1,0 +1,146 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/ingress/config"
+	"github.com/wharf-project/wharf/internal/ingress/proxy"
+)
+
+// benchMem re-executes this program as `ingressbench mem` and relays
+// its table.
+func benchMem(ctx context.Context, e *env, o options) error {
+	args := []string{"mem", "-routes", strconv.Itoa(o.routes),
+		"-ports", fmt.Sprintf("%d,%d", e.backends[0], e.backends[1])}
+	p, err := e.start("mem", []string{"GOMAXPROCS=" + strconv.Itoa(o.workers)}, e.self, args...)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if p.cmd.ProcessState.ExitCode() != 0 {
+		return fmt.Errorf("mem failed:\n%s", p.out)
+	}
+	fmt.Print(p.out.String())
+	return nil
+}
+
+// memMain is `ingressbench mem`: VmRSS of this process (a proxy with an
+// empty table, then with -routes services of 2 servers each loaded by
+// Update, then after one request to each server), and the times of
+// config.Build and Proxy.Update for the whole catalog.
+func memMain(args []string) error {
+	fs := flag.NewFlagSet("mem", flag.ContinueOnError)
+	routes := fs.Int("routes", 1000, "services")
+	ports := fs.String("ports", "", "the two backend ports, comma-separated")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var a, b int
+	if _, err := fmt.Sscanf(*ports, "%d,%d", &a, &b); err != nil {
+		return fmt.Errorf("-ports: %w", err)
+	}
+	raiseNoFile()
+	p := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	opts := config.Options{Domain: "minipot", ExposedByDefault: true, EntryPoints: []string{"web"}}
+	fmt.Printf("\n== mem: %d services x 2 servers in one proxy process (Build from catalog instances, then Update) ==\n", *routes)
+	fmt.Println("| state | VmRSS | Go heap in use |\n|---|---|---|")
+	memRow("empty proxy")
+	insts := memInstances(*routes, a, b)
+	var builds, updates []time.Duration
+	for i := range 21 {
+		if i > 0 { // one instance flips (and back on the next), as a catalog change does
+			in := &insts[0]
+			in.Health = map[string]string{config.HealthPassing: config.HealthCritical, config.HealthCritical: config.HealthPassing}[in.Health]
+		}
+		t0 := time.Now()
+		cfg := config.Build(insts, opts)
+		t1 := time.Now()
+		p.Update(cfg)
+		builds, updates = append(builds, t1.Sub(t0)), append(updates, time.Since(t1))
+		if i == 0 {
+			if n := len(p.Current().Routers); n != *routes {
+				return fmt.Errorf("%d routers compiled, want %d", n, *routes)
+			}
+			memRow(fmt.Sprintf("%d routes loaded (first Update)", *routes))
+		}
+	}
+	memRow("after 20 more Builds+Updates")
+	runtime.GC()
+	debug.FreeOSMemory()
+	memRow("after GC + FreeOSMemory")
+	if err := warm(p, *routes); err != nil {
+		return err
+	}
+	memRow(fmt.Sprintf("after one request to each of the %d servers (%d idle backend connections)", 2**routes, 2**routes))
+	fmt.Printf("\n| %d services x 2 servers | first | p50 of the next 20 (one instance flipped each time) | max |\n|---|---|---|---|\n", *routes)
+	fmt.Printf("| config.Build | %s | %s | %s |\n", ms(builds[0]), ms(percentile(builds[1:], 50)), ms(percentile(builds[1:], 100)))
+	fmt.Printf("| Proxy.Update | %s | %s | %s |\n", ms(updates[0]), ms(percentile(updates[1:], 50)), ms(percentile(updates[1:], 100)))
+	return nil
+}
+
+// memInstances are n services of two passing instances each, on distinct
+// loopback addresses 127.1.x.y (so 2n distinct servers) at ports a and b.
+func memInstances(n, a, b int) []config.Instance {
+	var out []config.Instance
+	for i := range n {
+		addr := fmt.Sprintf("127.1.%d.%d", i/250, i%250+1)
+		for j, port := range []int{a, b} {
+			out = append(out, config.Instance{ID: fmt.Sprintf("svc%04d-%d", i, j), ServiceName: fmt.Sprintf("svc%04d", i),
+				Address: addr, Port: port, Health: config.HealthPassing})
+		}
+	}
+	return out
+}
+
+// warm sends two requests to each service's router, reaching each of its
+// servers once, and wants 200s.
+func warm(p *proxy.Proxy, n int) error {
+	h := p.Handler("web")
+	for i := range n {
+		for range 2 {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Host = fmt.Sprintf("svc%04d.minipot", i)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				return fmt.Errorf("%s: %d %q", req.Host, rec.Code, rec.Body.String())
+			}
+		}
+	}
+	return nil
+}
+
+// memRow prints VmRSS (from /proc) and the Go heap in use.
+func memRow(state string) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("| %s | %.1f MiB | %.1f MiB |\n", state, float64(rssKB(os.Getpid()))/1024, float64(m.HeapInuse)/(1<<20))
+}
+
+// raiseNoFile raises the open-file limit to its hard maximum (warm holds
+// one connection per server).
+func raiseNoFile() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}

@@ -1,0 +1,227 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// env is what one run owns: a temporary root, a nonce in the environment
+// of every process it starts, the processes, and the backends' ports.
+type env struct {
+	root     string
+	nonce    string
+	self     string
+	backends []int
+	// wharfEnv is added to the wharf proxy's environment (-wharf-env).
+	wharfEnv []string
+
+	mu    sync.Mutex
+	procs []*proc
+}
+
+// proc is a process the run started, in its own process group.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+}
+
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+// syncBuffer is a bytes.Buffer safe for a writer and concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs name with args in its own process group, marked with the
+// run's nonce, output captured; extra is added to the environment.
+func (e *env) start(name string, extra []string, bin string, args ...string) (*proc, error) {
+	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.Env = append(append(os.Environ(), "MARKER="+e.nonce), extra...)
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	e.mu.Lock()
+	e.procs = append(e.procs, p)
+	e.mu.Unlock()
+	return p, nil
+}
+
+// stop ends p's process group with SIGTERM, then SIGKILL after 5 s.
+func (p *proc) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+// waitListening waits until addr accepts TCP connections, p is alive.
+func waitListening(ctx context.Context, p *proc, addr string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.done:
+			return fmt.Errorf("%s exited early:\n%s", p.name, tail(p.out.String(), 20))
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not listening on %s after 30s:\n%s", p.name, addr, tail(p.out.String(), 20))
+		}
+	}
+}
+
+// cleanup stops every process the run started (last first), kills any
+// left with the nonce, and removes the temporary root.
+func (e *env) cleanup() {
+	e.mu.Lock()
+	procs := e.procs
+	e.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].stop()
+	}
+	for _, pid := range pidsWhere("environ", "MARKER="+e.nonce) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if err := os.RemoveAll(e.root); err != nil {
+		fmt.Fprintln(os.Stderr, "ingressbench: remove temp dir:", err)
+	}
+}
+
+// freePorts returns n distinct ports free on 127.0.0.1 (TCP and UDP,
+// for the agent's DNS).
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var out []int
+	for len(out) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("free port: %w", err)
+		}
+		ls = append(ls, l)
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			u.Close()
+			out = append(out, port)
+		}
+	}
+	return out, nil
+}
+
+// rssKB returns VmRSS of pid in KiB.
+func rssKB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return n
+		}
+	}
+	return 0
+}
+
+// pidsWhere lists processes whose /proc file contains needle.
+func pidsWhere(file, needle string) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, d := range entries {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/" + file)
+		if err == nil && bytes.Contains(b, []byte(needle)) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// groupCPU returns the utime+stime, in clock ticks, of every process in
+// process group pgid (nginx's and the backends' workers with their
+// master).
+func groupCPU(pgid int) uint64 {
+	var sum uint64
+	entries, _ := os.ReadDir("/proc")
+	for _, d := range entries {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 13 {
+			continue
+		}
+		if g, _ := strconv.Atoi(f[2]); g != pgid {
+			continue
+		}
+		u, _ := strconv.ParseUint(f[11], 10, 64)
+		st, _ := strconv.ParseUint(f[12], 10, 64)
+		sum += u + st
+	}
+	return sum
+}
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat.
+const clockTicks = 100
