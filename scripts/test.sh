@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 need_go
-need_pkgs busybox:busybox nginx:nginx runc:runc dig:dnsutils haproxy:haproxy
+need_pkgs busybox:busybox nginx:nginx runc:runc dig:dnsutils haproxy:haproxy chromium:chromium
 export CI="${CI:-}"
 go mod download
 go vet ./...

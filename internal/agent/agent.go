@@ -222,6 +222,9 @@ func (a *Agent) serveHTTP() {
 	default:
 		h = a.client.Handler()
 	}
+	if a.server != nil {
+		h = a.withUI(h)
+	}
 	a.httpSrv.Handler = h
 	a.wg.Add(1)
 	go func() {

@@ -121,6 +121,13 @@ func fakeCatalogAPI(t *testing.T, backend string, tags ...string) *httptest.Serv
 	mux.HandleFunc("GET /v1/service/web", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, []*structs.ServiceRegistration{reg})
 	})
+	mux.HandleFunc("GET /v1/services/instances", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("index") == "5" {
+			<-r.Context().Done()
+			return
+		}
+		reply(w, []*structs.ServiceRegistration{reg})
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
