@@ -56,7 +56,8 @@ on 127.0.0.1:8500, DNS on 127.0.0.1:8600), an ingress (127.0.0.1:8080,
 dashboard http://127.0.0.1:9200) and an image registry at $WHARF_ADDR.
 The seed's job runs nginx in a jail (pot driver, runc) on http://$ADDR
 examples/hello.job serves a page at http://$HELLO (raw_exec + busybox httpd).
-Try:
+Open the web UI at $WHARF_ADDR/ui/ (jobs, allocations with logs and Exec,
+nodes, services, ingress). Or try:
   export WHARF_ADDR=$WHARF_ADDR
   curl -s http://$ADDR/
   curl -s -H Host:hello-web.minipot http://127.0.0.1:8080/   # through the ingress
