@@ -25,7 +25,7 @@ import (
 )
 
 // proxyMain is `ingressbench proxy`: the ingress proxy serving entry
-// point web as the agent does (proxy.NewServer, default options, no
+// point web as the agent does (Proxy.NewFastServer, default options, no
 // access log), with one router Host(`bench.minipot`) over the backends,
 // and net/http/pprof on its own port. It runs until SIGTERM.
 func proxyMain(args []string) error {
@@ -33,11 +33,12 @@ func proxyMain(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "entry point address")
 	backends := fs.String("backends", "", "comma-separated server URLs")
 	pprofAddr := fs.String("pprof", "", "net/http/pprof address")
+	fast := fs.Bool("fast", false, "serve with the HTTP/1.1 fast path (Options.FastHTTP1, Proxy.NewFastServer)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := proxy.New(proxy.Options{Logger: quiet})
+	p := proxy.New(proxy.Options{Logger: quiet, FastHTTP1: *fast})
 	p.Update(benchConfig(strings.Split(*backends, ",")))
 	if r := p.Current().Routers["bench"]; r == nil || r.Status != config.StatusEnabled {
 		return fmt.Errorf("router bench not enabled: %+v", r)
@@ -51,7 +52,7 @@ func proxyMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := proxy.NewServer("", p.Handler("web"), proxy.ServerOptions{Logger: quiet})
+	srv := p.NewFastServer("web", proxy.ServerOptions{Logger: quiet})
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)

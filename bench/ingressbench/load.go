@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ type peer struct {
 // Host bench.minipot to both backends, then runs wrk against each in
 // turn at every connection count, -rounds times.
 func benchLoad(ctx context.Context, e *env, o options) error {
-	ports, err := freePorts(6)
+	ports, err := freePorts(8)
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		e.wharfEnv = strings.Split(o.wharfEnv, ",")
 	}
 	peers := []peer{{name: "wharf", port: ports[0]}, {name: "haproxy", port: ports[1]}, {name: "nginx", port: ports[2]}}
-	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers); err != nil {
+	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers, false); err != nil {
 		return err
 	}
 	if peers[1].p, err = e.startHAProxy(ctx, ports[1], o.workers); err != nil {
@@ -93,6 +94,13 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	}
 	if peers[2].p, err = e.startNginxProxy(ctx, ports[2], o.workers); err != nil {
 		return err
+	}
+	if o.fast {
+		fast := peer{name: "wharf fast", port: ports[6]}
+		if fast.p, err = e.startWharfProxy(ctx, ports[6], ports[7], o.workers, true); err != nil {
+			return err
+		}
+		peers = slices.Insert(peers, 1, fast)
 	}
 	if o.bare {
 		bare := peer{name: "bare httputil", port: ports[4]}
@@ -153,6 +161,9 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		fmt.Printf("| - | %d | (one backend, direct) | %.0f | %s | %s | | | | | %s |\n", c, r.rps, us(r.p50), us(r.p99), r.errors)
 	}
 	if o.profile {
+		if o.fast {
+			return profileWharf(ctx, e, o, conns[len(conns)-1], ports[6], ports[7])
+		}
 		return profileWharf(ctx, e, o, conns[len(conns)-1], ports[0], ports[3])
 	}
 	return nil

@@ -112,7 +112,7 @@ type ingressRole struct {
 	watcher *watch.Watcher
 	cancel  context.CancelFunc
 	done    chan struct{}
-	servers []*http.Server
+	servers []interface{ Shutdown(context.Context) error }
 	web     net.Listener
 	tls     net.Listener
 	dash    net.Listener
@@ -133,7 +133,7 @@ func (a *Agent) startIngress() error {
 		return err
 	}
 	log := a.log.With("role", "ingress")
-	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog})
+	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true})
 	if err := a.listenIngress(r, in); err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (a *Agent) listenIngress(r *ingressRole, in *IngressConfig) error {
 	if r.web, err = a.listenRole("the ingress", in.Port); err != nil {
 		return err
 	}
-	a.serveRole(r, r.web, proxy.NewServer("", r.proxy.Handler(entryPointWeb), proxy.ServerOptions{Logger: a.log}), false)
+	a.serveFast(r, r.web, r.proxy.NewFastServer(entryPointWeb, proxy.ServerOptions{Logger: a.log}))
 	if in.TLSPort > 0 {
 		var certs []proxy.CertFile
 		for _, c := range in.Certificates {
@@ -200,6 +200,19 @@ func (a *Agent) serveRole(r *ingressRole, ln net.Listener, srv *http.Server, tls
 			err = srv.Serve(ln)
 		}
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("ingress listener stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+}
+
+// serveFast serves the plain entry point with the proxy's HTTP/1.1 fast
+// path (net/http still serves HTTP/2, upgrades and what else it hands on).
+func (a *Agent) serveFast(r *ingressRole, ln net.Listener, srv *proxy.FastServer) {
+	r.servers = append(r.servers, srv)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("ingress listener stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()

@@ -93,14 +93,14 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 	} else {
 		args = append(args, "-http-port", strconv.Itoa(port))
 	}
-	if slices.Contains(args, "-dev") && !slices.Contains(args, "-registry-port") {
-		args = append(args, "-registry-port", strconv.Itoa(freePort(t)))
-	}
-	if slices.Contains(args, "-dev") && !slices.Contains(args, "-consul-port") {
-		args = append(args, "-consul-port", strconv.Itoa(freePort(t)), "-dns-port", strconv.Itoa(freePort(t)))
-	}
-	if slices.Contains(args, "-dev") && !slices.Contains(args, "-ingress-port") {
-		args = append(args, "-ingress-port", strconv.Itoa(freePort(t)), "-dashboard-port", strconv.Itoa(freePort(t)))
+	// A -dev agent listens on every role's port: give each one it was not
+	// given a free port, so tests running at once never collide.
+	if slices.Contains(args, "-dev") {
+		for _, flag := range []string{"-registry-port", "-consul-port", "-dns-port", "-ingress-port", "-dashboard-port"} {
+			if !slices.Contains(args, flag) {
+				args = append(args, flag, strconv.Itoa(freePort(t)))
+			}
+		}
 	}
 	args = append([]string{"agent"}, append(args, "-bind", "127.0.0.1")...)
 	a := &agentProc{cmd: exec.Command(wharfBin, args...), addr: fmt.Sprintf("http://127.0.0.1:%d", port),

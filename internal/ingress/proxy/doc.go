@@ -4,7 +4,9 @@
 // cookies), swaps it atomically on Update, and serves the entry points as
 // a reverse proxy with retries, access log, Prometheus metrics and live
 // statistics for the dashboard. It also holds the TLS (SNI) and server
-// hardening helpers the agent uses to listen.
+// hardening helpers the agent uses to listen, and FastServer, the
+// HTTP/1.1 fast path that serves plain entry points without net/http and
+// hands everything else to it (fast_*.go).
 //
 // proxy must never import server, scheduler, client, state, watch or
 // dashboard: it gets its configuration pushed through Update.

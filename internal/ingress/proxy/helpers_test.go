@@ -50,6 +50,7 @@ func testProxy(t *testing.T, opts Options) *Proxy {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	opts.FastHTTP1 = opts.FastHTTP1 || fastMode
 	return New(opts)
 }
 
@@ -77,6 +78,12 @@ func serve(t *testing.T, h http.Handler, opts ServerOptions) string {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if eh, ok := h.(*entryHandler); ok && eh.p.opts.FastHTTP1 && opts.TLS == nil {
+		fs := eh.p.NewFastServer(eh.ep, opts)
+		go fs.Serve(l)
+		t.Cleanup(func() { fs.Close() })
+		return "http://" + l.Addr().String()
 	}
 	srv := NewServer("", h, opts)
 	go func() {

@@ -49,6 +49,10 @@ type Options struct {
 	// Transport, when set, replaces the transport to servers entirely
 	// (the timeouts above are then ignored); tests and tuning use it.
 	Transport http.RoundTripper
+	// FastHTTP1 makes Serve and NewFastServer answer plain HTTP/1.1 on
+	// their own connection loop and server pools instead of net/http
+	// (see FastServer); ignored when Transport is set.
+	FastHTTP1 bool
 }
 
 // Proxy is the ingress reverse proxy: a route table swapped atomically by
@@ -70,6 +74,10 @@ type Proxy struct {
 	balancers    map[string]*balancer
 	routerStats  counters
 	serviceStats counters
+
+	// fastPools holds the fast path's *fastPool per server URL.
+	fastPools sync.Map
+	dialer    *net.Dialer
 }
 
 // New returns a Proxy with an empty route table.
@@ -84,6 +92,7 @@ func New(opts Options) *Proxy {
 	p.metrics = newMetrics(p)
 	p.access = newAccessLog(opts.AccessLog)
 	p.ids = newRequestIDs()
+	p.dialer = &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
 	base := opts.Transport
 	if base == nil {
 		base = newTransport(opts)
@@ -137,6 +146,7 @@ func (p *Proxy) prune(t *table) {
 			liveServers[s.lb.entries[i].b.raw] = true
 		}
 	}
+	p.pruneFast(liveServers)
 	for raw := range p.servers {
 		if !liveServers[raw] {
 			delete(p.servers, raw)

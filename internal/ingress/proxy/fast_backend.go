@@ -1,0 +1,167 @@
+package proxy
+
+import (
+	"bufio"
+	"net"
+	"sync"
+	"time"
+)
+
+// probeAfter is how long a pooled connection may sit idle before the fast
+// path checks, without blocking, that the server has not closed it.
+const probeAfter = time.Second
+
+// bconn is a keep-alive connection to a server on the fast path, with
+// its own reused buffers and no goroutine of its own.
+type bconn struct {
+	c        net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	deadline time.Time
+	idleAt   time.Time
+}
+
+// setDeadline is fastConn.setDeadline for a server connection.
+func (bc *bconn) setDeadline(d time.Time) {
+	if !bc.deadline.IsZero() && d.Sub(bc.deadline) < time.Second && bc.deadline.Sub(d) < time.Second {
+		return
+	}
+	bc.deadline = d
+	bc.c.SetReadDeadline(d)
+}
+
+// clearDeadline removes the read deadline before a body is streamed.
+func (bc *bconn) clearDeadline() {
+	if !bc.deadline.IsZero() {
+		bc.deadline = time.Time{}
+		bc.c.SetReadDeadline(time.Time{})
+	}
+}
+
+// close closes the connection and frees its buffers.
+func (bc *bconn) close() {
+	bc.c.Close()
+	bc.br.Reset(nil)
+	bc.bw.Reset(nil)
+	readerPool.Put(bc.br)
+	writerPool.Put(bc.bw)
+}
+
+// alive reports whether an idle connection is still open: no byte and no
+// EOF is waiting on it.
+func (bc *bconn) alive() bool {
+	if bc.br.Buffered() > 0 {
+		return false
+	}
+	bc.c.SetReadDeadline(time.Unix(1, 0))
+	var b [1]byte
+	n, err := bc.c.Read(b[:])
+	bc.deadline = time.Unix(1, 0)
+	var ne net.Error
+	return n == 0 && asNetError(err, &ne) && ne.Timeout()
+}
+
+func asNetError(err error, ne *net.Error) bool {
+	e, ok := err.(net.Error)
+	*ne = e
+	return ok
+}
+
+// fastPool is the idle connections to one server, newest last.
+type fastPool struct {
+	mu   sync.Mutex
+	idle []*bconn
+	// gone is set when the server left the table; put then closes.
+	gone bool
+}
+
+// pool returns the fast path's pool of b's server.
+func (p *Proxy) pool(b *backend) *fastPool {
+	if v, ok := p.fastPools.Load(b.raw); ok {
+		return v.(*fastPool)
+	}
+	v, _ := p.fastPools.LoadOrStore(b.raw, &fastPool{})
+	return v.(*fastPool)
+}
+
+// pruneFast closes the pools of servers no longer in the table.
+func (p *Proxy) pruneFast(live map[string]bool) {
+	p.fastPools.Range(func(k, v any) bool {
+		if !live[k.(string)] {
+			p.fastPools.Delete(k)
+			fp := v.(*fastPool)
+			fp.mu.Lock()
+			fp.gone = true
+			idle := fp.idle
+			fp.idle = nil
+			fp.mu.Unlock()
+			for _, bc := range idle {
+				bc.close()
+			}
+		}
+		return true
+	})
+}
+
+// get returns an idle connection that is still usable, or nil.
+func (fp *fastPool) get(now time.Time, idleTimeout time.Duration) *bconn {
+	for {
+		fp.mu.Lock()
+		n := len(fp.idle)
+		if n == 0 {
+			fp.mu.Unlock()
+			return nil
+		}
+		bc := fp.idle[n-1]
+		fp.idle[n-1] = nil
+		fp.idle = fp.idle[:n-1]
+		fp.mu.Unlock()
+		idle := now.Sub(bc.idleAt)
+		if idle < probeAfter || idle < idleTimeout && bc.alive() {
+			return bc
+		}
+		bc.close()
+	}
+}
+
+// put keeps bc for reuse, closing it when the pool is full or gone, and
+// closes connections idle longer than idleTimeout.
+func (fp *fastPool) put(bc *bconn, now time.Time, maxIdle int, idleTimeout time.Duration) {
+	bc.idleAt = now
+	fp.mu.Lock()
+	var stale *bconn
+	if len(fp.idle) > 0 && now.Sub(fp.idle[0].idleAt) > idleTimeout {
+		stale = fp.idle[0]
+		copy(fp.idle, fp.idle[1:])
+		fp.idle[len(fp.idle)-1] = nil
+		fp.idle = fp.idle[:len(fp.idle)-1]
+	}
+	keep := !fp.gone && len(fp.idle) < maxIdle
+	if keep {
+		fp.idle = append(fp.idle, bc)
+	}
+	fp.mu.Unlock()
+	if stale != nil {
+		stale.close()
+	}
+	if !keep {
+		bc.close()
+	}
+}
+
+// dial opens a connection to b.
+func (p *Proxy) dial(b *backend) (*bconn, error) {
+	addr := b.url.Host
+	if b.url.Port() == "" {
+		addr = net.JoinHostPort(b.url.Hostname(), "80")
+	}
+	c, err := p.dialer.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(c)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(c)
+	return &bconn{c: c, br: br, bw: bw}, nil
+}

@@ -1,0 +1,237 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// FastServer serves a plain entry point with the HTTP/1.1 fast path:
+// one goroutine per client connection that reads requests into a reused
+// buffer and does the round trip to a server itself, over the proxy's own
+// keep-alive pools. Connections the fast path does not handle (HTTP/2
+// prior knowledge, upgrades, Expect, chunked request bodies, HTTP/1.0,
+// malformed or oversized-for-the-buffer requests, routes with a custom
+// transport or https servers) are handed, with the bytes already read,
+// to a net/http server running the entry point's Handler.
+type FastServer struct {
+	p    *Proxy
+	ep   string
+	opts ServerOptions
+	// slow serves the connections handed off.
+	slow    *http.Server
+	handoff *handoffListener
+
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    map[*fastConn]struct{}
+	shutting atomic.Bool
+	handoffs atomic.Int64
+}
+
+// NewFastServer returns the fast entry point server of entryPoint; with
+// Options.FastHTTP1 off or a TLS entry point every connection goes to
+// the net/http server of NewServer.
+func (p *Proxy) NewFastServer(entryPoint string, opts ServerOptions) *FastServer {
+	opts.ReadHeaderTimeout = cmp.Or(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	opts.MaxHeaderBytes = cmp.Or(opts.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	opts.IdleTimeout = cmp.Or(opts.IdleTimeout, DefaultIdleTimeout)
+	return &FastServer{p: p, ep: entryPoint, opts: opts, slow: NewServer("", p.Handler(entryPoint), opts),
+		conns: map[*fastConn]struct{}{}}
+}
+
+// Serve serves entryPoint on l until l fails or the server is closed (it
+// then returns http.ErrServerClosed), as NewFastServer(entryPoint,
+// opts).Serve(l).
+func (p *Proxy) Serve(l net.Listener, entryPoint string, opts ServerOptions) error {
+	return p.NewFastServer(entryPoint, opts).Serve(l)
+}
+
+// Serve accepts connections on l and serves them.
+func (s *FastServer) Serve(l net.Listener) error {
+	if !s.p.opts.FastHTTP1 || s.p.opts.Transport != nil || s.opts.TLS != nil {
+		if s.opts.TLS != nil {
+			return s.slow.ServeTLS(l, "", "")
+		}
+		return s.slow.Serve(l)
+	}
+	s.mu.Lock()
+	if s.shutting.Load() {
+		s.mu.Unlock()
+		return http.ErrServerClosed
+	}
+	s.ln = l
+	s.handoff = newHandoffListener(l.Addr())
+	s.mu.Unlock()
+	go s.slow.Serve(s.handoff)
+	var delay time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.shutting.Load() {
+				return http.ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		fc := s.newConn(c)
+		if fc == nil {
+			c.Close()
+			return http.ErrServerClosed
+		}
+		go fc.serve()
+	}
+}
+
+// Handoffs counts the connections handed to net/http so far.
+func (s *FastServer) Handoffs() int64 { return s.handoffs.Load() }
+
+// Close closes the listener and all connections at once.
+func (s *FastServer) Close() error {
+	s.shutting.Store(true)
+	s.mu.Lock()
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for fc := range s.conns {
+		fc.c.Close()
+	}
+	if s.handoff != nil {
+		s.handoff.Close()
+	}
+	s.mu.Unlock()
+	return s.slow.Close()
+}
+
+// Shutdown closes the listener, then idle connections as they become
+// idle, until none is left or ctx ends; handed-off connections are shut
+// down by their net/http server.
+func (s *FastServer) Shutdown(ctx context.Context) error {
+	s.shutting.Store(true)
+	s.mu.Lock()
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	s.mu.Unlock()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !s.closeIdle() {
+		select {
+		case <-ctx.Done():
+			s.Close()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return s.slow.Shutdown(ctx)
+}
+
+// closeIdle closes the idle connections and reports whether none is
+// left.
+func (s *FastServer) closeIdle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for fc := range s.conns {
+		if !fc.active.Load() {
+			fc.c.Close()
+		}
+	}
+	return len(s.conns) == 0
+}
+
+// newConn registers a connection, or returns nil when shutting down.
+func (s *FastServer) newConn(c net.Conn) *fastConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return nil
+	}
+	fc := &fastConn{s: s, p: s.p, c: c}
+	s.conns[fc] = struct{}{}
+	return fc
+}
+
+// forget unregisters a connection that was closed or handed off.
+func (s *FastServer) forget(fc *fastConn) {
+	s.mu.Lock()
+	delete(s.conns, fc)
+	s.mu.Unlock()
+}
+
+// handoffListener is a net.Listener whose Accept yields the connections
+// the fast path hands to net/http.
+type handoffListener struct {
+	addr   net.Addr
+	ch     chan net.Conn
+	done   chan struct{}
+	closed sync.Once
+}
+
+var _ net.Listener = (*handoffListener)(nil)
+
+func newHandoffListener(addr net.Addr) *handoffListener {
+	return &handoffListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// Accept returns the next handed-off connection.
+func (h *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-h.ch:
+		return c, nil
+	case <-h.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// put hands c over; it closes c when the listener is closed.
+func (h *handoffListener) put(c net.Conn) {
+	select {
+	case h.ch <- c:
+	case <-h.done:
+		c.Close()
+	}
+}
+
+// Close stops Accept.
+func (h *handoffListener) Close() error {
+	h.closed.Do(func() { close(h.done) })
+	return nil
+}
+
+// Addr is the address of the real listener.
+func (h *handoffListener) Addr() net.Addr { return h.addr }
+
+// replayConn is a connection whose reads first return the bytes the fast
+// path had buffered but not consumed.
+type replayConn struct {
+	net.Conn
+	r io.Reader
+}
+
+// Read reads the buffered bytes, then from the connection.
+func (c *replayConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// newReplayConn wraps c so the bytes buffered in br are read first. The
+// buffered bytes are copied out so br can be reused.
+func newReplayConn(c net.Conn, br *bufio.Reader) net.Conn {
+	n := br.Buffered()
+	if n == 0 {
+		return c
+	}
+	b, _ := br.Peek(n)
+	return &replayConn{Conn: c, r: io.MultiReader(bytes.NewReader(append([]byte(nil), b...)), c)}
+}

@@ -1,0 +1,34 @@
+package proxy
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// fastEnv, when set to 1, runs the whole suite with Options.FastHTTP1 on
+// (entry points served by FastServer).
+const fastEnv = "WHARF_PROXY_FAST_HTTP1"
+
+// fastMode says this run has the fast path on.
+var fastMode = os.Getenv(fastEnv) == "1"
+
+// TestMain runs the suite with net/http entry points, then once more in
+// a child process with the fast path on, unless fastEnv chose one mode
+// or benchmarks run (they choose their server themselves).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code != 0 || os.Getenv(fastEnv) != "" || flag.Lookup("test.bench").Value.String() != "" {
+		os.Exit(code)
+	}
+	fmt.Println("=== again with " + fastEnv + "=1")
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), fastEnv+"=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
