@@ -286,9 +286,7 @@ func (a *Agent) Shutdown() error {
 	}
 	errs = append(errs, a.stopRegistry(), a.stopCatalog())
 	if a.httpSrv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		errs = append(errs, a.httpSrv.Shutdown(ctx))
-		cancel()
+		errs = append(errs, a.shutdownServer("HTTP API", a.httpSrv, 5*time.Second))
 	} else if a.httpLn != nil {
 		_ = a.httpLn.Close()
 	}
@@ -321,6 +319,30 @@ func (a *Agent) Roles() []string {
 		out = append(out, "ingress")
 	}
 	return out
+}
+
+// closer is a server that shuts down gracefully or at once.
+type closer interface {
+	Shutdown(context.Context) error
+	Close() error
+}
+
+// shutdownServer lets a server's requests finish for up to d, then closes
+// what is left: a request that outlives the grace period (a client's
+// blocking query, a slow log follow) is cut, logged, and does not make the
+// agent's stop fail.
+func (a *Agent) shutdownServer(what string, s closer, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	err := s.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.log.Warn("requests still running after the grace period: closing them", "server", what, "grace", d)
+		if cerr := s.Close(); cerr != nil && !errors.Is(cerr, http.ErrServerClosed) {
+			return cerr
+		}
+		return nil
+	}
+	return err
 }
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {

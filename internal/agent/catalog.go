@@ -175,9 +175,7 @@ func (a *Agent) stopCatalog() error {
 	}
 	var errs []error
 	if c.http != nil {
-		ctx, cancel := contextWithTimeout(5 * time.Second)
-		errs = append(errs, c.http.Shutdown(ctx))
-		cancel()
+		errs = append(errs, a.shutdownServer("Consul API", c.http, 5*time.Second))
 		c.api.Close()
 	}
 	if c.dns != nil {

@@ -112,7 +112,7 @@ type ingressRole struct {
 	watcher *watch.Watcher
 	cancel  context.CancelFunc
 	done    chan struct{}
-	servers []interface{ Shutdown(context.Context) error }
+	servers []closer
 	web     net.Listener
 	tls     net.Listener
 	dash    net.Listener
@@ -298,10 +298,8 @@ func (a *Agent) stopIngress() error {
 		<-r.done
 	}
 	var errs []error
-	ctx, cancel := contextWithTimeout(5 * time.Second)
-	defer cancel()
 	for _, s := range r.servers {
-		errs = append(errs, s.Shutdown(ctx))
+		errs = append(errs, a.shutdownServer("ingress", s, 5*time.Second))
 	}
 	for _, ln := range []net.Listener{r.web, r.tls, r.dash} {
 		if ln != nil {

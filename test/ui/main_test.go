@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -25,6 +26,9 @@ import (
 	"testing"
 	"time"
 )
+
+// handedOut holds the ports freePort has returned.
+var handedOut sync.Map
 
 // wharfBin is the binary under test, built once by TestMain.
 var wharfBin string
@@ -83,12 +87,23 @@ type agentProc struct {
 // freePort returns a loopback port nobody listens on right now.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Below the kernel's ephemeral range (32768-60999 by default) and the
+	// scheduler's dynamic ports (20000-32000): a port handed out here is
+	// not taken by an outgoing connection before the agent binds it.
+	for range 1000 {
+		port := 10000 + rand.IntN(10000)
+		if _, taken := handedOut.LoadOrStore(port, true); taken {
+			continue // never the same port twice in one test process
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 10000-19999")
+	return 0
 }
 
 // startDevAgent runs `wharf agent -dev` (plus extra flags) with every
