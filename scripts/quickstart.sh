@@ -51,9 +51,10 @@ HELLO=$(./bin/wharf job status hello | awk '/ http /{print $NF; exit}')
 kill $TAIL 2>/dev/null || true
 cat <<MSG
 
-The dev agent runs a server, a client, a service catalog (Consul-shaped API
-on 127.0.0.1:8500, DNS on 127.0.0.1:8600), an ingress (127.0.0.1:8080,
-dashboard http://127.0.0.1:9200) and an image registry at $WHARF_ADDR.
+The dev agent at $WHARF_ADDR runs a server, a client, a service catalog
+(Consul-shaped API on 127.0.0.1:8500, DNS on 127.0.0.1:8600), an ingress
+(127.0.0.1:8080, dashboard http://127.0.0.1:9200) and an image registry
+(http://127.0.0.1:$REGPORT).
 The seed's job runs nginx in a jail (pot driver, runc) on http://$ADDR
 examples/hello.job serves a page at http://$HELLO (raw_exec + busybox httpd).
 Open the web UI at $WHARF_ADDR/ui/ (jobs, allocations with logs and Exec,
