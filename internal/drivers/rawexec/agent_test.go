@@ -122,6 +122,11 @@ func TestTaskSurvivesAgentKilledAndIsRecovered(t *testing.T) {
 			opts := testOptions(t, &cg)
 			cfg := newTaskConfig(t, shell(`trap "echo got-usr1" USR1; sleep 1000 & echo ready; while :; do wait; done`))
 			h := startInAgent(t, opts, cfg)
+			// The background sleep may still be starting on a busy machine.
+			deadline := time.Now().Add(5 * time.Second)
+			for len(driverstest.ProcessesOf(cfg)) != 2 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
 			if n := len(driverstest.ProcessesOf(cfg)); n != 2 {
 				t.Fatalf("%d processes of the task run after the agent was killed, want 2", n)
 			}
