@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/wharf-project/wharf/internal/drivers"
@@ -172,6 +173,13 @@ func (d *Driver) DeleteNetwork() error {
 	if d.net.nat == nil {
 		return nil
 	}
+	if inUse(d.opts.Bridge, d.opts.NFTTable) {
+		// Another agent's jails are on this network (two agents sharing
+		// one jail network is a configuration error, but never cut
+		// someone else's jails off): leave it.
+		d.net.ipam, d.net.nat = nil, nil
+		return nil
+	}
 	err := errors.Join(netjail.DeleteTable(d.opts.NFTTable), netjail.DeleteBridge(d.opts.Bridge))
 	d.net.ipam, d.net.nat = nil, nil
 	if err != nil {
@@ -192,4 +200,19 @@ func (d *Driver) TaskNetwork(_ context.Context, id string) (*drivers.TaskNetwork
 		n.PortMap[l] = p
 	}
 	return n, nil
+}
+
+// inUse reports whether veths are still attached to the bridge or port
+// forwards remain in the table.
+func inUse(bridge, table string) bool {
+	left, err := netjail.Leftovers(bridge, table)
+	if err != nil {
+		return true
+	}
+	for _, l := range left {
+		if !strings.Contains(l, "wharf:static") {
+			return true
+		}
+	}
+	return false
 }
