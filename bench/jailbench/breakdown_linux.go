@@ -21,7 +21,7 @@ import (
 // The steps of a bridged jail start that the breakdown times, in order.
 var steps = []string{
 	"image cache hit (fetch.Cache.Get: verify the downloaded files)",
-	"overlay rootfs (mkdir upper/work/rootfs, mount)",
+	"overlay rootfs (mkdir the upper, work and rootfs dirs, mount)",
 	"IP lease (netjail.IPAM.Lease)",
 	"network namespace (netjail.CreateNetNS)",
 	"veth on the bridge, address, route (netjail.Attach)",
