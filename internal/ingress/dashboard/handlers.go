@@ -6,73 +6,63 @@ import (
 	"github.com/wharf-project/wharf/internal/ingress/config"
 )
 
-func (d *Dashboard) routers(w http.ResponseWriter, r *http.Request) {
-	cfg, st := d.snapshot()
-	var out []RouterInfo
-	for _, ri := range routerInfos(cfg, st) {
-		if keep(r, ri.Name, ri.Rule, ri.Status) {
-			out = append(out, ri)
+// list answers a list endpoint: the items the request's search and status
+// filters keep, paged.
+func list[T any](w http.ResponseWriter, r *http.Request, items []T, fields func(T) (name, rule, status string)) {
+	var out []T
+	for _, it := range items {
+		if name, rule, status := fields(it); keep(r, name, rule, status) {
+			out = append(out, it)
 		}
 	}
 	writeJSON(w, page(w, r, out))
+}
+
+// one answers an item endpoint: the item named "<name>@provider" or
+// "<name>", else 404 naming the kind.
+func one[T any](w http.ResponseWriter, r *http.Request, items []T, nameOf func(T) string, kind string) {
+	name := r.PathValue("name")
+	for _, it := range items {
+		if n := nameOf(it); n == name || bare(n) == name {
+			writeJSON(w, it)
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, kind+" not found: "+name)
+}
+
+func routerFields(ri RouterInfo) (string, string, string)         { return ri.Name, ri.Rule, ri.Status }
+func serviceFields(si ServiceInfo) (string, string, string)       { return si.Name, "", si.Status }
+func middlewareFields(mi MiddlewareInfo) (string, string, string) { return mi.Name, "", mi.Status }
+
+func (d *Dashboard) routers(w http.ResponseWriter, r *http.Request) {
+	cfg, st := d.snapshot()
+	list(w, r, routerInfos(cfg, st), routerFields)
 }
 
 func (d *Dashboard) router(w http.ResponseWriter, r *http.Request) {
 	cfg, st := d.snapshot()
-	name := r.PathValue("name")
-	for _, ri := range routerInfos(cfg, st) {
-		if ri.Name == name || bare(ri.Name) == name {
-			writeJSON(w, ri)
-			return
-		}
-	}
-	writeError(w, http.StatusNotFound, "router not found: "+name)
+	one(w, r, routerInfos(cfg, st), func(ri RouterInfo) string { return ri.Name }, "router")
 }
 
 func (d *Dashboard) services(w http.ResponseWriter, r *http.Request) {
 	cfg, st := d.snapshot()
-	var out []ServiceInfo
-	for _, si := range serviceInfos(cfg, st) {
-		if keep(r, si.Name, "", si.Status) {
-			out = append(out, si)
-		}
-	}
-	writeJSON(w, page(w, r, out))
+	list(w, r, serviceInfos(cfg, st), serviceFields)
 }
 
 func (d *Dashboard) service(w http.ResponseWriter, r *http.Request) {
 	cfg, st := d.snapshot()
-	name := r.PathValue("name")
-	for _, si := range serviceInfos(cfg, st) {
-		if si.Name == name || bare(si.Name) == name {
-			writeJSON(w, si)
-			return
-		}
-	}
-	writeError(w, http.StatusNotFound, "service not found: "+name)
+	one(w, r, serviceInfos(cfg, st), func(si ServiceInfo) string { return si.Name }, "service")
 }
 
 func (d *Dashboard) middlewares(w http.ResponseWriter, r *http.Request) {
 	cfg, _ := d.snapshot()
-	var out []MiddlewareInfo
-	for _, mi := range middlewareInfos(cfg) {
-		if keep(r, mi.Name, "", mi.Status) {
-			out = append(out, mi)
-		}
-	}
-	writeJSON(w, page(w, r, out))
+	list(w, r, middlewareInfos(cfg), middlewareFields)
 }
 
 func (d *Dashboard) middleware(w http.ResponseWriter, r *http.Request) {
 	cfg, _ := d.snapshot()
-	name := r.PathValue("name")
-	for _, mi := range middlewareInfos(cfg) {
-		if mi.Name == name || bare(mi.Name) == name {
-			writeJSON(w, mi)
-			return
-		}
-	}
-	writeError(w, http.StatusNotFound, "middleware not found: "+name)
+	one(w, r, middlewareInfos(cfg), func(mi MiddlewareInfo) string { return mi.Name }, "middleware")
 }
 
 // EntryPointInfo is an entry point as Traefik's /api/entrypoints shows it.
