@@ -4,16 +4,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -22,48 +18,37 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/testutil"
 )
-
-// handedOut holds the ports freePort has returned.
-var handedOut sync.Map
 
 // wharfBin is the binary under test, built once by TestMain.
 var wharfBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wharf-e2e-")
+	dir, bin, err := testutil.BuildWharf()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	wharfBin = filepath.Join(dir, "wharf")
-	build := exec.Command("go", "build", "-o", wharfBin, "../../cmd/wharf")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build wharf:", err)
-		os.Exit(1)
-	}
+	wharfBin = bin
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 // syncBuffer collects a process's output safely.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+type syncBuffer = testutil.Buffer
+
+// freePort returns a loopback port for an agent's listener.
+func freePort(t testing.TB) int {
+	t.Helper()
+	return testutil.FreePort(t)
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// waitFor polls cond until it holds or d passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	testutil.WaitFor(t, d, what, cond)
 }
 
 // agentProc is a running `wharf agent`.
@@ -74,28 +59,6 @@ type agentProc struct {
 	done   chan struct{}
 	err    error
 	stopMu sync.Mutex
-}
-
-// freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	// Below the kernel's ephemeral range (32768-60999 by default) and the
-	// scheduler's dynamic ports (20000-32000): a port handed out here is
-	// not taken by an outgoing connection before the agent binds it.
-	for range 1000 {
-		port := 10000 + rand.IntN(10000)
-		if _, taken := handedOut.LoadOrStore(port, true); taken {
-			continue // never the same port twice in one test process
-		}
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		return port
-	}
-	t.Fatal("no free port in 10000-19999")
-	return 0
 }
 
 // startAgent runs `wharf agent args... -http-port P` and waits until it
@@ -184,29 +147,10 @@ func (a *agentProc) stop(t *testing.T) {
 
 // shutdown stops the agent like Ctrl-C (so a -dev agent removes its data
 // dir and its tasks), and kills its process group if it does not stop.
-func (a *agentProc) shutdown() {
-	select {
-	case <-a.done:
-		return
-	default:
-	}
-	_ = a.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-a.done:
-	case <-time.After(20 * time.Second):
-		a.kill()
-	}
-}
+func (a *agentProc) shutdown() { testutil.Interrupt(a.cmd, a.done, 20*time.Second) }
 
 // kill ends the agent's whole process group.
-func (a *agentProc) kill() {
-	select {
-	case <-a.done:
-	default:
-		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
-		<-a.done
-	}
-}
+func (a *agentProc) kill() { testutil.Kill(a.cmd, a.done) }
 
 func (a *agentProc) client(t *testing.T) *api.Client {
 	t.Helper()
@@ -232,16 +176,4 @@ func run(t *testing.T, addr string, args ...string) (string, int) {
 		t.Fatalf("run wharf %v: %v", args, err)
 	}
 	return string(out), code
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -11,24 +11,18 @@
 package ui_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// handedOut holds the ports freePort has returned.
-var handedOut sync.Map
+	"github.com/wharf-project/wharf/internal/testutil"
+)
 
 // wharfBin is the binary under test, built once by TestMain.
 var wharfBin string
@@ -36,43 +30,36 @@ var wharfBin string
 // TestMain builds the binary, or takes $WHARF_BIN when set (a binary
 // built from this tree), and runs the tests.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wharf-ui-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	dir := ""
 	wharfBin = os.Getenv("WHARF_BIN")
 	if wharfBin == "" {
-		wharfBin = filepath.Join(dir, "wharf")
-		build := exec.Command("go", "build", "-o", wharfBin, "../../cmd/wharf")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build wharf:", err)
+		var err error
+		if dir, wharfBin, err = testutil.BuildWharf(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
 	code := m.Run()
 	stopBrowser()
-	_ = os.RemoveAll(dir)
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
 	os.Exit(code)
 }
 
 // syncBuffer collects a process's output safely.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+type syncBuffer = testutil.Buffer
+
+// freePort returns a loopback port for an agent's listener.
+func freePort(t testing.TB) int {
+	t.Helper()
+	return testutil.FreePort(t)
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// waitFor polls cond until it holds or d passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	testutil.WaitFor(t, d, what, cond)
 }
 
 // agentProc is a running `wharf agent -dev`.
@@ -82,28 +69,6 @@ type agentProc struct {
 	out  *syncBuffer
 	done chan struct{}
 	err  error
-}
-
-// freePort returns a loopback port nobody listens on right now.
-func freePort(t testing.TB) int {
-	t.Helper()
-	// Below the kernel's ephemeral range (32768-60999 by default) and the
-	// scheduler's dynamic ports (20000-32000): a port handed out here is
-	// not taken by an outgoing connection before the agent binds it.
-	for range 1000 {
-		port := 10000 + rand.IntN(10000)
-		if _, taken := handedOut.LoadOrStore(port, true); taken {
-			continue // never the same port twice in one test process
-		}
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		return port
-	}
-	t.Fatal("no free port in 10000-19999")
-	return 0
 }
 
 // startDevAgent runs `wharf agent -dev` (plus extra flags) with every
@@ -160,38 +125,7 @@ func (a *agentProc) hasReadyNode() bool {
 
 // shutdown stops the agent like Ctrl-C (so a -dev agent removes its data
 // dir and its tasks), and kills its process group if it does not stop.
-func (a *agentProc) shutdown() {
-	select {
-	case <-a.done:
-		return
-	default:
-	}
-	_ = a.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-a.done:
-	case <-time.After(20 * time.Second):
-		a.kill()
-	}
-}
+func (a *agentProc) shutdown() { testutil.Interrupt(a.cmd, a.done, 20*time.Second) }
 
 // kill ends the agent's whole process group at once.
-func (a *agentProc) kill() {
-	select {
-	case <-a.done:
-	default:
-		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
-		<-a.done
-	}
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func (a *agentProc) kill() { testutil.Kill(a.cmd, a.done) }
