@@ -21,8 +21,10 @@ type wrkResult struct {
 	rps      float64
 	p50, p99 time.Duration
 	errors   string // socket errors and non-2xx responses, "" if none
-	// cpu is the proxy's CPU over the run, in cores (filled by the caller).
-	cpu float64
+	// cpu is the proxy's CPU over the run, in cores; wrkCPU wrk's,
+	// backCPU the backends', idle the machine's idle time (all filled by
+	// the caller).
+	cpu, wrkCPU, backCPU, idle float64
 }
 
 var (
@@ -36,10 +38,13 @@ var (
 func runWrk(ctx context.Context, o options, conns int, url string) (wrkResult, error) {
 	args := []string{"-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(conns), "-d", o.duration.String(),
 		"--latency", "-H", "Host: " + benchHost, url}
-	out, err := exec.CommandContext(ctx, "wrk", args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "wrk", args...)
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
+	wrkCPU := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds() / time.Since(t0).Seconds()
 	s := string(out)
 	m := reRPS.FindStringSubmatch(s)
 	if m == nil {
@@ -47,6 +52,7 @@ func runWrk(ctx context.Context, o options, conns int, url string) (wrkResult, e
 	}
 	var r wrkResult
 	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	r.wrkCPU = wrkCPU
 	for _, l := range reLatency.FindAllStringSubmatch(s, -1) {
 		v, _ := strconv.ParseFloat(l[2], 64)
 		d := time.Duration(v * float64(map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[l[3]]))
@@ -78,7 +84,7 @@ type peer struct {
 // Host bench.minipot to both backends, then runs wrk against each in
 // turn at every connection count, -rounds times.
 func benchLoad(ctx context.Context, e *env, o options) error {
-	ports, err := freePorts(8)
+	ports, err := freePorts(10)
 	if err != nil {
 		return err
 	}
@@ -86,7 +92,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		e.wharfEnv = strings.Split(o.wharfEnv, ",")
 	}
 	peers := []peer{{name: "wharf", port: ports[0]}, {name: "haproxy", port: ports[1]}, {name: "nginx", port: ports[2]}}
-	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers, false); err != nil {
+	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers, false, false); err != nil {
 		return err
 	}
 	if peers[1].p, err = e.startHAProxy(ctx, ports[1], o.workers); err != nil {
@@ -97,10 +103,14 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	}
 	if o.fast {
 		fast := peer{name: "wharf fast", port: ports[6]}
-		if fast.p, err = e.startWharfProxy(ctx, ports[6], ports[7], o.workers, true); err != nil {
+		if fast.p, err = e.startWharfProxy(ctx, ports[6], ports[7], o.workers, true, false); err != nil {
 			return err
 		}
-		peers = slices.Insert(peers, 1, fast)
+		loop := peer{name: "wharf loops", port: ports[8]}
+		if loop.p, err = e.startWharfProxy(ctx, ports[8], ports[9], o.workers, true, true); err != nil {
+			return err
+		}
+		peers = slices.Insert(peers, 1, loop, fast)
 	}
 	if o.bare {
 		bare := peer{name: "bare httputil", port: ports[4]}
@@ -129,18 +139,21 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	backend := fmt.Sprintf("http://127.0.0.1:%d/", e.backends[0])
 	fmt.Printf("\n== load: wrk -t %d -d %v --latency -H 'Host: %s', keep-alive; backends: %s; %d threads/workers/GOMAXPROCS per proxy ==\n",
 		o.threads, o.duration, benchHost, backendName(o), o.workers)
-	fmt.Println("| round | conns | proxy | req/s | p50 | p99 | vs haproxy req/s | vs haproxy p99 | proxy CPU | CPU µs/req | errors |\n|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| round | conns | proxy | req/s | p50 | p99 | vs haproxy req/s | vs haproxy p99 | proxy CPU | CPU µs/req | wrk µs/req | backend µs/req | idle | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for round := 1; round <= o.rounds; round++ {
 		for _, c := range conns {
 			var hap wrkResult
 			results := map[string]wrkResult{}
 			for _, p := range peers {
-				cpu0, t0 := groupCPU(p.p.pid()), time.Now()
+				cpu0, back0, idle0, t0 := groupCPU(p.p.pid()), groupCPU(e.backend.pid()), idleTicks(), time.Now()
 				r, err := runWrk(ctx, o, c, fmt.Sprintf("http://127.0.0.1:%d/", p.port))
 				if err != nil {
 					return err
 				}
-				r.cpu = float64(groupCPU(p.p.pid())-cpu0) / clockTicks / time.Since(t0).Seconds()
+				secs := time.Since(t0).Seconds()
+				r.cpu = float64(groupCPU(p.p.pid())-cpu0) / clockTicks / secs
+				r.backCPU = float64(groupCPU(e.backend.pid())-back0) / clockTicks / secs
+				r.idle = float64(idleTicks()-idle0) / clockTicks / secs
 				results[p.name] = r
 				if p.name == "haproxy" {
 					hap = r
@@ -148,8 +161,9 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 			}
 			for _, p := range peers {
 				r := results[p.name]
-				fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %.0f%% | %.2fx | %.0f%% | %.0f | %s |\n", round, c, p.name, r.rps, us(r.p50), us(r.p99),
-					100*r.rps/hap.rps, float64(r.p99)/float64(hap.p99), 100*r.cpu, 1e6*r.cpu/r.rps, r.errors)
+				fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %.0f%% | %.2fx | %.0f%% | %.0f | %.0f | %.0f | %.0f%% | %s |\n", round, c, p.name, r.rps, us(r.p50), us(r.p99),
+					100*r.rps/hap.rps, float64(r.p99)/float64(hap.p99), 100*r.cpu, 1e6*r.cpu/r.rps,
+					1e6*r.wrkCPU/r.rps, 1e6*r.backCPU/r.rps, 100*r.idle, r.errors)
 			}
 		}
 	}
@@ -162,7 +176,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	}
 	if o.profile {
 		if o.fast {
-			return profileWharf(ctx, e, o, conns[len(conns)-1], ports[6], ports[7])
+			return profileWharf(ctx, e, o, conns[len(conns)-1], ports[8], ports[9])
 		}
 		return profileWharf(ctx, e, o, conns[len(conns)-1], ports[0], ports[3])
 	}

@@ -23,6 +23,8 @@ type env struct {
 	nonce    string
 	self     string
 	backends []int
+	// backend is the process (group) serving the backends.
+	backend *proc
 	// wharfEnv is added to the wharf proxy's environment (-wharf-env).
 	wharfEnv []string
 
@@ -225,3 +227,20 @@ func groupCPU(pgid int) uint64 {
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat.
 const clockTicks = 100
+
+// idleTicks returns the idle and iowait time of all CPUs, in clock
+// ticks, from /proc/stat.
+func idleTicks() uint64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0
+	}
+	idle, _ := strconv.ParseUint(f[4], 10, 64)
+	wait, _ := strconv.ParseUint(f[5], 10, 64)
+	return idle + wait
+}

@@ -40,6 +40,7 @@ const (
 //	  exposed_by_default = true        # true in -dev; else traefik.enable=true opts in
 //	  path_routing       = false       # route /<service>/... to <service> (any host), prefix stripped
 //	  access_log         = ""          # "", "stdout", "stderr" or a file path
+//	  event_loops        = true        # Linux: serve "web" from epoll loops, not a goroutine per connection
 //	  servers            = []          # API addresses; the agent's own by default
 //	  certificates = [{ cert_file = "/etc/wharf/a.pem", key_file = "/etc/wharf/a.key" }]
 //	}
@@ -52,6 +53,7 @@ type IngressConfig struct {
 	ExposedByDefault *bool                      `hcl:"exposed_by_default,optional"`
 	PathRouting      bool                       `hcl:"path_routing,optional"`
 	AccessLog        string                     `hcl:"access_log,optional"`
+	EventLoops       *bool                      `hcl:"event_loops,optional"`
 	Servers          []string                   `hcl:"servers,optional"`
 	Certificates     []IngressCertificateConfig `hcl:"certificates,optional"`
 }
@@ -133,7 +135,8 @@ func (a *Agent) startIngress() error {
 		return err
 	}
 	log := a.log.With("role", "ingress")
-	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true})
+	loops := in.EventLoops == nil || *in.EventLoops
+	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true, EventLoop: loops})
 	if err := a.listenIngress(r, in); err != nil {
 		return err
 	}

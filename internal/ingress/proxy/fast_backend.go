@@ -75,20 +75,25 @@ type fastPool struct {
 	gone bool
 }
 
-// pool returns the fast path's pool of b's server.
-func (p *Proxy) pool(b *backend) *fastPool {
-	if v, ok := p.fastPools.Load(b.raw); ok {
+// poolSet is a *fastPool per server URL: the Proxy's, used by the
+// fast path's goroutines, and one per event loop (a loop's connections
+// live in its epoll set).
+type poolSet struct{ m sync.Map }
+
+// of returns the pool of b's server.
+func (ps *poolSet) of(b *backend) *fastPool {
+	if v, ok := ps.m.Load(b.raw); ok {
 		return v.(*fastPool)
 	}
-	v, _ := p.fastPools.LoadOrStore(b.raw, &fastPool{})
+	v, _ := ps.m.LoadOrStore(b.raw, &fastPool{})
 	return v.(*fastPool)
 }
 
-// pruneFast closes the pools of servers no longer in the table.
-func (p *Proxy) pruneFast(live map[string]bool) {
-	p.fastPools.Range(func(k, v any) bool {
+// prune closes the pools of servers not in live.
+func (ps *poolSet) prune(live map[string]bool) {
+	ps.m.Range(func(k, v any) bool {
 		if !live[k.(string)] {
-			p.fastPools.Delete(k)
+			ps.m.Delete(k)
 			fp := v.(*fastPool)
 			fp.mu.Lock()
 			fp.gone = true
@@ -101,6 +106,61 @@ func (p *Proxy) pruneFast(live map[string]bool) {
 		}
 		return true
 	})
+}
+
+// pruneFast closes the pools of servers no longer in the table.
+func (p *Proxy) pruneFast(live map[string]bool) {
+	p.fastPools.prune(live)
+	p.loopMu.Lock()
+	for ps := range p.loopPools {
+		ps.prune(live)
+	}
+	p.loopMu.Unlock()
+}
+
+// addLoopPools and removeLoopPools keep the pools of event loops known
+// to pruneFast.
+func (p *Proxy) addLoopPools(ps *poolSet) {
+	p.loopMu.Lock()
+	if p.loopPools == nil {
+		p.loopPools = map[*poolSet]struct{}{}
+	}
+	p.loopPools[ps] = struct{}{}
+	p.loopMu.Unlock()
+}
+
+func (p *Proxy) removeLoopPools(ps *poolSet) {
+	p.loopMu.Lock()
+	delete(p.loopPools, ps)
+	p.loopMu.Unlock()
+	ps.prune(nil)
+}
+
+// pool returns the pool of b's server for fc: its loop's, or the Proxy's.
+func (fc *fastConn) pool(b *backend) *fastPool {
+	if fc.lp != nil {
+		return fc.lp.pools.of(b)
+	}
+	return fc.p.fastPools.of(b)
+}
+
+// dial opens a connection to b: from fc's loop, or with the dialer.
+func (fc *fastConn) dial(b *backend) (*bconn, error) {
+	var c net.Conn
+	var err error
+	if fc.lp != nil {
+		c, err = fc.lp.dial(b, fc.p.opts.DialTimeout)
+	} else {
+		c, err = fc.p.dialConn(b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(c)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(c)
+	return &bconn{c: c, br: br, bw: bw}, nil
 }
 
 // get returns an idle connection that is still usable, or nil.
@@ -149,19 +209,11 @@ func (fp *fastPool) put(bc *bconn, now time.Time, maxIdle int, idleTimeout time.
 	}
 }
 
-// dial opens a connection to b.
-func (p *Proxy) dial(b *backend) (*bconn, error) {
+// dialConn opens a connection to b with the dialer.
+func (p *Proxy) dialConn(b *backend) (net.Conn, error) {
 	addr := b.url.Host
 	if b.url.Port() == "" {
 		addr = net.JoinHostPort(b.url.Hostname(), "80")
 	}
-	c, err := p.dialer.Dial("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	br := readerPool.Get().(*bufio.Reader)
-	br.Reset(c)
-	bw := writerPool.Get().(*bufio.Writer)
-	bw.Reset(c)
-	return &bconn{c: c, br: br, bw: bw}, nil
+	return p.dialer.Dial("tcp", addr)
 }

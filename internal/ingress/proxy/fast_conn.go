@@ -31,8 +31,11 @@ const (
 
 // fastConn is one client connection on the fast path.
 type fastConn struct {
-	s      *FastServer
-	p      *Proxy
+	s *FastServer
+	p *Proxy
+	// lp is the event loop serving the connection, nil on the goroutine
+	// path.
+	lp     *evLoop
 	c      net.Conn
 	br     *bufio.Reader
 	bw     *bufio.Writer
@@ -71,10 +74,20 @@ func (fc *fastConn) serve() {
 	fc.s.forget(fc)
 	if out == handOff && fc.bw.Flush() == nil {
 		fc.c.SetReadDeadline(time.Time{})
-		conn := newReplayConn(fc.c, fc.br)
+		c, err := detach(fc.c)
+		if err != nil {
+			fc.c.Close()
+			fc.release()
+			return
+		}
+		conn := newReplayConn(c, fc.br)
 		fc.release()
 		fc.s.handoffs.Add(1)
-		fc.s.handoff.put(conn)
+		if fc.lp != nil {
+			go fc.s.handoff.put(conn) // the loop must not wait for net/http's accept
+		} else {
+			fc.s.handoff.put(conn)
+		}
 		return
 	}
 	fc.bw.Flush()

@@ -119,7 +119,7 @@ func (fc *fastConn) replayable() bool {
 // request can be sent again), else on a new one.
 func (fc *fastConn) attempt(b *backend, s *service, r *http.Request, orig bool) (*bconn, *respHead, error) {
 	p := fc.p
-	bc := p.pool(b).get(time.Now(), p.opts.IdleConnTimeout)
+	bc := fc.pool(b).get(time.Now(), p.opts.IdleConnTimeout)
 	if bc != nil {
 		resp, err := fc.exchangeHead(bc, b, s, r, orig)
 		if err == nil {
@@ -133,7 +133,7 @@ func (fc *fastConn) attempt(b *backend, s *service, r *http.Request, orig bool) 
 			return nil, nil, fmt.Errorf("%w: %w", errStale, err)
 		}
 	}
-	bc, err := p.dial(b)
+	bc, err := fc.dial(b)
 	if err != nil {
 		return nil, nil, err
 	}

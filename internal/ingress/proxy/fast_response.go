@@ -196,7 +196,7 @@ func (fc *fastConn) respond(bc *bconn, r *respHead, s *service) (outcome, error)
 	if err != nil || r.close {
 		bc.close()
 	} else {
-		fc.p.pool(fc.ex.server).put(bc, time.Now(), fc.p.opts.MaxIdleConnsPerHost, fc.p.opts.IdleConnTimeout)
+		fc.pool(fc.ex.server).put(bc, time.Now(), fc.p.opts.MaxIdleConnsPerHost, fc.p.opts.IdleConnTimeout)
 	}
 	if err != nil {
 		return closeConn, err

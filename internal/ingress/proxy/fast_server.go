@@ -72,6 +72,14 @@ func (s *FastServer) Serve(l net.Listener) error {
 	s.handoff = newHandoffListener(l.Addr())
 	s.mu.Unlock()
 	go s.slow.Serve(s.handoff)
+	if s.p.opts.EventLoop && loopsAvailable {
+		switch err := s.serveLoops(l); {
+		case errors.Is(err, errServing):
+			return http.ErrServerClosed
+		case !errors.Is(err, errNoLoops):
+			return err
+		}
+	}
 	var delay time.Duration
 	for {
 		c, err := l.Accept()

@@ -333,6 +333,9 @@ func TestFastShutdownWaitsForActive(t *testing.T) {
 	<-entered
 	shut := make(chan error)
 	go func() { shut <- fs.Shutdown(context.Background()) }()
+	for !fs.shutting.Load() {
+		time.Sleep(time.Millisecond) // the answer must say the connection closes
+	}
 	close(release)
 	resp, body, err := readResp(t, br, http.MethodGet)
 	if err != nil || body != "done" || !resp.Close {

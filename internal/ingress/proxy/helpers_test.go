@@ -51,6 +51,7 @@ func testProxy(t *testing.T, opts Options) *Proxy {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	opts.FastHTTP1 = opts.FastHTTP1 || fastMode
+	opts.EventLoop = opts.EventLoop || loopMode
 	return New(opts)
 }
 

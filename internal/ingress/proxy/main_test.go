@@ -9,26 +9,37 @@ import (
 )
 
 // fastEnv, when set to 1, runs the whole suite with Options.FastHTTP1 on
-// (entry points served by FastServer).
+// (entry points served by FastServer, a goroutine per connection); set
+// to loop, with Options.EventLoop on as well.
 const fastEnv = "WHARF_PROXY_FAST_HTTP1"
 
-// fastMode says this run has the fast path on.
-var fastMode = os.Getenv(fastEnv) == "1"
+// fastMode says this run has the fast path on, loopMode its event loops.
+var (
+	fastMode = os.Getenv(fastEnv) == "1" || loopMode
+	loopMode = os.Getenv(fastEnv) == "loop"
+)
 
 // TestMain runs the suite with net/http entry points, then once more in
-// a child process with the fast path on, unless fastEnv chose one mode
-// or benchmarks run (they choose their server themselves).
+// a child process with the fast path on and once with its event loops
+// (where there are some), unless fastEnv chose one mode or benchmarks run
+// (they choose their server themselves).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code != 0 || os.Getenv(fastEnv) != "" || flag.Lookup("test.bench").Value.String() != "" {
 		os.Exit(code)
 	}
-	fmt.Println("=== again with " + fastEnv + "=1")
-	cmd := exec.Command(os.Args[0], os.Args[1:]...)
-	cmd.Env = append(os.Environ(), fastEnv+"=1")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.Exit(1)
+	modes := []string{"1"}
+	if loopsAvailable {
+		modes = append(modes, "loop")
+	}
+	for _, mode := range modes {
+		fmt.Println("=== again with " + fastEnv + "=" + mode)
+		cmd := exec.Command(os.Args[0], os.Args[1:]...)
+		cmd.Env = append(os.Environ(), fastEnv+"="+mode)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			os.Exit(1)
+		}
 	}
 	os.Exit(0)
 }

@@ -53,6 +53,10 @@ type Options struct {
 	// their own connection loop and server pools instead of net/http
 	// (see FastServer); ignored when Transport is set.
 	FastHTTP1 bool
+	// EventLoop, with FastHTTP1, serves the fast path's connections of
+	// TCP listeners from one epoll event loop per GOMAXPROCS instead of a
+	// goroutine each (Linux; elsewhere it is ignored).
+	EventLoop bool
 }
 
 // Proxy is the ingress reverse proxy: a route table swapped atomically by
@@ -75,8 +79,11 @@ type Proxy struct {
 	routerStats  counters
 	serviceStats counters
 
-	// fastPools holds the fast path's *fastPool per server URL.
-	fastPools sync.Map
+	// fastPools holds the fast path's *fastPool per server URL;
+	// loopPools those of the FastServers' event loops.
+	fastPools poolSet
+	loopMu    sync.Mutex
+	loopPools map[*poolSet]struct{}
 	dialer    *net.Dialer
 }
 

@@ -1,0 +1,307 @@
+//go:build linux
+
+package proxy
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// loopConn is a socket owned by an event loop, used as a net.Conn by the
+// coroutine serving it: a read or write that would block yields to the
+// loop until epoll reports the socket ready (edge-triggered: readable
+// and writable remember an event not yet used up) or the deadline
+// passes. Close may be called from any goroutine; everything else only
+// from the loop's coroutines.
+type loopConn struct {
+	l  *evLoop
+	fd int
+
+	readable, writable bool
+	// hup says the peer's end (or an error) was reported: it is not
+	// reported again, so reads no longer wait for an event.
+	hup       bool
+	waiter    *task
+	wantWrite bool
+	timedOut  bool
+	gen       uint64
+	rdl, wdl  time.Time
+
+	// mu keeps an outside Close from shutting down a descriptor the loop
+	// is closing.
+	mu     sync.Mutex
+	closed atomic.Bool
+
+	laddr, raddr net.Addr
+}
+
+var _ net.Conn = (*loopConn)(nil)
+
+// wait yields until the socket is ready for reading (or writing), the
+// deadline passes or the connection is closed.
+func (c *loopConn) wait(write bool, dl time.Time) error {
+	t := c.l.cur
+	if t == nil {
+		panic("proxy: loop connection used outside its loop")
+	}
+	c.waiter, c.wantWrite, c.timedOut = t, write, false
+	c.gen++
+	if !dl.IsZero() {
+		c.l.timers.push(timerEntry{at: dl.UnixNano(), c: c, gen: c.gen})
+	}
+	ok := t.yield(struct{}{})
+	c.waiter = nil
+	switch {
+	case !ok || c.closed.Load():
+		return net.ErrClosed
+	case c.timedOut:
+		return os.ErrDeadlineExceeded
+	}
+	return nil
+}
+
+// Read reads what the socket holds, waiting for it if need be.
+func (c *loopConn) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	for {
+		if c.closed.Load() {
+			return 0, c.opErr("read", net.ErrClosed)
+		}
+		if c.readable || c.hup {
+			r, _, e := syscall.Syscall6(syscall.SYS_RECVFROM, uintptr(c.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+			switch e {
+			case 0:
+				n := int(r)
+				if n == 0 {
+					return 0, io.EOF
+				}
+				if n < len(b) {
+					c.readable = false // a short read empties the queue; the next data is a new edge
+				}
+				return n, nil
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				c.readable = false
+			default:
+				return 0, c.opErr("read", os.NewSyscallError("recvfrom", e))
+			}
+		}
+		if !c.rdl.IsZero() && !time.Now().Before(c.rdl) {
+			return 0, c.opErr("read", os.ErrDeadlineExceeded)
+		}
+		if err := c.wait(false, c.rdl); err != nil {
+			return 0, c.opErr("read", err)
+		}
+	}
+}
+
+// Write writes all of b, waiting for room as need be.
+func (c *loopConn) Write(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		if c.closed.Load() {
+			return n, c.opErr("write", net.ErrClosed)
+		}
+		if c.writable {
+			r, _, e := syscall.Syscall6(syscall.SYS_SENDTO, uintptr(c.fd), uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n), syscall.MSG_NOSIGNAL, 0, 0)
+			switch e {
+			case 0:
+				n += int(r)
+				continue
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				c.writable = false
+			default:
+				return n, c.opErr("write", os.NewSyscallError("sendto", e))
+			}
+		}
+		if !c.wdl.IsZero() && !time.Now().Before(c.wdl) {
+			return n, c.opErr("write", os.ErrDeadlineExceeded)
+		}
+		if err := c.wait(true, c.wdl); err != nil {
+			return n, c.opErr("write", err)
+		}
+	}
+	return n, nil
+}
+
+func (c *loopConn) opErr(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+}
+
+// Close closes the connection, from any goroutine: it shuts the socket
+// down and queues it for the loop, which closes it before it next waits
+// (waking the coroutine waiting on it, if any).
+func (c *loopConn) Close() error {
+	if c.closed.Swap(true) {
+		return net.ErrClosed
+	}
+	l := c.l
+	c.mu.Lock()
+	if c.fd >= 0 {
+		syscall.Shutdown(c.fd, syscall.SHUT_RDWR)
+	}
+	c.mu.Unlock()
+	l.mu.Lock()
+	l.closing = append(l.closing, c)
+	l.mu.Unlock()
+	l.poke()
+	return nil
+}
+
+// release removes the socket from the loop and closes it (loop only).
+func (c *loopConn) release() {
+	c.closed.Store(true)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fd < 0 {
+		return
+	}
+	if c.l.conns[int32(c.fd)] == c {
+		delete(c.l.conns, int32(c.fd))
+	}
+	syscall.Close(c.fd)
+	c.fd = -1
+}
+
+// detach takes the socket out of the loop as an ordinary net.Conn (for
+// net/http, which serves it from its own goroutines).
+func (c *loopConn) detach() (net.Conn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fd < 0 || c.closed.Load() {
+		return nil, net.ErrClosed
+	}
+	syscall.EpollCtl(c.l.ep, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	delete(c.l.conns, int32(c.fd))
+	f := os.NewFile(uintptr(c.fd), "ingress")
+	c.fd = -1
+	c.closed.Store(true)
+	nc, err := net.FileConn(f) // a duplicate on the runtime's poller
+	f.Close()
+	return nc, err
+}
+
+func (c *loopConn) LocalAddr() net.Addr {
+	if c.laddr == nil && c.fd >= 0 {
+		if sa, err := syscall.Getsockname(c.fd); err == nil {
+			c.laddr = sockaddrAddr(sa)
+		}
+	}
+	if c.laddr == nil {
+		return &net.TCPAddr{}
+	}
+	return c.laddr
+}
+
+func (c *loopConn) RemoteAddr() net.Addr {
+	if c.raddr == nil {
+		return &net.TCPAddr{}
+	}
+	return c.raddr
+}
+
+func (c *loopConn) SetDeadline(t time.Time) error {
+	c.rdl, c.wdl = t, t
+	return nil
+}
+
+func (c *loopConn) SetReadDeadline(t time.Time) error {
+	c.rdl = t
+	return nil
+}
+
+func (c *loopConn) SetWriteDeadline(t time.Time) error {
+	c.wdl = t
+	return nil
+}
+
+// dial connects to b from the loop: a non-blocking connect whose
+// completion the coroutine waits for (DialTimeout bounds it). Servers
+// named by host name are dialled by the runtime and then moved into the
+// loop.
+func (l *evLoop) dial(b *backend, timeout time.Duration) (net.Conn, error) {
+	host, port := b.url.Hostname(), b.url.Port()
+	if port == "" {
+		port = "80"
+	}
+	ap, err := netip.ParseAddrPort(net.JoinHostPort(host, port))
+	if err != nil {
+		return l.adoptDialed(b, timeout)
+	}
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	family := syscall.AF_INET
+	var sa syscall.Sockaddr = &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+	if ap.Addr().Is6() {
+		family = syscall.AF_INET6
+		sa = &syscall.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	}
+	raddr := net.TCPAddrFromAddrPort(ap)
+	dialErr := func(err error) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Addr: raddr, Err: err}
+	}
+	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, dialErr(os.NewSyscallError("socket", err))
+	}
+	syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	c, err := l.register(fd)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, dialErr(err)
+	}
+	c.raddr = raddr
+	err = syscall.Connect(fd, sa)
+	if err == syscall.EINPROGRESS || err == syscall.EINTR {
+		c.writable = false
+		if werr := c.wait(true, time.Now().Add(timeout)); werr != nil {
+			c.Close()
+			return nil, dialErr(werr)
+		}
+		var soerr int
+		soerr, err = syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ERROR)
+		if err == nil && soerr != 0 {
+			err = syscall.Errno(soerr)
+		}
+	}
+	if err != nil {
+		c.Close()
+		return nil, dialErr(os.NewSyscallError("connect", err))
+	}
+	return c, nil
+}
+
+// adoptDialed dials b with the runtime's dialer (host names) and moves
+// the connection into the loop.
+func (l *evLoop) adoptDialed(b *backend, timeout time.Duration) (net.Conn, error) {
+	addr := b.url.Host
+	if b.url.Port() == "" {
+		addr = net.JoinHostPort(b.url.Hostname(), "80")
+	}
+	nc, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer nc.Close()
+	fd, err := dupSocket(nc)
+	if err == nil {
+		var c *loopConn
+		if c, err = l.register(fd); err == nil {
+			c.raddr = nc.RemoteAddr()
+			return c, nil
+		}
+		syscall.Close(fd)
+	}
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: nc.RemoteAddr(), Err: err}
+}

@@ -1,0 +1,462 @@
+//go:build linux
+
+package proxy
+
+import (
+	"errors"
+	"iter"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// loopsAvailable reports whether FastServer can serve from event loops
+// here.
+const loopsAvailable = true
+
+// evLoop is one event loop of a FastServer: an epoll set of the client
+// and server connections it owns, and a coroutine per client connection
+// running the fast path's code (fastConn.serve) unchanged. A connection
+// read or write that would block yields to the loop, which resumes the
+// coroutine when epoll reports the socket ready: the connections of a
+// loop are served by its one goroutine, events in batches, without the
+// runtime's poller or a goroutine wake-up per event.
+type evLoop struct {
+	s      *FastServer
+	ep     int
+	wake   int // eventfd: new connections, outside closes, shutdown
+	conns  map[int32]*loopConn
+	cur    *task
+	tasks  int
+	timers timerHeap
+	pools  poolSet
+	events []syscall.EpollEvent
+
+	// idle is set while the loop waits in epoll_wait; outside callers
+	// then write to wake.
+	idle atomic.Bool
+	mu   sync.Mutex
+	// inbox holds accepted connections for the loop to adopt, closing
+	// the connections closed from outside the loop.
+	inbox   []accepted
+	closing []*loopConn
+	stop    bool
+}
+
+// accepted is a client socket the accept goroutine handed to a loop.
+type accepted struct {
+	fd    int
+	raddr net.Addr
+}
+
+// task is the coroutine serving one client connection.
+type task struct {
+	next  func() (struct{}, bool)
+	yield func(struct{}) bool
+}
+
+// newLoop creates a loop's epoll set and wake-up eventfd.
+func newLoop(s *FastServer) (*evLoop, error) {
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	wake, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	if errno != 0 {
+		syscall.Close(ep)
+		return nil, os.NewSyscallError("eventfd2", errno)
+	}
+	l := &evLoop{s: s, ep: ep, wake: int(wake), conns: map[int32]*loopConn{}, events: make([]syscall.EpollEvent, 256)}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(wake)}
+	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(wake), &ev); err != nil {
+		syscall.Close(ep)
+		syscall.Close(int(wake))
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return l, nil
+}
+
+// serveLoops serves ln from one event loop per GOMAXPROCS: this
+// goroutine accepts (through the runtime's poller) and deals the sockets
+// out in turn. It returns when ln fails or the server is shut down.
+func (s *FastServer) serveLoops(ln net.Listener) error {
+	if _, ok := ln.(*net.TCPListener); !ok {
+		return errNoLoops
+	}
+	loops := make([]*evLoop, runtime.GOMAXPROCS(0))
+	for i := range loops {
+		var err error
+		if loops[i], err = newLoop(s); err != nil {
+			for _, l := range loops[:i] {
+				l.release()
+			}
+			return err
+		}
+		s.p.addLoopPools(&loops[i].pools)
+	}
+	for _, l := range loops {
+		go func() {
+			l.run()
+			s.p.removeLoopPools(&l.pools)
+			l.release()
+		}()
+	}
+	// The loops end by themselves once shut down and left without
+	// connections: Serve returns at once, as net/http's does.
+	defer func() {
+		for _, l := range loops {
+			l.shutdown()
+		}
+	}()
+	next := 0
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if s.shutting.Load() {
+				return errServing
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		fd, err := dupSocket(c)
+		raddr := c.RemoteAddr()
+		c.Close()
+		if err != nil {
+			continue
+		}
+		loops[next].adopt(accepted{fd: fd, raddr: raddr})
+		next = (next + 1) % len(loops)
+	}
+}
+
+// dupSocket returns a non-blocking, close-on-exec duplicate of c's
+// socket.
+func dupSocket(c net.Conn) (int, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return -1, errNoLoops
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	var derr error
+	err = rc.Control(func(s uintptr) {
+		r, _, e := syscall.Syscall(syscall.SYS_FCNTL, s, syscall.F_DUPFD_CLOEXEC, 0)
+		if e != 0 {
+			derr = os.NewSyscallError("fcntl", e)
+			return
+		}
+		fd = int(r)
+	})
+	if err == nil {
+		err = derr
+	}
+	if err == nil {
+		syscall.SetNonblock(fd, true)
+	}
+	return fd, err
+}
+
+// errNoLoops says the listener cannot be served from event loops (the
+// goroutine fast path then serves it).
+var errNoLoops = errors.New("listener not served from event loops")
+
+// errServing ends serveLoops when the server shuts down.
+var errServing = errors.New("server closed")
+
+// adopt queues an accepted socket for the loop.
+func (l *evLoop) adopt(a accepted) {
+	l.mu.Lock()
+	if l.stop {
+		l.mu.Unlock()
+		syscall.Close(a.fd)
+		return
+	}
+	l.inbox = append(l.inbox, a)
+	l.mu.Unlock()
+	l.poke()
+}
+
+// poke wakes the loop if it waits in epoll_wait.
+func (l *evLoop) poke() {
+	if l.idle.Load() {
+		var one = [8]byte{1}
+		syscall.Write(l.wake, one[:])
+	}
+}
+
+// shutdown makes the loop stop once its connections are gone.
+func (l *evLoop) shutdown() {
+	l.mu.Lock()
+	l.stop = true
+	l.mu.Unlock()
+	var one = [8]byte{1}
+	syscall.Write(l.wake, one[:])
+}
+
+// release closes the epoll set and eventfd of a stopped loop.
+func (l *evLoop) release() {
+	syscall.Close(l.ep)
+	syscall.Close(l.wake)
+}
+
+// run is the loop: wait for events, resume the coroutines whose socket
+// became ready, fire deadlines, adopt new sockets, close what outside
+// callers closed; until shut down with no connection left.
+func (l *evLoop) run() {
+	for {
+		if l.drain() {
+			return
+		}
+		l.idle.Store(true)
+		l.mu.Lock()
+		queued := len(l.inbox) > 0 || len(l.closing) > 0
+		l.mu.Unlock()
+		if queued {
+			l.idle.Store(false)
+			continue
+		}
+		n, err := syscall.EpollWait(l.ep, l.events, l.timers.wait(time.Now()))
+		l.idle.Store(false)
+		if err != nil && err != syscall.EINTR {
+			l.s.p.log.Error("ingress event loop failed", "err", err)
+			return
+		}
+		for i := range max(n, 0) {
+			ev := l.events[i]
+			if int(ev.Fd) == l.wake {
+				var b [8]byte
+				syscall.Read(l.wake, b[:])
+				continue
+			}
+			c := l.conns[ev.Fd]
+			if c == nil {
+				continue
+			}
+			if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+				c.readable = true
+			}
+			if ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+				c.hup = true // an end or error already reported: reads never wait again
+			}
+			if ev.Events&(syscall.EPOLLOUT|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+				c.writable = true
+			}
+			if t := c.waiter; t != nil && (c.wantWrite && c.writable || !c.wantWrite && c.readable) {
+				l.resume(t)
+			}
+		}
+		l.fire(time.Now())
+	}
+}
+
+// drain adopts the queued sockets and closes the connections closed from
+// outside; it reports whether the loop should end.
+func (l *evLoop) drain() bool {
+	l.mu.Lock()
+	inbox, closing, stop := l.inbox, l.closing, l.stop
+	l.inbox, l.closing = nil, nil
+	l.mu.Unlock()
+	for _, a := range inbox {
+		if stop {
+			syscall.Close(a.fd)
+			continue
+		}
+		l.start(a)
+	}
+	for _, c := range closing {
+		if t := c.waiter; t != nil {
+			l.resume(t) // its read or write now fails
+		} else if c.fd >= 0 {
+			c.release() // idle in a pool: nobody else will
+		}
+	}
+	if stop && l.tasks == 0 {
+		for _, c := range l.conns {
+			c.release()
+		}
+		return true
+	}
+	return false
+}
+
+// start serves an adopted socket in a new coroutine.
+func (l *evLoop) start(a accepted) {
+	c, err := l.register(a.fd)
+	if err != nil {
+		syscall.Close(a.fd)
+		return
+	}
+	c.raddr = a.raddr
+	fc := l.s.newConn(c)
+	if fc == nil {
+		c.release()
+		return
+	}
+	fc.lp = l
+	t := &task{}
+	t.next, _ = iter.Pull(func(yield func(struct{}) bool) {
+		t.yield = yield
+		fc.serve()
+	})
+	l.tasks++
+	l.resume(t)
+}
+
+// resume runs t until it waits again or ends.
+func (l *evLoop) resume(t *task) {
+	prev := l.cur
+	l.cur = t
+	if _, more := t.next(); !more {
+		l.tasks--
+	}
+	l.cur = prev
+}
+
+// register adds a socket to the loop's epoll set, edge-triggered.
+func (l *evLoop) register(fd int) (*loopConn, error) {
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
+	if err := syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	c := &loopConn{l: l, fd: fd, readable: true, writable: true}
+	l.conns[int32(fd)] = c
+	return c, nil
+}
+
+// epollET is EPOLLET as the uint32 EpollEvent.Events wants.
+const epollET = 1 << 31
+
+// fire resumes the coroutines whose deadline passed.
+func (l *evLoop) fire(now time.Time) {
+	at := now.UnixNano()
+	for {
+		c, ok := l.timers.expired(at)
+		if !ok {
+			return
+		}
+		if c.waiter != nil {
+			c.timedOut = true
+			l.resume(c.waiter)
+		}
+	}
+}
+
+// timerHeap is a min-heap of waits with deadlines; an entry whose gen no
+// longer matches its connection's is stale and skipped.
+type timerHeap []timerEntry
+
+type timerEntry struct {
+	at  int64
+	c   *loopConn
+	gen uint64
+}
+
+func (h *timerHeap) push(e timerEntry) {
+	*h = append(*h, e)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if s[p].at <= s[i].at {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h *timerHeap) pop() timerEntry {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = timerEntry{}
+	s = s[:n]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && s[l].at < s[m].at {
+			m = l
+		}
+		if r < n && s[r].at < s[m].at {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		s[m], s[i] = s[i], s[m]
+		i = m
+	}
+	*h = s
+	return top
+}
+
+// expired pops the next live entry due at or before at.
+func (h *timerHeap) expired(at int64) (*loopConn, bool) {
+	for len(*h) > 0 {
+		e := (*h)[0]
+		if e.c.gen != e.gen || e.c.waiter == nil {
+			h.pop()
+			continue
+		}
+		if e.at > at {
+			return nil, false
+		}
+		h.pop()
+		e.c.gen++
+		return e.c, true
+	}
+	return nil, false
+}
+
+// wait returns epoll_wait's timeout in milliseconds for the next live
+// deadline (-1: none), dropping stale entries on the way.
+func (h *timerHeap) wait(now time.Time) int {
+	for len(*h) > 0 {
+		e := (*h)[0]
+		if e.c.gen != e.gen || e.c.waiter == nil {
+			h.pop()
+			continue
+		}
+		d := time.Duration(e.at - now.UnixNano())
+		if d <= 0 {
+			return 0
+		}
+		return int((d + time.Millisecond - 1) / time.Millisecond)
+	}
+	return -1
+}
+
+// sockaddrAddr converts an accepted peer address.
+func sockaddrAddr(sa syscall.Sockaddr) net.Addr {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
+	case *syscall.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	}
+	return &net.TCPAddr{}
+}
+
+// detach returns c as an ordinary net.Conn: a loop connection leaves its
+// loop.
+func detach(c net.Conn) (net.Conn, error) {
+	if lc, ok := c.(*loopConn); ok {
+		return lc.detach()
+	}
+	return c, nil
+}

@@ -1,0 +1,117 @@
+//go:build linux
+
+package proxy
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/ingress/config"
+)
+
+func TestTimerHeapOrderAndStaleEntries(t *testing.T) {
+	var h timerHeap
+	a, b, c := &loopConn{}, &loopConn{}, &loopConn{}
+	for _, x := range []*loopConn{a, b, c} {
+		x.waiter = &task{}
+		x.gen = 1
+	}
+	h.push(timerEntry{at: 30, c: a, gen: 1})
+	h.push(timerEntry{at: 10, c: b, gen: 1})
+	h.push(timerEntry{at: 20, c: c, gen: 1})
+	c.gen = 2 // c waited again since: its entry is stale
+	if got := h.wait(time.Unix(0, 5)); got != 1 {
+		t.Errorf("wait before the first deadline = %d ms, want 1", got)
+	}
+	if x, ok := h.expired(15); !ok || x != b {
+		t.Fatalf("expired(15) = %p %v, want b", x, ok)
+	}
+	if _, ok := h.expired(25); ok {
+		t.Fatal("expired(25) fired the stale entry of c")
+	}
+	if x, ok := h.expired(35); !ok || x != a {
+		t.Fatalf("expired(35) = %p %v, want a", x, ok)
+	}
+	if got := h.wait(time.Unix(0, 40)); got != -1 || len(h) != 0 {
+		t.Errorf("empty heap: wait %d, %d entries", got, len(h))
+	}
+}
+
+// openFDs counts this process's open descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// TestLoopLeavesNoDescriptors serves keep-alive and closing clients from
+// the event loops, drops a server from the table (its pooled connections
+// are closed from outside the loop), closes the server, and checks that
+// every socket, epoll set and eventfd is gone and the backend saw its
+// connections close.
+func TestLoopLeavesNoDescriptors(t *testing.T) {
+	var open atomic.Int64
+	back := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	back.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	before := openFDs(t)
+	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true})
+	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
+	l := mustListen(t, "127.0.0.1:0")
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+	served := make(chan error, 1)
+	go func() { served <- fs.Serve(l) }()
+	url := "http://" + l.Addr().String()
+	tr := &http.Transport{MaxIdleConnsPerHost: 4}
+	client := &http.Client{Transport: tr}
+	for i := range 20 {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Close = i%2 == 0
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "ok" {
+			t.Fatalf("request %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	if open.Load() == 0 {
+		t.Fatal("no pooled connection to the backend")
+	}
+	p.Update(cfg(nil, nil)) // the server leaves: its pool is closed from this goroutine
+	deadline := time.Now().Add(5 * time.Second)
+	for open.Load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := open.Load(); n != 0 {
+		t.Errorf("%d backend connections still open after the server left the table", n)
+	}
+	tr.CloseIdleConnections()
+	fs.Close()
+	if err := <-served; err != http.ErrServerClosed {
+		t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
+	}
+	for openFDs(t) > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := openFDs(t); after > before {
+		t.Errorf("%d descriptors open after Close, %d before", after, before)
+	}
+}
