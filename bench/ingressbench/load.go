@@ -140,10 +140,16 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	fmt.Printf("\n== load: wrk -t %d -d %v --latency -H 'Host: %s', keep-alive; backends: %s; %d threads/workers/GOMAXPROCS per proxy ==\n",
 		o.threads, o.duration, benchHost, backendName(o), o.workers)
 	fmt.Println("| round | conns | proxy | req/s | p50 | p99 | vs haproxy req/s | vs haproxy p99 | proxy CPU | CPU µs/req | wrk µs/req | backend µs/req | idle | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	// ratios[conns][proxy] holds each round's req/s and p99 against
+	// haproxy's of the same round, for the medians printed at the end.
+	ratios := map[int]map[string][][2]float64{}
 	for round := 1; round <= o.rounds; round++ {
 		for _, c := range conns {
 			var hap wrkResult
 			results := map[string]wrkResult{}
+			if ratios[c] == nil {
+				ratios[c] = map[string][][2]float64{}
+			}
 			for _, p := range peers {
 				cpu0, back0, idle0, t0 := groupCPU(p.p.pid()), groupCPU(e.backend.pid()), idleTicks(), time.Now()
 				r, err := runWrk(ctx, o, c, fmt.Sprintf("http://127.0.0.1:%d/", p.port))
@@ -161,10 +167,18 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 			}
 			for _, p := range peers {
 				r := results[p.name]
+				ratios[c][p.name] = append(ratios[c][p.name], [2]float64{r.rps / hap.rps, float64(r.p99) / float64(hap.p99)})
 				fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %.0f%% | %.2fx | %.0f%% | %.0f | %.0f | %.0f | %.0f%% | %s |\n", round, c, p.name, r.rps, us(r.p50), us(r.p99),
 					100*r.rps/hap.rps, float64(r.p99)/float64(hap.p99), 100*r.cpu, 1e6*r.cpu/r.rps,
 					1e6*r.wrkCPU/r.rps, 1e6*r.backCPU/r.rps, 100*r.idle, r.errors)
 			}
+		}
+	}
+	fmt.Printf("\nMedian over the %d rounds of each round's ratio to haproxy:\n\n| conns | proxy | req/s vs haproxy | p99 vs haproxy |\n|---|---|---|---|\n", o.rounds)
+	for _, c := range conns {
+		for _, p := range peers {
+			rs := ratios[c][p.name]
+			fmt.Printf("| %d | %s | %.0f%% | %.2fx |\n", c, p.name, 100*median(rs, 0), median(rs, 1))
 		}
 	}
 	for _, c := range conns {
@@ -270,4 +284,20 @@ func profileWharf(ctx context.Context, e *env, o options, conns, port, pprofPort
 		return os.WriteFile(dst, b, 0o644)
 	}
 	return nil
+}
+
+// median returns the median of column i of rs.
+func median(rs [][2]float64, i int) float64 {
+	v := make([]float64, len(rs))
+	for k, r := range rs {
+		v[k] = r[i]
+	}
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0
+	}
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }

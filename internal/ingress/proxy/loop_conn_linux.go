@@ -31,8 +31,10 @@ type loopConn struct {
 	waiter    *task
 	wantWrite bool
 	timedOut  bool
-	gen       uint64
-	rdl, wdl  time.Time
+	// dlAt is the deadline of the current wait (unix ns, 0: none),
+	// heapAt that of the connection's entry in the loop's timer heap.
+	dlAt, heapAt int64
+	rdl, wdl     time.Time
 
 	// mu keeps an outside Close from shutting down a descriptor the loop
 	// is closing.
@@ -52,12 +54,13 @@ func (c *loopConn) wait(write bool, dl time.Time) error {
 		panic("proxy: loop connection used outside its loop")
 	}
 	c.waiter, c.wantWrite, c.timedOut = t, write, false
-	c.gen++
+	c.dlAt = 0
 	if !dl.IsZero() {
-		c.l.timers.push(timerEntry{at: dl.UnixNano(), c: c, gen: c.gen})
+		c.dlAt = dl.UnixNano()
+		c.l.timers.arm(c)
 	}
 	ok := t.yield(struct{}{})
-	c.waiter = nil
+	c.waiter, c.dlAt = nil, 0
 	switch {
 	case !ok || c.closed.Load():
 		return net.ErrClosed

@@ -218,6 +218,7 @@ func (l *evLoop) release() {
 // callers closed; until shut down with no connection left.
 func (l *evLoop) run() {
 	for {
+		l.fire(time.Now())
 		if l.drain() {
 			return
 		}
@@ -259,7 +260,6 @@ func (l *evLoop) run() {
 				l.resume(t)
 			}
 		}
-		l.fire(time.Now())
 	}
 }
 
@@ -348,21 +348,29 @@ func (l *evLoop) fire(now time.Time) {
 		if !ok {
 			return
 		}
-		if c.waiter != nil {
-			c.timedOut = true
-			l.resume(c.waiter)
-		}
+		c.timedOut = true
+		l.resume(c.waiter)
 	}
 }
 
-// timerHeap is a min-heap of waits with deadlines; an entry whose gen no
-// longer matches its connection's is stale and skipped.
+// arm makes sure the heap wakes c's wait by its deadline c.dlAt: a
+// connection keeps one entry, pushed again only for an earlier deadline
+// (a later one is re-armed when the entry comes due), so the heap holds
+// about one entry per waiting connection however often they wait.
+func (h *timerHeap) arm(c *loopConn) {
+	if c.dlAt != 0 && (c.heapAt == 0 || c.dlAt < c.heapAt) {
+		h.push(timerEntry{at: c.dlAt, c: c})
+		c.heapAt = c.dlAt
+	}
+}
+
+// timerHeap is a min-heap of connection deadlines; an entry is live
+// while its time is its connection's heapAt.
 type timerHeap []timerEntry
 
 type timerEntry struct {
-	at  int64
-	c   *loopConn
-	gen uint64
+	at int64
+	c  *loopConn
 }
 
 func (h *timerHeap) push(e timerEntry) {
@@ -405,38 +413,55 @@ func (h *timerHeap) pop() timerEntry {
 	return top
 }
 
-// expired pops the next live entry due at or before at.
-func (h *timerHeap) expired(at int64) (*loopConn, bool) {
+// settle pops the entries at the top that are stale or due at or before
+// at without a deadline passed (re-arming later deadlines), so the top is
+// the next deadline to wait for; it returns the connection whose
+// deadline passed, if one did.
+func (h *timerHeap) settle(at int64) *loopConn {
 	for len(*h) > 0 {
 		e := (*h)[0]
-		if e.c.gen != e.gen || e.c.waiter == nil {
-			h.pop()
+		c := e.c
+		if e.at != c.heapAt {
+			h.pop() // superseded by an earlier deadline
 			continue
 		}
 		if e.at > at {
-			return nil, false
+			return nil
 		}
 		h.pop()
-		e.c.gen++
-		return e.c, true
+		c.heapAt = 0
+		switch {
+		case c.waiter == nil || c.dlAt == 0:
+		case c.dlAt <= at:
+			c.dlAt = 0
+			return c
+		default:
+			h.arm(c) // the connection waits again, with a later deadline
+		}
 	}
-	return nil, false
+	return nil
 }
 
-// wait returns epoll_wait's timeout in milliseconds for the next live
-// deadline (-1: none), dropping stale entries on the way.
+// expired returns a waiting connection whose deadline is at or before at.
+func (h *timerHeap) expired(at int64) (*loopConn, bool) {
+	c := h.settle(at)
+	return c, c != nil
+}
+
+// wait returns epoll_wait's timeout in milliseconds until the next
+// deadline (-1: none), dropping superseded entries on the way.
 func (h *timerHeap) wait(now time.Time) int {
+	at := now.UnixNano()
 	for len(*h) > 0 {
 		e := (*h)[0]
-		if e.c.gen != e.gen || e.c.waiter == nil {
+		if e.at != e.c.heapAt {
 			h.pop()
 			continue
 		}
-		d := time.Duration(e.at - now.UnixNano())
-		if d <= 0 {
+		if e.at <= at {
 			return 0
 		}
-		return int((d + time.Millisecond - 1) / time.Millisecond)
+		return int((time.Duration(e.at-at) + time.Millisecond - 1) / time.Millisecond)
 	}
 	return -1
 }
