@@ -33,6 +33,7 @@ type FastServer struct {
 	mu       sync.Mutex
 	ln       net.Listener
 	conns    map[*fastConn]struct{}
+	loops    []*evLoop
 	shutting atomic.Bool
 	handoffs atomic.Int64
 }

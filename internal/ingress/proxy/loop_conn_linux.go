@@ -176,6 +176,7 @@ func (c *loopConn) release() {
 	}
 	syscall.Close(c.fd)
 	c.fd = -1
+	c.l.open.Add(-1)
 }
 
 // detach takes the socket out of the loop as an ordinary net.Conn (for
@@ -188,6 +189,7 @@ func (c *loopConn) detach() (net.Conn, error) {
 	}
 	syscall.EpollCtl(c.l.ep, syscall.EPOLL_CTL_DEL, c.fd, nil)
 	delete(c.l.conns, int32(c.fd))
+	c.l.open.Add(-1)
 	f := os.NewFile(uintptr(c.fd), "ingress")
 	c.fd = -1
 	c.closed.Store(true)

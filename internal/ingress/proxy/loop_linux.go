@@ -39,6 +39,8 @@ type evLoop struct {
 	// idle is set while the loop waits in epoll_wait; outside callers
 	// then write to wake.
 	idle atomic.Bool
+	// open counts the sockets in the loop (tests read it).
+	open atomic.Int64
 	mu   sync.Mutex
 	// inbox holds accepted connections for the loop to adopt, closing
 	// the connections closed from outside the loop.
@@ -98,6 +100,9 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 		}
 		s.p.addLoopPools(&loops[i].pools)
 	}
+	s.mu.Lock()
+	s.loops = loops
+	s.mu.Unlock()
 	for _, l := range loops {
 		go func() {
 			l.run()
@@ -280,9 +285,8 @@ func (l *evLoop) drain() bool {
 	for _, c := range closing {
 		if t := c.waiter; t != nil {
 			l.resume(t) // its read or write now fails
-		} else if c.fd >= 0 {
-			c.release() // idle in a pool: nobody else will
 		}
+		c.release()
 	}
 	if stop && l.tasks == 0 {
 		for _, c := range l.conns {
@@ -334,6 +338,7 @@ func (l *evLoop) register(fd int) (*loopConn, error) {
 	}
 	c := &loopConn{l: l, fd: fd, readable: true, writable: true}
 	l.conns[int32(fd)] = c
+	l.open.Add(1)
 	return c, nil
 }
 
