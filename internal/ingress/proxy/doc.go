@@ -6,7 +6,9 @@
 // statistics for the dashboard. It also holds the TLS (SNI) and server
 // hardening helpers the agent uses to listen, and FastServer, the
 // HTTP/1.1 fast path that serves plain entry points without net/http and
-// hands everything else to it (fast_*.go).
+// hands everything else to it (fast_*.go): a goroutine per connection, or
+// with Options.EventLoop on Linux, epoll event loops that run the same
+// code as a coroutine per connection (loop_*.go).
 //
 // proxy must never import server, scheduler, client, state, watch or
 // dashboard: it gets its configuration pushed through Update.

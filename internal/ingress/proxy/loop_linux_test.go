@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -82,7 +83,7 @@ func openFDs(t *testing.T) int {
 // connections close.
 func TestLoopLeavesNoDescriptors(t *testing.T) {
 	var open atomic.Int64
-	back := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	back := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	back.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		switch s {
 		case http.StateNew:
@@ -91,6 +92,8 @@ func TestLoopLeavesNoDescriptors(t *testing.T) {
 			open.Add(-1)
 		}
 	}
+	back.Start()
+	t.Cleanup(back.Close)
 	http.DefaultClient.CloseIdleConnections()
 	before := openFDs(t)
 	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true})
