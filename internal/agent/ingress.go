@@ -41,7 +41,7 @@ const (
 //	  path_routing       = false       # route /<service>/... to <service> (any host), prefix stripped
 //	  access_log         = ""          # "", "stdout", "stderr" or a file path
 //	  event_loops        = true        # Linux: serve "web" from epoll loops, not a goroutine per connection
-//	  servers            = []          # API addresses; the agent's own by default
+//	  servers            = []          # API addresses, the next tried when one fails; the agent's own by default
 //	  certificates = [{ cert_file = "/etc/wharf/a.pem", key_file = "/etc/wharf/a.key" }]
 //	}
 type IngressConfig struct {
@@ -140,11 +140,15 @@ func (a *Agent) startIngress() error {
 	if err := a.listenIngress(r, in); err != nil {
 		return err
 	}
-	c, err := api.NewClient(&api.Config{Address: a.ingressAPIAddress(), Namespace: "*"})
-	if err != nil {
-		return fmt.Errorf("ingress: %w", err)
+	var cats []watch.BulkCatalog
+	for _, addr := range a.ingressAPIAddresses() {
+		c, err := api.NewClient(&api.Config{Address: addr, Namespace: "*"})
+		if err != nil {
+			return fmt.Errorf("ingress: server %q: %w", addr, err)
+		}
+		cats = append(cats, c.Services())
 	}
-	r.watcher = watch.New(watch.Options{Catalog: c.Services(), Target: r.proxy, Build: a.ingressBuildOptions(), Logger: log})
+	r.watcher = watch.New(watch.Options{Catalog: watch.NewFailover(cats...), Target: r.proxy, Build: a.ingressBuildOptions(), Logger: log})
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { defer close(r.done); _ = r.watcher.Run(ctx) }()
@@ -221,18 +225,20 @@ func (a *Agent) serveFast(r *ingressRole, ln net.Listener, srv *proxy.FastServer
 	}()
 }
 
-// ingressAPIAddress is the API the ingress follows the catalog through:
-// ingress.servers, else the agent's own API, else the client's servers.
-func (a *Agent) ingressAPIAddress() string {
+// ingressAPIAddresses are the APIs the ingress follows the catalog
+// through, in the order tried (the next one after a failed read): the
+// ingress block's servers, else the agent's own server, else the
+// client's servers, else the default address.
+func (a *Agent) ingressAPIAddresses() []string {
 	switch {
 	case len(a.cfg.Ingress.Servers) > 0:
-		return a.cfg.Ingress.Servers[0]
+		return a.cfg.Ingress.Servers
 	case a.httpLn != nil && a.server != nil:
-		return a.advertiseHTTP()
+		return []string{a.advertiseHTTP()}
 	case a.cfg.Client != nil && len(a.cfg.Client.Servers) > 0:
-		return a.cfg.Client.Servers[0]
+		return a.cfg.Client.Servers
 	}
-	return api.DefaultAddress
+	return []string{api.DefaultAddress}
 }
 
 // ingressBuildOptions are config.Build's options from the ingress block.

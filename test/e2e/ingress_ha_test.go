@@ -16,13 +16,15 @@ import (
 )
 
 // startIngressAgent runs an ingress-only agent that follows the catalog of
-// the agent at api, with its entry point and dashboard on free ports.
+// the agent at api, with its entry point and dashboard on free ports. Its
+// first server is an address nothing listens on: it must fail over to
+// the second.
 func startIngressAgent(t *testing.T, api string) (ingress, dash string) {
 	t.Helper()
-	ip, dp := freePort(t), freePort(t)
+	ip, dp, dead := freePort(t), freePort(t), freePort(t)
 	cfg := filepath.Join(t.TempDir(), "ingress.hcl")
-	hcl := fmt.Sprintf("ingress {\n  enabled = true\n  port = %d\n  dashboard_port = %d\n  domain = \"minipot\"\n  exposed_by_default = true\n  servers = [%q]\n}\n",
-		ip, dp, strings.TrimPrefix(api, "http://"))
+	hcl := fmt.Sprintf("ingress {\n  enabled = true\n  port = %d\n  dashboard_port = %d\n  domain = \"minipot\"\n  exposed_by_default = true\n  servers = [\"127.0.0.1:%d\", %q]\n}\n",
+		ip, dp, dead, strings.TrimPrefix(api, "http://"))
 	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
 		t.Fatal(err)
 	}
