@@ -35,11 +35,12 @@ func proxyMain(args []string) error {
 	pprofAddr := fs.String("pprof", "", "net/http/pprof address")
 	fast := fs.Bool("fast", false, "serve with the HTTP/1.1 fast path (Options.FastHTTP1, Proxy.NewFastServer)")
 	loop := fs.Bool("loop", false, "with -fast: serve from event loops (Options.EventLoop)")
+	loops := fs.Int("loops", 0, "with -loop: number of event loops (Options.EventLoops; 0: the default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := proxy.New(proxy.Options{Logger: quiet, FastHTTP1: *fast, EventLoop: *loop})
+	p := proxy.New(proxy.Options{Logger: quiet, FastHTTP1: *fast, EventLoop: *loop, EventLoops: *loops})
 	p.Update(benchConfig(strings.Split(*backends, ",")))
 	if r := p.Current().Routers["bench"]; r == nil || r.Status != config.StatusEnabled {
 		return fmt.Errorf("router bench not enabled: %+v", r)

@@ -84,7 +84,7 @@ type peer struct {
 // Host bench.minipot to both backends, then runs wrk against each in
 // turn at every connection count, -rounds times.
 func benchLoad(ctx context.Context, e *env, o options) error {
-	ports, err := freePorts(10)
+	ports, err := freePorts(12)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		e.wharfEnv = strings.Split(o.wharfEnv, ",")
 	}
 	peers := []peer{{name: "wharf", port: ports[0]}, {name: "haproxy", port: ports[1]}, {name: "nginx", port: ports[2]}}
-	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers, false, false); err != nil {
+	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers, false, 0); err != nil {
 		return err
 	}
 	if peers[1].p, err = e.startHAProxy(ctx, ports[1], o.workers); err != nil {
@@ -103,14 +103,24 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	}
 	if o.fast {
 		fast := peer{name: "wharf fast", port: ports[6]}
-		if fast.p, err = e.startWharfProxy(ctx, ports[6], ports[7], o.workers, true, false); err != nil {
+		if fast.p, err = e.startWharfProxy(ctx, ports[6], ports[7], o.workers, true, 0); err != nil {
 			return err
 		}
-		loop := peer{name: "wharf loops", port: ports[8]}
-		if loop.p, err = e.startWharfProxy(ctx, ports[8], ports[9], o.workers, true, true); err != nil {
+		// The agent's default is one loop per two GOMAXPROCS; both 1 and
+		// workers loops are measured.
+		one := peer{name: "wharf 1 loop", port: ports[8]}
+		if one.p, err = e.startWharfProxy(ctx, ports[8], ports[9], o.workers, true, 1); err != nil {
 			return err
 		}
-		peers = slices.Insert(peers, 1, loop, fast)
+		peers = slices.Insert(peers, 1, one)
+		if o.workers > 1 {
+			many := peer{name: fmt.Sprintf("wharf %d loops", o.workers), port: ports[10]}
+			if many.p, err = e.startWharfProxy(ctx, ports[10], ports[11], o.workers, true, o.workers); err != nil {
+				return err
+			}
+			peers = slices.Insert(peers, 2, many)
+		}
+		peers = slices.Insert(peers, len(peers)-2, fast)
 	}
 	if o.bare {
 		bare := peer{name: "bare httputil", port: ports[4]}

@@ -41,6 +41,7 @@ const (
 //	  path_routing       = false       # route /<service>/... to <service> (any host), prefix stripped
 //	  access_log         = ""          # "", "stdout", "stderr" or a file path
 //	  event_loops        = true        # Linux: serve "web" from epoll loops, not a goroutine per connection
+//	  event_loop_threads = 0           # loops; 0: one per two CPUs (GOMAXPROCS), at least one
 //	  servers            = []          # API addresses, the next tried when one fails; the agent's own by default
 //	  certificates = [{ cert_file = "/etc/wharf/a.pem", key_file = "/etc/wharf/a.key" }]
 //	}
@@ -54,6 +55,7 @@ type IngressConfig struct {
 	PathRouting      bool                       `hcl:"path_routing,optional"`
 	AccessLog        string                     `hcl:"access_log,optional"`
 	EventLoops       *bool                      `hcl:"event_loops,optional"`
+	EventLoopThreads int                        `hcl:"event_loop_threads,optional"`
 	Servers          []string                   `hcl:"servers,optional"`
 	Certificates     []IngressCertificateConfig `hcl:"certificates,optional"`
 }
@@ -97,6 +99,9 @@ func (c *Config) normalizeIngress() error {
 			return fmt.Errorf("%s: %d is not a port", p.name, p.port)
 		}
 	}
+	if in.EventLoopThreads < 0 || in.EventLoopThreads > 1024 {
+		return fmt.Errorf("ingress.event_loop_threads: %d is not between 0 (one per two CPUs) and 1024", in.EventLoopThreads)
+	}
 	if in.TLSPort > 0 && len(in.Certificates) == 0 {
 		return errors.New("ingress.certificates: a TLS entry point (tls_port) needs at least one certificate")
 	}
@@ -136,7 +141,8 @@ func (a *Agent) startIngress() error {
 	}
 	log := a.log.With("role", "ingress")
 	loops := in.EventLoops == nil || *in.EventLoops
-	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true, EventLoop: loops})
+	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true, EventLoop: loops,
+		EventLoops: in.EventLoopThreads})
 	if err := a.listenIngress(r, in); err != nil {
 		return err
 	}

@@ -65,6 +65,7 @@ func TestIngressDefaults(t *testing.T) {
 		{"ingress only", Config{Ingress: &IngressConfig{Enabled: ptr(true)}}, true, false, ""},
 		{"bad port", Config{Dev: true, Ingress: &IngressConfig{Port: 70000}}, false, false, "ingress.port"},
 		{"tls without certificates", Config{Dev: true, Ingress: &IngressConfig{TLSPort: 8443}}, false, false, "ingress.certificates"},
+		{"negative loop threads", Config{Dev: true, Ingress: &IngressConfig{EventLoopThreads: -1}}, false, false, "ingress.event_loop_threads"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

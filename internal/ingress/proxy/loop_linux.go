@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -82,14 +81,14 @@ func newLoop(s *FastServer) (*evLoop, error) {
 	return l, nil
 }
 
-// serveLoops serves ln from one event loop per GOMAXPROCS: this
+// serveLoops serves ln from Options.EventLoops event loops: this
 // goroutine accepts (through the runtime's poller) and deals the sockets
 // out in turn. It returns when ln fails or the server is shut down.
 func (s *FastServer) serveLoops(ln net.Listener) error {
 	if _, ok := ln.(*net.TCPListener); !ok {
 		return errNoLoops
 	}
-	loops := make([]*evLoop, runtime.GOMAXPROCS(0))
+	loops := make([]*evLoop, s.p.opts.loops())
 	for i := range loops {
 		var err error
 		if loops[i], err = newLoop(s); err != nil {
