@@ -74,13 +74,26 @@ func (s *FastServer) Serve(l net.Listener) error {
 	s.mu.Unlock()
 	go s.slow.Serve(s.handoff)
 	if s.p.opts.EventLoop && loopsAvailable {
-		switch err := s.serveLoops(l); {
-		case errors.Is(err, errServing):
-			return http.ErrServerClosed
-		case !errors.Is(err, errNoLoops):
+		if err := s.serveLoops(l); !errors.Is(err, errNoLoops) {
 			return err
 		}
 	}
+	return s.accept(l, func(c net.Conn) bool {
+		fc := s.newConn(c)
+		if fc == nil {
+			c.Close()
+			return false
+		}
+		go fc.serve()
+		return true
+	})
+}
+
+// accept accepts connections on l and gives each to serve, until l fails
+// or serve returns false; after a shutdown it returns
+// http.ErrServerClosed. Temporary failures (out of descriptors) are
+// retried with a growing pause.
+func (s *FastServer) accept(l net.Listener, serve func(net.Conn) bool) error {
 	var delay time.Duration
 	for {
 		c, err := l.Accept()
@@ -97,12 +110,9 @@ func (s *FastServer) Serve(l net.Listener) error {
 			return err
 		}
 		delay = 0
-		fc := s.newConn(c)
-		if fc == nil {
-			c.Close()
+		if !serve(c) {
 			return http.ErrServerClosed
 		}
-		go fc.serve()
 	}
 }
 

@@ -117,31 +117,16 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 		}
 	}()
 	next := 0
-	var delay time.Duration
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if s.shutting.Load() {
-				return errServing
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
+	return s.accept(ln, func(c net.Conn) bool {
 		fd, err := dupSocket(c)
 		raddr := c.RemoteAddr()
 		c.Close()
-		if err != nil {
-			continue
+		if err == nil {
+			loops[next].adopt(accepted{fd: fd, raddr: raddr})
+			next = (next + 1) % len(loops)
 		}
-		loops[next].adopt(accepted{fd: fd, raddr: raddr})
-		next = (next + 1) % len(loops)
-	}
+		return true
+	})
 }
 
 // dupSocket returns a non-blocking, close-on-exec duplicate of c's
@@ -177,9 +162,6 @@ func dupSocket(c net.Conn) (int, error) {
 // errNoLoops says the listener cannot be served from event loops (the
 // goroutine fast path then serves it).
 var errNoLoops = errors.New("listener not served from event loops")
-
-// errServing ends serveLoops when the server shuts down.
-var errServing = errors.New("server closed")
 
 // adopt queues an accepted socket for the loop.
 func (l *evLoop) adopt(a accepted) {

@@ -17,10 +17,7 @@ type evLoop struct {
 	pools poolSet
 }
 
-var (
-	errNoLoops = errors.New("event loops not available on this system")
-	errServing = errors.New("server closed")
-)
+var errNoLoops = errors.New("event loops not available on this system")
 
 func (s *FastServer) serveLoops(net.Listener) error { return errNoLoops }
 
