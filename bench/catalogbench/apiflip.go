@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/structs"
+
+	"github.com/wharf-project/wharf/bench/internal/latency"
 )
 
 // flipReg is the registration of one instance of name at addr whose one
@@ -57,8 +59,8 @@ func benchAPIFlips(ctx context.Context, e *benchEnv, o options) error {
 	}
 	fmt.Printf("\n== (a) check result written through PUT /v1/services/register -> visible, %d flips (half to passing, half to critical) ==\n", o.flips)
 	fmt.Println("| from the start of the PUT to | p50 | p99 | max | n |\n|---|---|---|---|---|")
-	row("the PUT's answer (store write committed)", write)
-	row("Consul `/v1/health/service/:name?passing` blocking query answers with the change", toConsul)
-	row(fmt.Sprintf("`%s.service.wharf` A answer changes (UDP, polled every %v)", name, dnsPollGap), toDNS)
+	latency.Row("the PUT's answer (store write committed)", write)
+	latency.Row("Consul `/v1/health/service/:name?passing` blocking query answers with the change", toConsul)
+	latency.Row(fmt.Sprintf("`%s.service.wharf` A answer changes (UDP, polled every %v)", name, dnsPollGap), toDNS)
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/wharf-project/wharf/bench/internal/latency"
 )
 
 // toggler is a TCP listener the bench opens and closes under a real tcp
@@ -185,10 +187,10 @@ func benchCheckFlips(ctx context.Context, e *benchEnv, o options) error {
 	}
 	fmt.Printf("\n== (b) real 1 s tcp check of a raw_exec task's service, listener opened/closed at a random phase, %d flips ==\n", o.checkFlips)
 	fmt.Println("| latency | p50 | p99 | max | n |\n|---|---|---|---|---|")
-	row("probe that saw the change -> Consul `?passing` blocking query", s.probeConsul)
-	row("probe that saw the change -> DNS A answer", s.probeDNS)
-	row("listener opened/closed -> Consul (end to end, includes waiting for the next probe)", s.toggleConsul)
-	row("listener opened/closed -> DNS (end to end)", s.toggleDNS)
+	latency.Row("probe that saw the change -> Consul `?passing` blocking query", s.probeConsul)
+	latency.Row("probe that saw the change -> DNS A answer", s.probeDNS)
+	latency.Row("listener opened/closed -> Consul (end to end, includes waiting for the next probe)", s.toggleConsul)
+	latency.Row("listener opened/closed -> DNS (end to end)", s.toggleDNS)
 	return nil
 }
 

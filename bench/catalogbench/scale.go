@@ -13,6 +13,8 @@ import (
 
 	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/structs"
+
+	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
 // scaleJob is a raw_exec job of count allocations, each with a dynamic
@@ -116,7 +118,7 @@ func measureSteady(ctx context.Context, e *benchEnv, d time.Duration, probes *at
 	}
 	go followConsulIndex(wctx, cc, consulFirst, &consulLast, &consulWakes)
 	n0, c0 := <-nomadFirst, <-consulFirst
-	t0, err := cpuTicks(e.agent.pid())
+	t0, err := procfs.CPUTicks(e.agent.pid())
 	if err != nil {
 		return err
 	}
@@ -126,15 +128,19 @@ func measureSteady(ctx context.Context, e *benchEnv, d time.Duration, probes *at
 		return ctx.Err()
 	case <-time.After(d):
 	}
-	t1, err := cpuTicks(e.agent.pid())
+	t1, err := procfs.CPUTicks(e.agent.pid())
 	if err != nil {
 		return err
 	}
 	secs := time.Since(begin).Seconds()
 	p1 := probes.Load()
+	rss, err := procfs.RSSKB(e.agent.pid())
+	if err != nil {
+		return err
+	}
 	fmt.Printf("steady state over %.0f s:\n", secs)
 	fmt.Printf("  agent CPU (utime+stime): %.2f%% of one core; VmRSS %.1f MB\n",
-		100*float64(t1-t0)/clockTicks/secs, float64(rssKB(e.agent.pid()))/1024)
+		100*float64(t1-t0)/procfs.ClockTicks/secs, float64(rss)/1024)
 	fmt.Printf("  tcp probes answered by the listeners: %d (%.0f/s)\n", p1-p0, float64(p1-p0)/secs)
 	fmt.Printf("  services table (X-Nomad-Index of /v1/services): %d -> %d, %d blocking-query wake-ups with a new index (%.2f/s)\n",
 		n0, nomadLast.Load(), nomadWakes.Load(), float64(nomadWakes.Load())/secs)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/structs"
+
+	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
 // usage is what each of a set of processes used over a window.
@@ -38,8 +40,8 @@ func measure(ctx context.Context, pids []int, d time.Duration) (usage, error) {
 	}
 	window := time.Since(start).Seconds()
 	for i, p := range pids {
-		u.cpuPct = append(u.cpuPct, 100*float64(after[i]-before[i])/clockTicks/window)
-		kb, err := rssKB(p)
+		u.cpuPct = append(u.cpuPct, 100*float64(after[i]-before[i])/procfs.ClockTicks/window)
+		kb, err := procfs.RSSKB(p)
 		if err != nil {
 			return u, err
 		}
@@ -51,7 +53,7 @@ func measure(ctx context.Context, pids []int, d time.Duration) (usage, error) {
 func ticksOf(pids []int) ([]uint64, error) {
 	out := make([]uint64, len(pids))
 	for i, p := range pids {
-		t, err := cpuTicks(p)
+		t, err := procfs.CPUTicks(p)
 		if err != nil {
 			return nil, err
 		}
@@ -112,8 +114,8 @@ func benchIdle(ctx context.Context, e *benchEnv, o options) error {
 	fmt.Printf("agent VmRSS %.1f MB, CPU %.2f%% of one core\n", mb(busy.rssKB[0]), busy.cpuPct[0])
 	var anon, pss int
 	for _, p := range sups {
-		a, _ := statusKB(p, "status", "RssAnon")
-		q, _ := statusKB(p, "smaps_rollup", "Pss")
+		a, _ := procfs.StatusKB(p, "status", "RssAnon")
+		q, _ := procfs.StatusKB(p, "smaps_rollup", "Pss")
 		anon, pss = anon+a, pss+q
 	}
 	fmt.Printf("supervisors in all: RssAnon %.1f MB, Pss %.1f MB (the binary's text is shared)\n", mb(anon), mb(pss))

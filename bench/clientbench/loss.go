@@ -13,6 +13,9 @@ import (
 
 	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/structs"
+
+	"github.com/wharf-project/wharf/bench/internal/latency"
+	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
 // lossSample is one node-loss run, times from the kill -9.
@@ -31,7 +34,7 @@ func benchLoss(ctx context.Context, e *benchEnv, o options) error {
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i, err)
 		}
-		fmt.Printf("node loss run %d: node down after %s, replacement running after %s\n", i+1, ms(s.down), ms(s.running))
+		fmt.Printf("node loss run %d: node down after %s, replacement running after %s\n", i+1, latency.MS(s.down), latency.MS(s.running))
 		samples = append(samples, s)
 	}
 	var downs, runs []time.Duration
@@ -39,7 +42,7 @@ func benchLoss(ctx context.Context, e *benchEnv, o options) error {
 		downs, runs = append(downs, s.down), append(runs, s.running)
 	}
 	fmt.Printf("\n== node loss, default settings, %d runs ==\n", len(samples))
-	fmt.Printf("median: node down %s, replacement running %s\n", ms(percentile(downs, 50)), ms(percentile(runs, 50)))
+	fmt.Printf("median: node down %s, replacement running %s\n", latency.MS(latency.Percentile(downs, 50)), latency.MS(latency.Percentile(runs, 50)))
 	return nil
 }
 
@@ -183,7 +186,7 @@ func waitReplacement(ctx context.Context, c *api.Client, job, lost string) (time
 func killMarked(marker string) {
 	tasks := markerPIDs(marker)
 	for _, s := range supervisorsOf(tasks) {
-		if strings.Contains(cmdline(s), " supervise ") {
+		if strings.Contains(procfs.Cmdline(s), " supervise ") {
 			_ = syscall.Kill(-s, syscall.SIGKILL)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/structs"
+
+	"github.com/wharf-project/wharf/bench/internal/latency"
 )
 
 // writeJob writes a raw_exec service job file: count instances of
@@ -191,6 +193,6 @@ func reportStart(samples []startSample) {
 	fmt.Printf("\n== job run -detach to running, %d runs (time from starting the CLI) ==\n", len(samples))
 	fmt.Printf("| step | p50 | p99 | max |\n|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Printf("| %s | %s | %s | %s |\n", r.name, ms(percentile(r.ds, 50)), ms(percentile(r.ds, 99)), ms(percentile(r.ds, 100)))
+		fmt.Printf("| %s | %s | %s | %s |\n", r.name, latency.MS(latency.Percentile(r.ds, 50)), latency.MS(latency.Percentile(r.ds, 99)), latency.MS(latency.Percentile(r.ds, 100)))
 	}
 }

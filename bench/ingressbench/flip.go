@@ -16,6 +16,8 @@ import (
 
 	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/structs"
+
+	"github.com/wharf-project/wharf/bench/internal/latency"
 )
 
 // The dev agent's pot driver gets a jail network of its own, so that its
@@ -168,9 +170,9 @@ func benchFlip(ctx context.Context, e *env, o options) error {
 	}
 	fmt.Printf("\n== flip: instance written through PUT /v1/services/register -> ingress routes it (Host %s.minipot, polled every 1 ms), %d flips ==\n", flipService, o.flips)
 	fmt.Println("| from the start of the PUT to | p50 | p99 | max | n |\n|---|---|---|---|---|")
-	row("the PUT's answer (store write committed)", write)
-	row("passing: a request through the ingress reaches the backend (200)", toUp)
-	row("critical: a request through the ingress gets 503", toDown)
+	latency.Row("the PUT's answer (store write committed)", write)
+	latency.Row("passing: a request through the ingress reaches the backend (200)", toUp)
+	latency.Row("critical: a request through the ingress gets 503", toDown)
 	fmt.Printf("(%.1f polls per flip on average)\n", float64(polls)/float64(o.flips))
 	return nil
 }

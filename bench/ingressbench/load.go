@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
 // wrkResult is what one wrk run reports.
@@ -161,15 +163,15 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 				ratios[c] = map[string][][2]float64{}
 			}
 			for _, p := range peers {
-				cpu0, back0, idle0, t0 := groupCPU(p.p.pid()), groupCPU(e.backend.pid()), idleTicks(), time.Now()
+				cpu0, back0, idle0, t0 := procfs.GroupCPU(p.p.pid()), procfs.GroupCPU(e.backend.pid()), procfs.IdleTicks(), time.Now()
 				r, err := runWrk(ctx, o, c, fmt.Sprintf("http://127.0.0.1:%d/", p.port))
 				if err != nil {
 					return err
 				}
 				secs := time.Since(t0).Seconds()
-				r.cpu = float64(groupCPU(p.p.pid())-cpu0) / clockTicks / secs
-				r.backCPU = float64(groupCPU(e.backend.pid())-back0) / clockTicks / secs
-				r.idle = float64(idleTicks()-idle0) / clockTicks / secs
+				r.cpu = float64(procfs.GroupCPU(p.p.pid())-cpu0) / procfs.ClockTicks / secs
+				r.backCPU = float64(procfs.GroupCPU(e.backend.pid())-back0) / procfs.ClockTicks / secs
+				r.idle = float64(procfs.IdleTicks()-idle0) / procfs.ClockTicks / secs
 				results[p.name] = r
 				if p.name == "haproxy" {
 					hap = r

@@ -19,6 +19,9 @@ import (
 
 	"github.com/wharf-project/wharf/internal/ingress/config"
 	"github.com/wharf-project/wharf/internal/ingress/proxy"
+
+	"github.com/wharf-project/wharf/bench/internal/latency"
+	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
 // benchMem re-executes this program as `ingressbench mem` and relays
@@ -91,8 +94,8 @@ func memMain(args []string) error {
 	}
 	memRow(fmt.Sprintf("after one request to each of the %d servers (%d idle backend connections)", 2**routes, 2**routes))
 	fmt.Printf("\n| %d services x 2 servers | first | p50 of the next 20 (one instance flipped each time) | max |\n|---|---|---|---|\n", *routes)
-	fmt.Printf("| config.Build | %s | %s | %s |\n", ms(builds[0]), ms(percentile(builds[1:], 50)), ms(percentile(builds[1:], 100)))
-	fmt.Printf("| Proxy.Update | %s | %s | %s |\n", ms(updates[0]), ms(percentile(updates[1:], 50)), ms(percentile(updates[1:], 100)))
+	fmt.Printf("| config.Build | %s | %s | %s |\n", latency.MS(builds[0]), latency.MS(latency.Percentile(builds[1:], 50)), latency.MS(latency.Percentile(builds[1:], 100)))
+	fmt.Printf("| Proxy.Update | %s | %s | %s |\n", latency.MS(updates[0]), latency.MS(latency.Percentile(updates[1:], 50)), latency.MS(latency.Percentile(updates[1:], 100)))
 	return nil
 }
 
@@ -132,7 +135,8 @@ func warm(p *proxy.Proxy, n int) error {
 func memRow(state string) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	fmt.Printf("| %s | %.1f MiB | %.1f MiB |\n", state, float64(rssKB(os.Getpid()))/1024, float64(m.HeapInuse)/(1<<20))
+	rss, _ := procfs.RSSKB(os.Getpid())
+	fmt.Printf("| %s | %.1f MiB | %.1f MiB |\n", state, float64(rss)/1024, float64(m.HeapInuse)/(1<<20))
 }
 
 // raiseNoFile raises the open-file limit to its hard maximum (warm holds

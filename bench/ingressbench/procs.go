@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
 // env is what one run owns: a temporary root, a nonce in the environment
@@ -124,7 +126,7 @@ func (e *env) cleanup() {
 	for i := len(procs) - 1; i >= 0; i-- {
 		procs[i].stop()
 	}
-	for _, pid := range pidsWhere("environ", "MARKER="+e.nonce) {
+	for _, pid := range procfs.PIDsWhere("environ", "MARKER="+e.nonce) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	if err := os.RemoveAll(e.root); err != nil {
@@ -158,89 +160,8 @@ func freePorts(n int) ([]int, error) {
 	return out, nil
 }
 
-// rssKB returns VmRSS of pid in KiB.
-func rssKB(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return n
-		}
-	}
-	return 0
-}
-
-// pidsWhere lists processes whose /proc file contains needle.
-func pidsWhere(file, needle string) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, d := range entries {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + d.Name() + "/" + file)
-		if err == nil && bytes.Contains(b, []byte(needle)) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
 // tail is the last n lines of s.
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-// groupCPU returns the utime+stime, in clock ticks, of every process in
-// process group pgid (nginx's and the backends' workers with their
-// master).
-func groupCPU(pgid int) uint64 {
-	var sum uint64
-	entries, _ := os.ReadDir("/proc")
-	for _, d := range entries {
-		if _, err := strconv.Atoi(d.Name()); err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 13 {
-			continue
-		}
-		if g, _ := strconv.Atoi(f[2]); g != pgid {
-			continue
-		}
-		u, _ := strconv.ParseUint(f[11], 10, 64)
-		st, _ := strconv.ParseUint(f[12], 10, 64)
-		sum += u + st
-	}
-	return sum
-}
-
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat.
-const clockTicks = 100
-
-// idleTicks returns the idle and iowait time of all CPUs, in clock
-// ticks, from /proc/stat.
-func idleTicks() uint64 {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	if len(f) < 6 || f[0] != "cpu" {
-		return 0
-	}
-	idle, _ := strconv.ParseUint(f[4], 10, 64)
-	wait, _ := strconv.ParseUint(f[5], 10, 64)
-	return idle + wait
 }
