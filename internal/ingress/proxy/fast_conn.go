@@ -83,11 +83,7 @@ func (fc *fastConn) serve() {
 		conn := newReplayConn(c, fc.br)
 		fc.release()
 		fc.s.handoffs.Add(1)
-		if fc.lp != nil {
-			go fc.s.handoff.put(conn) // the loop must not wait for net/http's accept
-		} else {
-			fc.s.handoff.put(conn)
-		}
+		go fc.s.handoff.put(conn) // an event loop must not wait for net/http's accept
 		return
 	}
 	fc.bw.Flush()
