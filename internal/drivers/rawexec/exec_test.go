@@ -134,7 +134,7 @@ func waitOutput(t *testing.T, out *lockedBuffer, want string) {
 
 func TestExecCancelKillsEverything(t *testing.T) {
 	d, cfg := startSleeper(t)
-	before := len(driverstest.ProcessesOf(cfg))
+	before := taskProcesses(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out lockedBuffer
 	done := make(chan *drivers.ExitResult, 1)
@@ -158,7 +158,7 @@ func TestExecCancelKillsEverything(t *testing.T) {
 
 func TestExecLeavesNoBackgroundProcess(t *testing.T) {
 	d, cfg := startSleeper(t)
-	before := len(driverstest.ProcessesOf(cfg))
+	before := taskProcesses(t, cfg)
 	res, err := d.ExecTask(context.Background(), cfg.ID, &drivers.ExecOptions{
 		Command: []string{"sh", "-c", "sleep 1000 >/dev/null 2>&1 & exit 0"}})
 	if err != nil || res.ExitCode != 0 {
@@ -223,6 +223,22 @@ func TestExecEndsWithTask(t *testing.T) {
 
 // waitProcesses waits until want processes carry the task's marker (a
 // killed process takes a moment to go).
+// taskProcesses counts the task's processes once it has some: while the
+// task's shell execs its sleep, /proc may briefly show none.
+func taskProcesses(t *testing.T, cfg *drivers.TaskConfig) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if n := len(driverstest.ProcessesOf(cfg)); n > 0 {
+			return n
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task has no process")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func waitProcesses(t *testing.T, cfg *drivers.TaskConfig, want int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
