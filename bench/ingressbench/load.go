@@ -86,7 +86,7 @@ type peer struct {
 // Host bench.minipot to both backends, then runs wrk against each in
 // turn at every connection count, -rounds times.
 func benchLoad(ctx context.Context, e *env, o options) error {
-	ports, err := freePorts(12)
+	ports, err := freePorts(14)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		e.wharfEnv = strings.Split(o.wharfEnv, ",")
 	}
 	peers := []peer{{name: "wharf", port: ports[0]}, {name: "haproxy", port: ports[1]}, {name: "nginx", port: ports[2]}}
-	if peers[0].p, err = e.startWharfProxy(ctx, ports[0], ports[3], o.workers, false, 0); err != nil {
+	if peers[0].p, err = e.startWharfProxy(ctx, e.self, ports[0], ports[3], o.workers, false, 0); err != nil {
 		return err
 	}
 	if peers[1].p, err = e.startHAProxy(ctx, ports[1], o.workers); err != nil {
@@ -105,24 +105,39 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	}
 	if o.fast {
 		fast := peer{name: "wharf fast", port: ports[6]}
-		if fast.p, err = e.startWharfProxy(ctx, ports[6], ports[7], o.workers, true, 0); err != nil {
+		if fast.p, err = e.startWharfProxy(ctx, e.self, ports[6], ports[7], o.workers, true, 0); err != nil {
 			return err
 		}
 		// The agent's default is one loop per two GOMAXPROCS; both 1 and
 		// workers loops are measured.
 		one := peer{name: "wharf 1 loop", port: ports[8]}
-		if one.p, err = e.startWharfProxy(ctx, ports[8], ports[9], o.workers, true, 1); err != nil {
+		if one.p, err = e.startWharfProxy(ctx, e.self, ports[8], ports[9], o.workers, true, 1); err != nil {
 			return err
 		}
 		peers = slices.Insert(peers, 1, one)
 		if o.workers > 1 {
 			many := peer{name: fmt.Sprintf("wharf %d loops", o.workers), port: ports[10]}
-			if many.p, err = e.startWharfProxy(ctx, ports[10], ports[11], o.workers, true, o.workers); err != nil {
+			if many.p, err = e.startWharfProxy(ctx, e.self, ports[10], ports[11], o.workers, true, o.workers); err != nil {
 				return err
 			}
 			peers = slices.Insert(peers, 2, many)
 		}
 		peers = slices.Insert(peers, len(peers)-2, fast)
+	}
+	if o.baseline != "" {
+		// Another build of this program: the same single-loop proxy from
+		// other code, measured in the same rounds (A/B of a change).
+		base := peer{name: "baseline 1 loop", port: ports[12]}
+		if base.p, err = e.startWharfProxy(ctx, o.baseline, ports[12], ports[13], o.workers, true, 1); err != nil {
+			return err
+		}
+		peers = slices.Insert(peers, 1, base)
+	}
+	if o.peers != "" {
+		keep := strings.Split(o.peers, ",")
+		peers = slices.DeleteFunc(peers, func(p peer) bool {
+			return p.name != "haproxy" && !slices.Contains(keep, p.name)
+		})
 	}
 	if o.bare {
 		bare := peer{name: "bare httputil", port: ports[4]}

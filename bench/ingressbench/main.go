@@ -57,6 +57,8 @@ type options struct {
 	wharfEnv   string
 	bare       bool
 	fast       bool
+	baseline   string
+	peers      string
 }
 
 func main() {
@@ -89,6 +91,8 @@ func main() {
 	flag.StringVar(&o.wharfEnv, "wharf-env", "", "load: comma-separated VAR=value added to the wharf proxy's environment (e.g. GOGC=400)")
 	flag.BoolVar(&o.bare, "bare", true, "load: also measure a bare httputil.ReverseProxy with net/http's Transport and with directTransport (what Go's net/http costs)")
 	flag.BoolVar(&o.fast, "fast", false, "load: also measure wharf with the HTTP/1.1 fast path (Options.FastHTTP1), as \"wharf fast\", and served from its event loops (Options.EventLoop, as the agent does), as \"wharf loops\"; -profile then profiles the latter")
+	flag.StringVar(&o.baseline, "baseline", "", "load: path of another build of this program whose single-loop proxy is measured too, as \"baseline 1 loop\" (A/B of a change)")
+	flag.StringVar(&o.peers, "peers", "", "load: comma-separated proxies to measure (by their names in the table; haproxy always runs), default all")
 	flag.BoolVar(&o.profile, "profile", false, "load: then a 10 s CPU profile of the wharf proxy under the last connection count")
 	flag.IntVar(&o.flips, "flips", 200, "flip: flips (half to passing, half to critical)")
 	flag.IntVar(&o.routes, "routes", 1000, "mem: services (2 servers each)")

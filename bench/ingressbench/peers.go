@@ -155,11 +155,11 @@ backend be
 // startWharfProxy re-executes this program as `ingressbench proxy` on
 // port with GOMAXPROCS workers and net/http/pprof on pprofPort, with the
 // HTTP/1.1 fast path if fast.
-func (e *env) startWharfProxy(ctx context.Context, port, pprofPort, workers int, fast bool, loops int) (*proc, error) {
+func (e *env) startWharfProxy(ctx context.Context, bin string, port, pprofPort, workers int, fast bool, loops int) (*proc, error) {
 	args := []string{"proxy", "-fast=" + strconv.FormatBool(fast), "-loop=" + strconv.FormatBool(loops > 0), "-loops", strconv.Itoa(loops), "-listen", "127.0.0.1:" + strconv.Itoa(port),
 		"-pprof", "127.0.0.1:" + strconv.Itoa(pprofPort),
 		"-backends", fmt.Sprintf("http://127.0.0.1:%d,http://127.0.0.1:%d", e.backends[0], e.backends[1])}
-	p, err := e.start("wharf proxy", append([]string{"GOMAXPROCS=" + strconv.Itoa(workers)}, e.wharfEnv...), e.self, args...)
+	p, err := e.start("wharf proxy", append([]string{"GOMAXPROCS=" + strconv.Itoa(workers)}, e.wharfEnv...), bin, args...)
 	if err != nil {
 		return nil, err
 	}
