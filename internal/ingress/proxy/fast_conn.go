@@ -55,6 +55,10 @@ type fastConn struct {
 	rec   recorder
 	resp  respHead
 	tried [8]*backend
+	// now is when the current request's head was read, or, between
+	// requests, when the last one ended: one clock reading serves the
+	// balancer, the pool and the deadlines of a request.
+	now time.Time
 }
 
 // serve reads and answers requests until the connection ends or is
@@ -144,7 +148,10 @@ func (fc *fastConn) readHead() (int, outcome) {
 		if fc.s.shutting.Load() {
 			return 0, closeConn
 		}
-		fc.setDeadline(time.Now().Add(opts.IdleTimeout))
+		if fc.now.IsZero() {
+			fc.now = time.Now()
+		}
+		fc.setDeadline(fc.now.Add(opts.IdleTimeout))
 		if _, err := fc.br.Peek(1); err != nil {
 			return 0, closeConn
 		}
@@ -180,6 +187,7 @@ func (fc *fastConn) readHead() (int, outcome) {
 // handle answers the request whose head is the next n buffered bytes.
 func (fc *fastConn) handle(n int) outcome {
 	start := time.Now()
+	fc.now = start
 	p := fc.p
 	buf, _ := fc.br.Peek(n)
 	h := &fc.head
@@ -203,7 +211,7 @@ func (fc *fastConn) handle(n int) outcome {
 	}
 	fc.rec = recorder{}
 	out := fc.route(rt, r, start)
-	p.finish(&fc.rec, r, rt, &fc.ex, start, nil)
+	fc.now = p.finish(&fc.rec, r, rt, &fc.ex, start, nil)
 	fc.flushIfIdle() // after the accounting, as net/http's handler return
 	if h.close && out == keepOpen {
 		return closeConn

@@ -84,7 +84,7 @@ func (fc *fastConn) roundTrip(rt *route, r *http.Request, orig bool) (*bconn, *r
 	for range lb.size() {
 		b := ex.stickyHit
 		if b == nil || contains(tried, b) {
-			b = lb.next(time.Now().UnixNano(), tried)
+			b = lb.next(fc.now.UnixNano(), tried)
 		}
 		if b == nil {
 			break
@@ -119,7 +119,7 @@ func (fc *fastConn) replayable() bool {
 // request can be sent again), else on a new one.
 func (fc *fastConn) attempt(b *backend, s *service, r *http.Request, orig bool) (*bconn, *respHead, error) {
 	p := fc.p
-	bc := fc.pool(b).get(time.Now(), p.opts.IdleConnTimeout)
+	bc := fc.pool(b).get(fc.now, p.opts.IdleConnTimeout)
 	if bc != nil {
 		resp, err := fc.exchangeHead(bc, b, s, r, orig)
 		if err == nil {
@@ -158,7 +158,11 @@ func (fc *fastConn) exchangeHead(bc *bconn, b *backend, s *service, r *http.Requ
 	if err := bc.bw.Flush(); err != nil {
 		return nil, err
 	}
-	bc.setDeadline(time.Now().Add(fc.p.opts.ResponseHeaderTimeout))
+	sent := fc.now
+	if fc.head.contentLength > 0 {
+		sent = time.Now() // after the body, however long it took
+	}
+	bc.setDeadline(sent.Add(fc.p.opts.ResponseHeaderTimeout))
 	for {
 		resp, err := fc.readRespHead(bc)
 		if err != nil {

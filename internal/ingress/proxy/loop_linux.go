@@ -34,6 +34,9 @@ type evLoop struct {
 	timers timerHeap
 	pools  poolSet
 	events []syscall.EpollEvent
+	// now is the clock read at the top of the loop's last turn (unix ns):
+	// a deadline before it has passed (a later one is left to the timers).
+	now int64
 
 	// idle is set while the loop waits in epoll_wait; outside callers
 	// then write to wake.
@@ -204,7 +207,9 @@ func (l *evLoop) release() {
 // callers closed; until shut down with no connection left.
 func (l *evLoop) run() {
 	for {
-		l.fire(time.Now())
+		now := time.Now()
+		l.now = now.UnixNano()
+		l.fire(now)
 		if l.drain() {
 			return
 		}
@@ -216,7 +221,7 @@ func (l *evLoop) run() {
 			l.idle.Store(false)
 			continue
 		}
-		n, err := syscall.EpollWait(l.ep, l.events, l.timers.wait(time.Now()))
+		n, err := syscall.EpollWait(l.ep, l.events, l.timers.wait(now))
 		l.idle.Store(false)
 		if err != nil && err != syscall.EINTR {
 			l.s.p.log.Error("ingress event loop failed", "err", err)

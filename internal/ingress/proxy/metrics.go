@@ -87,7 +87,8 @@ func codeLabel(code int) string {
 // panic from the handler (http.ErrAbortHandler when a server broke off
 // mid-response) is accounted for and passed on, so the client's
 // connection is aborted rather than the response faked complete.
-func (p *Proxy) finish(rec *recorder, r *http.Request, rt *route, ex *exchange, start time.Time, panicked any) {
+// It returns when the request ended.
+func (p *Proxy) finish(rec *recorder, r *http.Request, rt *route, ex *exchange, start time.Time, panicked any) time.Time {
 	end := time.Now()
 	code := rec.code
 	if panicked != nil {
@@ -96,11 +97,11 @@ func (p *Proxy) finish(rec *recorder, r *http.Request, rt *route, ex *exchange, 
 		code = http.StatusOK
 	}
 	sec := end.Unix()
-	router, svcName, server := "", "", ""
+	router, server := "", ""
 	if rt == nil {
 		p.notFound.add(sec, code)
 	} else {
-		router, svcName = rt.name, rt.svc.name
+		router = rt.name
 		rt.stats.add(sec, code)
 		rt.svc.stats.add(sec, code)
 		rt.hist.Observe(end.Sub(start).Seconds())
@@ -108,7 +109,7 @@ func (p *Proxy) finish(rec *recorder, r *http.Request, rt *route, ex *exchange, 
 	if ex.server != nil {
 		server = ex.server.raw
 	}
-	p.metrics.requests.WithLabelValues(router, svcName, codeLabel(code)).Inc()
+	p.requestsCounter(rt, code).Inc()
 	p.access.write(line{r: r, code: code, bytes: rec.bytes, reqID: ex.reqID, router: router,
 		server: server, start: start, duration: end.Sub(start)})
 	if panicked != nil {
@@ -116,4 +117,43 @@ func (p *Proxy) finish(rec *recorder, r *http.Request, rt *route, ex *exchange, 
 			"request_id", ex.reqID, "reason", panicked)
 		panic(panicked)
 	}
+	return end
+}
+
+// codeCounter is a route's requests counter for one status code.
+type codeCounter struct {
+	code int
+	c    prometheus.Counter
+}
+
+// maxCachedCodes bounds a route's cache of counters.
+const maxCachedCodes = 16
+
+// requestsCounter returns the requests counter of rt (nil: no route)
+// and code, looked up in the vector once per route and code: the lookup
+// hashes three labels, a cost per request the cache spares.
+func (p *Proxy) requestsCounter(rt *route, code int) prometheus.Counter {
+	if rt == nil {
+		return p.metrics.requests.WithLabelValues("", "", codeLabel(code))
+	}
+	old := rt.codes.Load()
+	if old != nil {
+		for _, cc := range *old {
+			if cc.code == code {
+				return cc.c
+			}
+		}
+	}
+	c := p.metrics.requests.WithLabelValues(rt.name, rt.svc.name, codeLabel(code))
+	if old == nil || len(*old) < maxCachedCodes {
+		// Copy on write: a racing store may drop an entry, which is then
+		// looked up again.
+		n := make([]codeCounter, 0, 4)
+		if old != nil {
+			n = append(n, *old...)
+		}
+		n = append(n, codeCounter{code: code, c: c})
+		rt.codes.Store(&n)
+	}
+	return c
 }

@@ -2,10 +2,12 @@ package proxy
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -367,4 +369,35 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestRequestsCountedByCode sends answers with more distinct status codes
+// than a route caches counters for: each is counted under its own code.
+func TestRequestsCountedByCode(t *testing.T) {
+	codes := []int{200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 405, 409, 410, 418, 429, 500, 501, 503, 504}
+	if len(codes) <= maxCachedCodes {
+		t.Fatalf("%d codes do not overflow the cache of %d", len(codes), maxCachedCodes)
+	}
+	b := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		w.WriteHeader(code)
+	})
+	p := testProxy(t, Options{})
+	p.Update(cfg([]*config.Router{router("web", hostRule("web.minipot"), "web")}, []*config.Service{svc("web", b.URL)}))
+	url := serve(t, p.Handler("web"), ServerOptions{})
+	for round := range 2 {
+		for _, code := range codes {
+			if got, _ := get(t, fmt.Sprintf("%s/%d", url, code), "web.minipot"); got != code {
+				t.Fatalf("round %d: %d, want %d", round, got, code)
+			}
+		}
+	}
+	rec := httptest.NewRecorder()
+	p.Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, code := range codes {
+		want := fmt.Sprintf(`wharf_ingress_requests_total{code="%d",router="web",service="web"} 2`, code)
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wharf-project/wharf/internal/ingress/config"
@@ -33,6 +34,8 @@ type route struct {
 	svc         *service
 	stats       *counter
 	hist        prometheus.Observer
+	// codes caches the route's requests counters by status code.
+	codes atomic.Pointer[[]codeCounter]
 }
 
 // service is a compiled service.
