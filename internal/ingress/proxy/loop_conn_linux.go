@@ -248,8 +248,8 @@ func (c *loopConn) SetWriteDeadline(t time.Time) error {
 
 // dial connects to b from the loop: a non-blocking connect whose
 // completion the coroutine waits for (DialTimeout bounds it). Servers
-// named by host name are dialled by the runtime and then moved into the
-// loop.
+// named by host name are dialled by the runtime, outside the loop, and
+// then moved into it.
 func (l *evLoop) dial(b *backend, timeout time.Duration) (net.Conn, error) {
 	host, port := b.url.Hostname(), b.url.Port()
 	if port == "" {
@@ -301,14 +301,17 @@ func (l *evLoop) dial(b *backend, timeout time.Duration) (net.Conn, error) {
 	return c, nil
 }
 
-// adoptDialed dials b with the runtime's dialer (host names) and moves
-// the connection into the loop.
+// adoptDialed dials b with the runtime's dialer (host names) on a
+// goroutine of its own, so that the lookup and connect do not hold up the
+// loop, and moves the connection into the loop.
 func (l *evLoop) adoptDialed(b *backend, timeout time.Duration) (net.Conn, error) {
 	addr := b.url.Host
 	if b.url.Port() == "" {
 		addr = net.JoinHostPort(b.url.Hostname(), "80")
 	}
-	nc, err := net.DialTimeout("tcp", addr, timeout)
+	var nc net.Conn
+	var err error
+	l.outside(func() { nc, err = net.DialTimeout("tcp", addr, timeout) })
 	if err != nil {
 		return nil, err
 	}

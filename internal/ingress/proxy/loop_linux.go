@@ -48,7 +48,9 @@ type evLoop struct {
 	// the connections closed from outside the loop.
 	inbox   []accepted
 	closing []*loopConn
-	stop    bool
+	// done holds the coroutines whose work outside the loop ended.
+	done []*task
+	stop bool
 }
 
 // accepted is a client socket the accept goroutine handed to a loop.
@@ -215,7 +217,7 @@ func (l *evLoop) run() {
 		}
 		l.idle.Store(true)
 		l.mu.Lock()
-		queued := len(l.inbox) > 0 || len(l.closing) > 0
+		queued := len(l.inbox) > 0 || len(l.closing) > 0 || len(l.done) > 0
 		l.mu.Unlock()
 		if queued {
 			l.idle.Store(false)
@@ -258,9 +260,12 @@ func (l *evLoop) run() {
 // outside; it reports whether the loop should end.
 func (l *evLoop) drain() bool {
 	l.mu.Lock()
-	inbox, closing, stop := l.inbox, l.closing, l.stop
-	l.inbox, l.closing = nil, nil
+	inbox, closing, done, stop := l.inbox, l.closing, l.done, l.stop
+	l.inbox, l.closing, l.done = nil, nil, nil
 	l.mu.Unlock()
+	for _, t := range done {
+		l.resume(t)
+	}
 	for _, a := range inbox {
 		if stop {
 			syscall.Close(a.fd)
@@ -281,6 +286,21 @@ func (l *evLoop) drain() bool {
 		return true
 	}
 	return false
+}
+
+// outside runs f on a goroutine of its own while the calling coroutine
+// waits, the loop serving its other connections meanwhile: for what may
+// block, such as looking up a name.
+func (l *evLoop) outside(f func()) {
+	t := l.cur
+	go func() {
+		f()
+		l.mu.Lock()
+		l.done = append(l.done, t)
+		l.mu.Unlock()
+		l.poke()
+	}()
+	t.yield(struct{}{})
 }
 
 // start serves an adopted socket in a new coroutine.

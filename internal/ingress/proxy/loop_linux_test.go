@@ -3,12 +3,15 @@
 package proxy
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -186,4 +189,78 @@ func loopPooled(fs *FastServer) int64 {
 		})
 	}
 	return n
+}
+
+// fullListener listens on a loopback port with a backlog of one, never
+// accepting, and fills its queue: connects to it then hang.
+func fullListener(t *testing.T) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := sa.(*syscall.SockaddrInet4).Port
+	for range 8 {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 300*time.Millisecond)
+		if err != nil {
+			return port // the queue is full
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Fatal("the listen queue never filled")
+	return 0
+}
+
+// TestLoopDialsHostNamesOutside routes to a server named by host name
+// whose connect hangs: while that dial waits (up to DialTimeout), the one
+// event loop goes on answering requests for another service, and the
+// waiting request then fails with a gateway error.
+func TestLoopDialsHostNamesOutside(t *testing.T) {
+	port := fullListener(t)
+	fast := namedBackend(t, "F")
+	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1, DialTimeout: 2 * time.Second})
+	p.Update(cfg([]*config.Router{router("slow", hostRule("slow.minipot"), "slow"), router("fast", hostRule("fast.minipot"), "fast")},
+		[]*config.Service{svc("slow", fmt.Sprintf("http://localhost:%d", port)), svc("fast", fast.URL)}))
+	url := serve(t, p.Handler("web"), ServerOptions{})
+	slow := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Host = "slow.minipot"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			slow <- err.Error()
+			return
+		}
+		resp.Body.Close()
+		slow <- resp.Status
+	}()
+	time.Sleep(300 * time.Millisecond) // the slow request is dialling
+	for i := range 5 {
+		start := time.Now()
+		if code, body := get(t, url, "fast.minipot"); code != http.StatusOK || body != "F" {
+			t.Fatalf("request %d: %d %q", i, code, body)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("request %d took %v while another connection of the loop dialled", i, d)
+		}
+	}
+	select {
+	case s := <-slow:
+		t.Fatalf("the request to the hanging server ended before its dial timeout: %s", s)
+	default:
+	}
+	if s := <-slow; !strings.HasPrefix(s, "502") && !strings.HasPrefix(s, "504") {
+		t.Errorf("request to the hanging server: %s, want a gateway error", s)
+	}
 }
