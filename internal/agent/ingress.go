@@ -321,6 +321,9 @@ func (a *Agent) stopIngress() error {
 			_ = ln.Close() // a listener whose server never started
 		}
 	}
+	if r.proxy != nil {
+		r.proxy.Close() // the access log's last lines
+	}
 	if r.logFile != nil {
 		errs = append(errs, r.logFile.Close())
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wharf-project/wharf/internal/ingress/config"
 )
 
@@ -31,6 +32,10 @@ type Options struct {
 	Logger *slog.Logger
 	// AccessLog, when set, gets one line per request in common log
 	// format followed by the request ID, router, server and duration.
+	// Lines are buffered and written out every 100 ms by a goroutine of
+	// their own (Close writes the rest); while a write is stuck, lines
+	// beyond 1 MiB are dropped and counted
+	// (wharf_ingress_access_log_dropped_total), never waited for.
 	AccessLog io.Writer
 	// DialTimeout bounds connecting to a server.
 	DialTimeout time.Duration
@@ -110,7 +115,13 @@ func New(opts Options) *Proxy {
 	p := &Proxy{opts: opts, log: cmp.Or(opts.Logger, slog.Default()),
 		servers: map[string]*serverState{}, balancers: map[string]*balancer{}}
 	p.metrics = newMetrics(p)
-	p.access = newAccessLog(opts.AccessLog)
+	p.access = newAccessLog(opts.AccessLog, p.log)
+	if p.access != nil {
+		p.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "wharf_ingress_access_log_dropped_total",
+			Help: "Access log lines lost: dropped while the log's writer was stuck, or failed to write.",
+		}, func() float64 { return float64(p.access.dropped.Load() + p.access.failed.Load()) }))
+	}
 	p.ids = newRequestIDs()
 	p.dialer = &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
 	base := opts.Transport
@@ -183,6 +194,13 @@ func (p *Proxy) prune(t *table) {
 	}
 	p.routerStats.keep(liveRouters)
 	p.serviceStats.keep(liveServices)
+}
+
+// Close writes out the access log's buffered lines and stops its writer;
+// requests served later log nothing. Call it once the servers have shut
+// down.
+func (p *Proxy) Close() {
+	p.access.close()
 }
 
 // Current returns the configuration as compiled, with router, service

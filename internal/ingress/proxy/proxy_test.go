@@ -339,6 +339,8 @@ func TestMetricsAndAccessLog(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// The lines are written out by the log's writer, not by the requests.
+	waitFor(t, "two access log lines", func() bool { return strings.Count(log.String(), "\n") == 2 })
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("access log lines: %q", lines)
