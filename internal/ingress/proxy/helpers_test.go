@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,16 +33,25 @@ func handlerBackend(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	return s
 }
 
-// closedURL is the URL of a loopback port nothing listens on.
+// closedURL is the URL of a loopback port nothing listens on: a socket
+// bound to it, not listening, keeps it from being handed out again (a
+// listener opened later in the test could otherwise get it) until the
+// test ends; connecting to it is refused.
 func closedURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }
 
 // testProxy returns a proxy with quiet logs and test-sized defaults.
