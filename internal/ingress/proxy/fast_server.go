@@ -78,15 +78,19 @@ func (s *FastServer) Serve(l net.Listener) error {
 			return err
 		}
 	}
-	return s.accept(l, func(c net.Conn) bool {
-		fc := s.newConn(c)
-		if fc == nil {
-			c.Close()
-			return false
-		}
-		go fc.serve()
-		return true
-	})
+	return s.accept(l, s.serveGoroutine)
+}
+
+// serveGoroutine serves c from a goroutine of its own; false once the
+// server is shut down.
+func (s *FastServer) serveGoroutine(c net.Conn) bool {
+	fc := s.newConn(c)
+	if fc == nil {
+		c.Close()
+		return false
+	}
+	go fc.serve()
+	return true
 }
 
 // accept accepts connections on l and gives each to serve, until l fails

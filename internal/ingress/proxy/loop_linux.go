@@ -51,6 +51,13 @@ type evLoop struct {
 	// done holds the coroutines whose work outside the loop ended.
 	done []*task
 	stop bool
+	// released is set once the epoll set and eventfd are closed.
+	released bool
+	// away counts the coroutines waiting for work outside the loop (loop
+	// only).
+	away int
+	// failed is set once epoll_wait failed and the loop ended.
+	failed atomic.Bool
 }
 
 // accepted is a client socket the accept goroutine handed to a loop.
@@ -123,12 +130,23 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 	}()
 	next := 0
 	return s.accept(ln, func(c net.Conn) bool {
+		l := loops[next]
+		for range loops {
+			if !l.failed.Load() {
+				break
+			}
+			next = (next + 1) % len(loops)
+			l = loops[next]
+		}
+		if l.failed.Load() {
+			return s.serveGoroutine(c) // every loop failed
+		}
+		next = (next + 1) % len(loops)
 		fd, err := dupSocket(c)
 		raddr := c.RemoteAddr()
 		c.Close()
 		if err == nil {
-			loops[next].adopt(accepted{fd: fd, raddr: raddr})
-			next = (next + 1) % len(loops)
+			l.adopt(accepted{fd: fd, raddr: raddr})
 		}
 		return true
 	})
@@ -192,14 +210,19 @@ func (l *evLoop) poke() {
 // shutdown makes the loop stop once its connections are gone.
 func (l *evLoop) shutdown() {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.stop = true
-	l.mu.Unlock()
-	var one = [8]byte{1}
-	syscall.Write(l.wake, one[:])
+	if !l.released { // a failed loop may be gone already
+		var one = [8]byte{1}
+		syscall.Write(l.wake, one[:])
+	}
 }
 
 // release closes the epoll set and eventfd of a stopped loop.
 func (l *evLoop) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.released = true
 	syscall.Close(l.ep)
 	syscall.Close(l.wake)
 }
@@ -226,7 +249,7 @@ func (l *evLoop) run() {
 		n, err := syscall.EpollWait(l.ep, l.events, l.timers.wait(now))
 		l.idle.Store(false)
 		if err != nil && err != syscall.EINTR {
-			l.s.p.log.Error("ingress event loop failed", "err", err)
+			l.fail(err)
 			return
 		}
 		for i := range max(n, 0) {
@@ -264,6 +287,7 @@ func (l *evLoop) drain() bool {
 	l.inbox, l.closing, l.done = nil, nil, nil
 	l.mu.Unlock()
 	for _, t := range done {
+		l.away--
 		l.resume(t)
 	}
 	for _, a := range inbox {
@@ -292,7 +316,12 @@ func (l *evLoop) drain() bool {
 // waits, the loop serving its other connections meanwhile: for what may
 // block, such as looking up a name.
 func (l *evLoop) outside(f func()) {
+	if l.failed.Load() {
+		f() // the loop is gone: nothing to hold up
+		return
+	}
 	t := l.cur
+	l.away++
 	go func() {
 		f()
 		l.mu.Lock()
@@ -301,6 +330,56 @@ func (l *evLoop) outside(f func()) {
 		l.poke()
 	}()
 	t.yield(struct{}{})
+}
+
+// errLoopFailed refuses new sockets in a loop that failed.
+var errLoopFailed = errors.New("ingress event loop failed")
+
+// fail ends a loop whose epoll_wait failed (with a descriptor mixed up,
+// say: it has no other errors): the loop takes no more sockets (new
+// connections go to the other loops, or to goroutines), closes every
+// connection it holds and lets their coroutines run to their end, so
+// that nothing is left behind.
+func (l *evLoop) fail(err error) {
+	l.s.p.log.Error("ingress event loop failed; its connections are closed", "err", err)
+	l.failed.Store(true)
+	l.mu.Lock()
+	l.stop = true
+	inbox := l.inbox
+	l.inbox, l.closing = nil, nil
+	l.mu.Unlock()
+	for _, a := range inbox {
+		syscall.Close(a.fd)
+	}
+	for _, c := range l.conns {
+		c.closed.Store(true) // reads and writes fail from here on
+	}
+	for _, c := range l.conns {
+		if t := c.waiter; t != nil {
+			l.resume(t)
+		}
+	}
+	// The coroutines waiting for work outside the loop: their goroutines
+	// still run; wait for them and let the coroutines end.
+	for l.away > 0 {
+		l.mu.Lock()
+		done := l.done
+		l.done = nil
+		l.mu.Unlock()
+		for _, t := range done {
+			l.away--
+			l.resume(t)
+		}
+		if l.away > 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	for _, c := range l.conns {
+		c.release()
+	}
+	if l.tasks != 0 {
+		l.s.p.log.Error("ingress event loop failed with connections still being served", "connections", l.tasks)
+	}
 }
 
 // start serves an adopted socket in a new coroutine.
@@ -338,6 +417,9 @@ func (l *evLoop) resume(t *task) {
 
 // register adds a socket to the loop's epoll set, edge-triggered.
 func (l *evLoop) register(fd int) (*loopConn, error) {
+	if l.failed.Load() {
+		return nil, errLoopFailed
+	}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
 	if err := syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return nil, os.NewSyscallError("epoll_ctl", err)

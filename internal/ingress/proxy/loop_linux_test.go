@@ -3,8 +3,10 @@
 package proxy
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -86,17 +88,7 @@ func openFDs(t *testing.T) int {
 // connections close.
 func TestLoopLeavesNoDescriptors(t *testing.T) {
 	var open atomic.Int64
-	back := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
-	back.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		}
-	}
-	back.Start()
-	t.Cleanup(back.Close)
+	back := countingBackend(t, &open)
 	http.DefaultClient.CloseIdleConnections()
 	before := openFDs(t)
 	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true})
@@ -262,5 +254,104 @@ func TestLoopDialsHostNamesOutside(t *testing.T) {
 	}
 	if s := <-slow; !strings.HasPrefix(s, "502") && !strings.HasPrefix(s, "504") {
 		t.Errorf("request to the hanging server: %s, want a gateway error", s)
+	}
+}
+
+// countingBackend answers "ok" and keeps open at the number of its open
+// connections.
+func countingBackend(t *testing.T, open *atomic.Int64) *httptest.Server {
+	back := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	back.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	back.Start()
+	t.Cleanup(back.Close)
+	return back
+}
+
+// TestLoopFailureClosesItsConnections breaks the only event loop's epoll
+// descriptor (replaced under it by /dev/null, as a descriptor mix-up
+// elsewhere would): the loop logs why and closes its client and server
+// connections, new connections are still served (from goroutines), and
+// nothing is left open after Close.
+func TestLoopFailureClosesItsConnections(t *testing.T) {
+	var open atomic.Int64
+	back := countingBackend(t, &open)
+	http.DefaultClient.CloseIdleConnections()
+	before := openFDs(t)
+	var logs syncBuffer
+	p := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), FastHTTP1: true, EventLoop: true, EventLoops: 1})
+	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
+	l := mustListen(t, "127.0.0.1:0")
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+	served := make(chan error, 1)
+	go func() { served <- fs.Serve(l) }()
+
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(body) != "ok" || open.Load() == 0 {
+		t.Fatalf("before the failure: %d %q, %d backend connections", resp.StatusCode, body, open.Load())
+	}
+
+	fs.mu.Lock()
+	lp := fs.loops[0]
+	fs.mu.Unlock()
+	null, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Dup3(null, lp.ep, syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Close(null)
+	one := [8]byte{1}
+	syscall.Write(lp.wake, one[:]) // the loop wakes; its next epoll_wait fails
+
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("client connection of the failed loop: read %v, want EOF", err)
+	}
+	waitFor(t, "the backend connections closed", func() bool { return open.Load() == 0 })
+	if !strings.Contains(logs.String(), "ingress event loop failed") || strings.Contains(logs.String(), "still being served") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	for i := range 3 {
+		if code, body := get(t, "http://"+l.Addr().String(), "x"); code != 200 || body != "ok" {
+			t.Fatalf("request %d after the failure: %d %q", i, code, body)
+		}
+	}
+	fs.Close()
+	if err := <-served; err != http.ErrServerClosed {
+		t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
+	}
+	p.Close() // the goroutines' pooled server connections
+	c.Close()
+	http.DefaultClient.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for openFDs(t) > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := openFDs(t); after > before {
+		t.Errorf("%d descriptors open after Close, %d before", after, before)
+		ents, _ := os.ReadDir("/proc/self/fd")
+		for _, e := range ents {
+			l, _ := os.Readlink("/proc/self/fd/" + e.Name())
+			t.Log(e.Name(), l)
+		}
 	}
 }

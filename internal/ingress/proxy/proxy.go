@@ -196,10 +196,18 @@ func (p *Proxy) prune(t *table) {
 	p.serviceStats.keep(liveServices)
 }
 
-// Close writes out the access log's buffered lines and stops its writer;
-// requests served later log nothing. Call it once the servers have shut
-// down.
+// Close releases what the proxy keeps across requests: it closes the
+// idle connections to servers (the event loops close theirs as they
+// end) and writes out the access log's buffered lines, stopping its
+// writer (requests served later log nothing). Call it once the servers
+// have shut down.
 func (p *Proxy) Close() {
+	p.pruneFast(nil)
+	if rt, ok := p.rp.Transport.(*retryTransport); ok {
+		if ci, ok := rt.base.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+	}
 	p.access.close()
 }
 
