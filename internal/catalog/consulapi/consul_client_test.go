@@ -1,6 +1,8 @@
 package consulapi
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -97,5 +99,72 @@ func TestConsulClient(t *testing.T) {
 	if err := c.Agent().ServiceRegister(&consul.AgentServiceRegistration{Name: "bad",
 		Check: &consul.AgentServiceCheck{HTTP: "http://x", Interval: "10s"}}); err == nil {
 		t.Fatal("an HTTP check through the agent API was accepted")
+	}
+}
+
+// TestBlockingQueryWaitsForItsOwnAnswer: a blocking query on one service,
+// made with Consul's client, sleeps through changes to another service
+// and wakes when its own answer changes.
+func TestBlockingQueryWaitsForItsOwnAnswer(t *testing.T) {
+	f := newFixture(t)
+	waiting := make(chan struct{}, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("index") != "" {
+			select {
+			case waiting <- struct{}{}:
+			default:
+			}
+		}
+		f.srv.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	c, err := consul.NewClient(&consul.Config{Address: hs.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.put(t, reg("w1", "web", "node-1", "10.0.0.1", 8080, nil, "passing"),
+		reg("d1", "db", "node-1", "10.0.0.1", 5432, nil, "passing"))
+	_, meta, err := c.Health().Service("web", "", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		entries []*consul.ServiceEntry
+		meta    *consul.QueryMeta
+		err     error
+	}
+	woke := make(chan result, 1)
+	go func() {
+		e, m, err := c.Health().Service("web", "", false, &consul.QueryOptions{WaitIndex: meta.LastIndex, WaitTime: 30 * time.Second})
+		woke <- result{e, m, err}
+	}()
+	<-waiting
+	time.Sleep(300 * time.Millisecond) // the query has read the catalog and waits
+
+	f.put(t, reg("d1", "db", "node-1", "10.0.0.1", 5432, nil, "critical"))
+	f.put(t, reg("d2", "db", "node-1", "10.0.0.1", 5433, nil, "passing"))
+	select {
+	case r := <-woke:
+		t.Fatalf("the query on web woke when db changed: %+v %v", r.entries, r.err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	f.put(t, reg("w1", "web", "node-1", "10.0.0.1", 8080, nil, "critical"))
+	var r result
+	select {
+	case r = <-woke:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the query on web did not wake when web changed")
+	}
+	if r.err != nil || len(r.entries) != 1 || r.entries[0].Checks.AggregatedStatus() != "critical" || r.meta.LastIndex <= meta.LastIndex {
+		t.Fatalf("after web changed: %+v %+v %v", r.entries, r.meta, r.err)
+	}
+
+	// A wait that ends with nothing of web changed answers with the
+	// catalog's latest index, so the next query waits from there.
+	last := r.meta.LastIndex
+	idx := f.put(t, reg("d3", "db", "node-1", "10.0.0.1", 5434, nil, "passing"))
+	_, m, err := c.Health().Service("web", "", false, &consul.QueryOptions{WaitIndex: idx, WaitTime: 200 * time.Millisecond})
+	if err != nil || m.LastIndex != idx || idx <= last {
+		t.Fatalf("timed-out query: index %d, want %d (%v)", m.LastIndex, idx, err)
 	}
 }

@@ -1,6 +1,7 @@
 package consulapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,8 +129,9 @@ func (s *Server) simple(fn func(*http.Request) (any, error)) http.HandlerFunc {
 }
 
 // blocking wraps a read endpoint with Consul's blocking query: with
-// ?index=N the answer waits until the catalog's index exceeds N or ?wait
-// (default 5m, at most 10m, plus up to 1/16 jitter) passes.
+// ?index=N the answer waits until the catalog's index exceeds N and the
+// answer differs from the one the client holds, or ?wait (default 5m, at
+// most 10m, plus up to 1/16 jitter) passes.
 func (s *Server) blocking(fn func(*http.Request, *catalog.View) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		min, wait, err := blockingParams(r)
@@ -137,23 +139,45 @@ func (s *Server) blocking(fn func(*http.Request, *catalog.View) (any, error)) ht
 			s.respond(w, r, nil, 0, err)
 			return
 		}
-		view := s.waitView(r.Context(), min, wait)
+		view := catalog.NewView(s.cfg.Store.Snapshot())
 		out, err := fn(r, view)
+		if err == nil && min != 0 && view.Index() <= min {
+			view, out, err = s.waitAnswer(r, fn, view, out, wait)
+		}
 		s.respond(w, r, out, view.Index(), err)
 	})
 }
 
-// waitView returns a view whose index exceeds min, or the latest one when
-// wait passes or the request ends first.
-func (s *Server) waitView(ctx context.Context, min uint64, wait time.Duration) *catalog.View {
-	view := catalog.NewView(s.cfg.Store.Snapshot())
-	if min == 0 || view.Index() > min {
-		return view
-	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
+// waitAnswer waits until fn's answer differs from out, the answer at
+// view, which the client holds (it asked with an index not below view's),
+// or wait passes or the request ends; it returns the latest view and
+// answer. A change to the catalog that leaves the answer as it was (a
+// health check of another service, say) does not wake the client, as
+// Consul's per-query watches do not: a hundred watchers of a hundred
+// services do not all ask again on every change.
+func (s *Server) waitAnswer(r *http.Request, fn func(*http.Request, *catalog.View) (any, error),
+	view *catalog.View, out any, wait time.Duration) (*catalog.View, any, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
-	_, _ = s.cfg.Store.WaitForChange(ctx, min, catalog.Tables...)
-	return catalog.NewView(s.cfg.Store.Snapshot())
+	held, err := json.Marshal(out)
+	for {
+		if _, werr := s.cfg.Store.WaitForChange(ctx, view.Index(), catalog.Tables...); werr != nil {
+			// Timed out or gone: the latest view, which may have moved
+			// without changing the answer.
+			view = catalog.NewView(s.cfg.Store.Snapshot())
+			out, err := fn(r, view)
+			return view, out, err
+		}
+		view = catalog.NewView(s.cfg.Store.Snapshot())
+		next, ferr := fn(r, view)
+		if ferr != nil || err != nil {
+			return view, next, ferr // an answer that cannot be compared wakes on any change
+		}
+		b, merr := json.Marshal(next)
+		if merr != nil || !bytes.Equal(b, held) {
+			return view, next, nil
+		}
+	}
 }
 
 func blockingParams(r *http.Request) (uint64, time.Duration, error) {
