@@ -180,15 +180,15 @@ func (a *Agent) listenIngress(r *ingressRole, in *IngressConfig) error {
 		if r.tls, err = a.listenRole("the ingress (TLS)", in.TLSPort); err != nil {
 			return err
 		}
-		srv := proxy.NewServer("", r.proxy.Handler(entryPointWebSecure), proxy.ServerOptions{TLS: tlsCfg, Logger: a.log})
-		a.serveRole(r, r.tls, srv, true)
+		// HTTP/1.1 over TLS on the fast path, HTTP/2 (ALPN h2) on net/http.
+		a.serveFast(r, r.tls, r.proxy.NewFastServer(entryPointWebSecure, proxy.ServerOptions{TLS: tlsCfg, Logger: a.log}))
 	}
 	if r.dash, err = a.listenRole("the ingress dashboard", in.DashboardPort); err != nil {
 		return err
 	}
 	d := dashboard.New(dashboard.Options{Source: r.proxy, Stats: r.dashboardStats, Metrics: r.proxy.Metrics(),
 		EntryPoints: r.entryPoints(), Watch: func() any { return r.watcher.Stats() }})
-	a.serveRole(r, r.dash, &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}, false)
+	a.serveRole(r, r.dash, &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second})
 	return nil
 }
 
@@ -201,18 +201,12 @@ func (a *Agent) listenRole(what string, port int) (net.Listener, error) {
 	return ln, nil
 }
 
-func (a *Agent) serveRole(r *ingressRole, ln net.Listener, srv *http.Server, tls bool) {
+func (a *Agent) serveRole(r *ingressRole, ln net.Listener, srv *http.Server) {
 	r.servers = append(r.servers, srv)
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		var err error
-		if tls {
-			err = srv.ServeTLS(ln, "", "")
-		} else {
-			err = srv.Serve(ln)
-		}
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("ingress listener stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()

@@ -239,19 +239,23 @@ func TestIngressTLSEntryPoint(t *testing.T) {
 	}
 	defer a.Shutdown()
 	<-a.IngressSynced()
-	var peer string
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, ServerName: "web.minipot",
-		VerifyConnection: func(cs tls.ConnectionState) error { peer = cs.PeerCertificates[0].Subject.CommonName; return nil }}}}
-	req, _ := http.NewRequest("GET", "https://"+a.IngressTLSAddr()+"/", nil)
-	req.Host = "web.minipot"
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || string(body) != "tls ok" || peer != "web.minipot" {
-		t.Fatalf("https: %d %q, certificate %q", res.StatusCode, body, peer)
+	// HTTP/1.1 (the fast path) and HTTP/2 (net/http) over TLS.
+	for _, h2 := range []bool{false, true} {
+		var peer string
+		c := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: h2, TLSClientConfig: &tls.Config{InsecureSkipVerify: true, ServerName: "web.minipot",
+			VerifyConnection: func(cs tls.ConnectionState) error { peer = cs.PeerCertificates[0].Subject.CommonName; return nil }}}}
+		req, _ := http.NewRequest("GET", "https://"+a.IngressTLSAddr()+"/", nil)
+		req.Host = "web.minipot"
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		c.CloseIdleConnections()
+		if res.StatusCode != 200 || string(body) != "tls ok" || peer != "web.minipot" || (res.ProtoMajor == 2) != h2 {
+			t.Fatalf("https (h2 %v): %d %q over %s, certificate %q", h2, res.StatusCode, body, res.Proto, peer)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/url"
@@ -55,6 +56,8 @@ type fastConn struct {
 	rec   recorder
 	resp  respHead
 	tried [8]*backend
+	// tls is the connection's TLS state on a TLS entry point, else nil.
+	tls *tls.ConnectionState
 	// now is when the current request's head was read, or, between
 	// requests, when the last one ended: one clock reading serves the
 	// balancer, the pool and the deadlines of a request.
@@ -244,7 +247,7 @@ func (fc *fastConn) fill() *http.Request {
 	}
 	fc.req = http.Request{Method: h.method, URL: &fc.url, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: fc.hdr, Host: h.host, RemoteAddr: fc.remoteAddr, RequestURI: h.uri,
-		ContentLength: h.contentLength, Body: http.NoBody}
+		ContentLength: h.contentLength, Body: http.NoBody, TLS: fc.tls}
 	return &fc.req
 }
 

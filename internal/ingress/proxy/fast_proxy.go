@@ -258,7 +258,11 @@ func (fc *fastConn) writeRequest(w interface {
 	w.WriteString(fc.remoteIP)
 	w.WriteString("\r\nX-Forwarded-Host: ")
 	w.WriteString(h.host)
-	w.WriteString("\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ")
+	if fc.tls != nil {
+		w.WriteString("\r\nX-Forwarded-Proto: https\r\nX-Request-Id: ")
+	} else {
+		w.WriteString("\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ")
+	}
 	w.WriteString(fc.ex.reqID)
 	w.WriteString("\r\n\r\n")
 }

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -14,10 +16,13 @@ import (
 	"time"
 )
 
-// FastServer serves a plain entry point with the HTTP/1.1 fast path:
-// one goroutine per client connection that reads requests into a reused
-// buffer and does the round trip to a server itself, over the proxy's own
-// keep-alive pools. Connections the fast path does not handle (HTTP/2
+// FastServer serves an entry point with the HTTP/1.1 fast path: one
+// goroutine (or, on plain entry points with Options.EventLoop, one
+// event-loop coroutine) per client connection that reads requests into a
+// reused buffer and does the round trip to a server itself, over the
+// proxy's own keep-alive pools. On a TLS entry point (ServerOptions.TLS)
+// it does the handshake itself and serves HTTP/1.1 the same way; clients
+// that chose HTTP/2 by ALPN go to net/http. Connections the fast path does not handle (HTTP/2
 // prior knowledge, upgrades, Expect, chunked request bodies, HTTP/1.0,
 // malformed or oversized-for-the-buffer requests, routes with a custom
 // transport or https servers) are handed, with the bytes already read,
@@ -36,6 +41,8 @@ type FastServer struct {
 	loops    []*evLoop
 	shutting atomic.Bool
 	handoffs atomic.Int64
+	// tlsErrors counts failed TLS handshakes.
+	tlsErrors atomic.Int64
 }
 
 // NewFastServer returns the fast entry point server of entryPoint; with
@@ -45,8 +52,26 @@ func (p *Proxy) NewFastServer(entryPoint string, opts ServerOptions) *FastServer
 	opts.ReadHeaderTimeout = cmp.Or(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	opts.MaxHeaderBytes = cmp.Or(opts.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	opts.IdleTimeout = cmp.Or(opts.IdleTimeout, DefaultIdleTimeout)
-	return &FastServer{p: p, ep: entryPoint, opts: opts, slow: NewServer("", p.Handler(entryPoint), opts),
-		conns: map[*fastConn]struct{}{}}
+	slow := NewServer("", p.Handler(entryPoint), opts)
+	slow.ConnContext = handedTLS
+	return &FastServer{p: p, ep: entryPoint, opts: opts, slow: slow, conns: map[*fastConn]struct{}{}}
+}
+
+// tlsStateKey keys, in a connection's context, the TLS state of a TLS
+// connection the fast path handed to net/http behind a replayConn (which
+// hides the *tls.Conn from net/http, so r.TLS is not set).
+type tlsStateKey struct{}
+
+// handedTLS is the net/http server's ConnContext: it keeps the TLS state
+// of a TLS connection handed off with buffered bytes.
+func handedTLS(ctx context.Context, c net.Conn) context.Context {
+	if rc, ok := c.(*replayConn); ok {
+		if tc, ok := rc.Conn.(*tls.Conn); ok {
+			st := tc.ConnectionState()
+			return context.WithValue(ctx, tlsStateKey{}, &st)
+		}
+	}
+	return ctx
 }
 
 // Serve serves entryPoint on l until l fails or the server is closed (it
@@ -58,7 +83,7 @@ func (p *Proxy) Serve(l net.Listener, entryPoint string, opts ServerOptions) err
 
 // Serve accepts connections on l and serves them.
 func (s *FastServer) Serve(l net.Listener) error {
-	if !s.p.opts.FastHTTP1 || s.p.opts.Transport != nil || s.opts.TLS != nil {
+	if !s.p.opts.FastHTTP1 || s.p.opts.Transport != nil {
 		if s.opts.TLS != nil {
 			return s.slow.ServeTLS(l, "", "")
 		}
@@ -73,12 +98,52 @@ func (s *FastServer) Serve(l net.Listener) error {
 	s.handoff = newHandoffListener(l.Addr())
 	s.mu.Unlock()
 	go s.slow.Serve(s.handoff)
+	if s.opts.TLS != nil {
+		// TLS connections are served from goroutines: the handshake and
+		// the record layer are work per connection an event loop would
+		// serialize.
+		return s.accept(l, s.serveTLS)
+	}
 	if s.p.opts.EventLoop && loopsAvailable {
 		if err := s.serveLoops(l); !errors.Is(err, errNoLoops) {
 			return err
 		}
 	}
 	return s.accept(l, s.serveGoroutine)
+}
+
+// serveTLS serves a connection to a TLS entry point from a goroutine of
+// its own: the handshake (bounded by ReadHeaderTimeout), then HTTP/2
+// (ALPN h2) goes to the net/http server and HTTP/1.1 to the fast path.
+func (s *FastServer) serveTLS(c net.Conn) bool {
+	tc := tls.Server(c, s.opts.TLS)
+	fc := s.newConn(tc)
+	if fc == nil {
+		c.Close()
+		return false
+	}
+	go func() {
+		c.SetDeadline(time.Now().Add(s.opts.ReadHeaderTimeout))
+		err := tc.Handshake()
+		c.SetDeadline(time.Time{})
+		if err != nil {
+			s.forget(fc)
+			tc.Close()
+			s.tlsErrors.Add(1)
+			cmp.Or(s.opts.Logger, slog.Default()).Debug("ingress TLS handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+			return
+		}
+		st := tc.ConnectionState()
+		if st.NegotiatedProtocol == "h2" {
+			s.forget(fc)
+			s.handoffs.Add(1)
+			s.handoff.put(tc) // net/http finds the *tls.Conn and speaks HTTP/2
+			return
+		}
+		fc.tls = &st
+		fc.serve()
+	}()
+	return true
 }
 
 // serveGoroutine serves c from a goroutine of its own; false once the

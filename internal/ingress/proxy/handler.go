@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -38,6 +39,11 @@ type exchange struct {
 // ServeHTTP routes r to its router's service.
 func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if r.TLS == nil {
+		if st, ok := r.Context().Value(tlsStateKey{}).(*tls.ConnectionState); ok {
+			r.TLS = st // a TLS connection the fast path handed over
+		}
+	}
 	p := h.p
 	ex := &exchange{reqID: r.Header.Get("X-Request-Id")}
 	if ex.reqID == "" {

@@ -90,10 +90,13 @@ func serve(t *testing.T, h http.Handler, opts ServerOptions) string {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if eh, ok := h.(*entryHandler); ok && eh.p.opts.FastHTTP1 && opts.TLS == nil {
+	if eh, ok := h.(*entryHandler); ok && eh.p.opts.FastHTTP1 {
 		fs := eh.p.NewFastServer(eh.ep, opts)
 		go fs.Serve(l)
 		t.Cleanup(func() { fs.Close() })
+		if opts.TLS != nil {
+			return "https://" + l.Addr().String()
+		}
 		return "http://" + l.Addr().String()
 	}
 	srv := NewServer("", h, opts)

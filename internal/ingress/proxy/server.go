@@ -24,8 +24,8 @@ type ServerOptions struct {
 	MaxHeaderBytes int
 	// IdleTimeout closes idle keep-alive client connections.
 	IdleTimeout time.Duration
-	// TLS, when set, makes it a TLS entry point (see TLSConfig); serve
-	// it with ServeTLS(l, "", "").
+	// TLS, when set, makes it a TLS entry point (see TLSConfig): serve
+	// a FastServer with Serve(l), an http.Server with ServeTLS(l, "", "").
 	TLS *tls.Config
 	// Logger gets the server's own errors (slog.Default() if nil).
 	Logger *slog.Logger

@@ -8,10 +8,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,5 +96,79 @@ func TestTLSConfigErrors(t *testing.T) {
 		if _, err := TLSConfig(tt.certs); err == nil {
 			t.Errorf("%s: no error", tt.name)
 		}
+	}
+}
+
+// TestTLSHTTP1 sends HTTP/1.1 over TLS: with the fast path on it serves
+// the requests itself, a request it hands to net/http (a chunked body)
+// is still known to be TLS, servers see X-Forwarded-Proto https either
+// way, and a client that never completes its handshake or speaks plain
+// HTTP to the TLS port is cut without harming the others.
+func TestTLSHTTP1(t *testing.T) {
+	dir := t.TempDir()
+	tlsCfg, err := TLSConfig([]CertFile{selfSigned(t, dir, "a.test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, r.Header.Get("X-Forwarded-Proto"))
+	})
+	ra := router("a", hostRule("a.test"), "a")
+	ra.TLS, ra.EntryPoints = true, nil
+	p := testProxy(t, Options{})
+	p.Update(cfg([]*config.Router{ra}, []*config.Service{svc("a", back.URL)}))
+	l := mustListen(t, "127.0.0.1:0")
+	fs := p.NewFastServer("websecure", ServerOptions{TLS: tlsCfg, ReadHeaderTimeout: 300 * time.Millisecond, Logger: discardLogger()})
+	go fs.Serve(l)
+	t.Cleanup(func() { fs.Close() })
+	url := "https://" + l.Addr().String()
+	client := &http.Client{Transport: &http.Transport{TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
+		TLSClientConfig: &tls.Config{ServerName: "a.test", InsecureSkipVerify: true}}}
+	t.Cleanup(client.CloseIdleConnections)
+
+	for i := range 3 {
+		code, body, resp := do(t, client, http.MethodGet, url, "a.test", nil)
+		if code != 200 || body != "https" || resp.ProtoMajor != 1 {
+			t.Fatalf("request %d: %d %q over %s", i, code, body, resp.Proto)
+		}
+	}
+	if fastMode && fs.Handoffs() != 0 {
+		t.Errorf("%d connections handed to net/http, want the fast path to serve them", fs.Handoffs())
+	}
+	// A body of unknown length goes chunked: net/http serves it.
+	req, _ := http.NewRequest(http.MethodPost, url, io.MultiReader(strings.NewReader("x")))
+	req.Host = "a.test"
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "https" {
+		t.Errorf("chunked POST: %d %q", resp.StatusCode, b)
+	}
+	if fastMode && fs.Handoffs() == 0 {
+		t.Error("the chunked POST was not handed to net/http")
+	}
+
+	// A client that connects and says nothing is cut after the header
+	// timeout; one that speaks plain HTTP gets no answer it can read.
+	silent, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if _, err := silent.Read(make([]byte, 1)); err == nil || time.Since(start) > 3*time.Second {
+		t.Errorf("silent client: read %v after %v, want the connection closed after ~300ms", err, time.Since(start))
+	}
+	plain := &http.Client{Timeout: 5 * time.Second}
+	if resp, err := plain.Get("http://" + l.Addr().String()); err == nil && resp.StatusCode == 200 {
+		t.Error("plain HTTP to the TLS port was answered 200")
+	}
+	if code, body, _ := do(t, client, http.MethodGet, url, "a.test", nil); code != 200 || body != "https" {
+		t.Errorf("after the bad clients: %d %q", code, body)
 	}
 }
