@@ -36,12 +36,22 @@ func proxyMain(args []string) error {
 	fast := fs.Bool("fast", false, "serve with the HTTP/1.1 fast path (Options.FastHTTP1, Proxy.NewFastServer)")
 	loop := fs.Bool("loop", false, "with -fast: serve from event loops (Options.EventLoop)")
 	loops := fs.Int("loops", 0, "with -loop: number of event loops (Options.EventLoops; 0: the default)")
+	certFile := fs.String("tls-cert", "", "with -tls-key: a TLS entry point (websecure) with this certificate")
+	keyFile := fs.String("tls-key", "", "the -tls-cert certificate's key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	ep, opts := "web", proxy.ServerOptions{}
+	if *certFile != "" {
+		cfg, err := proxy.TLSConfig([]proxy.CertFile{{CertFile: *certFile, KeyFile: *keyFile}})
+		if err != nil {
+			return err
+		}
+		ep, opts.TLS = "websecure", cfg
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	p := proxy.New(proxy.Options{Logger: quiet, FastHTTP1: *fast, EventLoop: *loop, EventLoops: *loops})
-	p.Update(benchConfig(strings.Split(*backends, ",")))
+	p.Update(benchConfig(strings.Split(*backends, ","), ep))
 	if r := p.Current().Routers["bench"]; r == nil || r.Status != config.StatusEnabled {
 		return fmt.Errorf("router bench not enabled: %+v", r)
 	}
@@ -54,7 +64,8 @@ func proxyMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := p.NewFastServer("web", proxy.ServerOptions{Logger: quiet})
+	opts.Logger = quiet
+	srv := p.NewFastServer(ep, opts)
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
@@ -67,16 +78,16 @@ func proxyMain(args []string) error {
 	return nil
 }
 
-// benchConfig is one router Host(`bench.minipot`) on entry point web
-// over one service balancing urls.
-func benchConfig(urls []string) *config.Config {
+// benchConfig is one router Host(`bench.minipot`) on entry point ep
+// (web, or websecure: a TLS router) over one service balancing urls.
+func benchConfig(urls []string, ep string) *config.Config {
 	s := &config.Service{Name: "bench", PassHostHeader: true, Provider: "bench"}
 	for _, u := range urls {
 		s.Servers = append(s.Servers, &config.Server{URL: u, Weight: config.WeightPassing, Health: config.HealthPassing})
 	}
 	return &config.Config{
 		Routers: map[string]*config.Router{"bench": {Name: "bench", Rule: "Host(`" + benchHost + "`)",
-			EntryPoints: []string{"web"}, Service: "bench", Provider: "bench"}},
+			EntryPoints: []string{ep}, TLS: ep == "websecure", Service: "bench", Provider: "bench"}},
 		Services:    map[string]*config.Service{"bench": s},
 		Middlewares: map[string]*config.Middleware{},
 	}

@@ -93,6 +93,11 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 	if o.wharfEnv != "" {
 		e.wharfEnv = strings.Split(o.wharfEnv, ",")
 	}
+	if o.tls {
+		if err := e.makeCert(); err != nil {
+			return err
+		}
+	}
 	peers := []peer{{name: "wharf", port: ports[0]}, {name: "haproxy", port: ports[1]}, {name: "nginx", port: ports[2]}}
 	if peers[0].p, err = e.startWharfProxy(ctx, e.self, ports[0], ports[3], o.workers, false, 0); err != nil {
 		return err
@@ -124,6 +129,11 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		}
 		peers = slices.Insert(peers, len(peers)-2, fast)
 	}
+	if o.tls {
+		// TLS entry points are served from goroutines: the loop peers
+		// would measure the fast path again.
+		peers = slices.DeleteFunc(peers, func(p peer) bool { return strings.Contains(p.name, "loop") })
+	}
 	if o.baseline != "" {
 		// Another build of this program: the same single-loop proxy from
 		// other code, measured in the same rounds (A/B of a change).
@@ -139,7 +149,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 			return p.name != "haproxy" && !slices.Contains(keep, p.name)
 		})
 	}
-	if o.bare {
+	if o.bare && !o.tls {
 		bare := peer{name: "bare httputil", port: ports[4]}
 		if bare.p, err = e.startBare(ctx, ports[4], o.workers, false); err != nil {
 			return err
@@ -151,7 +161,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		peers = append(peers, bare, direct)
 	}
 	for _, p := range peers {
-		if err := checkRouting(p); err != nil {
+		if err := checkRouting(e, p); err != nil {
 			return err
 		}
 	}
@@ -179,7 +189,7 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 			}
 			for _, p := range peers {
 				cpu0, back0, idle0, t0 := procfs.GroupCPU(p.p.pid()), procfs.GroupCPU(e.backend.pid()), procfs.IdleTicks(), time.Now()
-				r, err := runWrk(ctx, o, c, fmt.Sprintf("http://127.0.0.1:%d/", p.port))
+				r, err := runWrk(ctx, o, c, e.url(p.port))
 				if err != nil {
 					return err
 				}
@@ -235,10 +245,10 @@ func backendName(o options) string {
 // backends (nginx's workers each keep their own round robin, so not an
 // exact alternation), and 404 for an unknown host (but from the bare
 // proxy, which does not route).
-func checkRouting(p peer) error {
+func checkRouting(e *env, p peer) error {
 	seen := map[string]int{}
 	for range 8 {
-		code, body, err := get(fmt.Sprintf("http://127.0.0.1:%d/", p.port), benchHost)
+		code, body, err := get(e.url(p.port), benchHost)
 		if err != nil || code != http.StatusOK {
 			return fmt.Errorf("%s: GET Host %s: %d %q %v", p.name, benchHost, code, body, err)
 		}
@@ -250,7 +260,7 @@ func checkRouting(p peer) error {
 	if strings.HasPrefix(p.name, "bare httputil") { // no routing
 		return nil
 	}
-	if code, body, err := get(fmt.Sprintf("http://127.0.0.1:%d/", p.port), "unknown.minipot"); err != nil || code != http.StatusNotFound {
+	if code, body, err := get(e.url(p.port), "unknown.minipot"); err != nil || code != http.StatusNotFound {
 		return fmt.Errorf("%s: unknown host: %d %q %v", p.name, code, body, err)
 	}
 	return nil
@@ -263,8 +273,7 @@ func get(url, host string) (int, string, error) {
 		return 0, "", err
 	}
 	req.Host = host
-	req.Close = true
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -281,7 +290,7 @@ func profileWharf(ctx context.Context, e *env, o options, conns, port, pprofPort
 	go func() {
 		po := o
 		po.duration = 12 * time.Second
-		_, err := runWrk(ctx, po, conns, fmt.Sprintf("http://127.0.0.1:%d/", port))
+		_, err := runWrk(ctx, po, conns, e.url(port))
 		done <- err
 	}()
 	time.Sleep(time.Second)

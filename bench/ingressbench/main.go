@@ -59,6 +59,7 @@ type options struct {
 	fast       bool
 	baseline   string
 	peers      string
+	tls        bool
 }
 
 func main() {
@@ -93,6 +94,7 @@ func main() {
 	flag.BoolVar(&o.fast, "fast", false, "load: also measure wharf with the HTTP/1.1 fast path (Options.FastHTTP1), as \"wharf fast\", and served from its event loops (Options.EventLoop, as the agent does), as \"wharf loops\"; -profile then profiles the latter")
 	flag.StringVar(&o.baseline, "baseline", "", "load: path of another build of this program whose single-loop proxy is measured too, as \"baseline 1 loop\" (A/B of a change)")
 	flag.StringVar(&o.peers, "peers", "", "load: comma-separated proxies to measure (by their names in the table; haproxy always runs), default all")
+	flag.BoolVar(&o.tls, "tls", false, "load: every proxy terminates TLS (a self-signed ECDSA P-256 certificate made for the run; wrk speaks HTTP/1.1 over https); the event-loop peers are left out, TLS being served from goroutines")
 	flag.BoolVar(&o.profile, "profile", false, "load: then a 10 s CPU profile of the wharf proxy under the last connection count")
 	flag.IntVar(&o.flips, "flips", 200, "flip: flips (half to passing, half to critical)")
 	flag.IntVar(&o.routes, "routes", 1000, "mem: services (2 servers each)")

@@ -94,15 +94,17 @@ func (e *env) startBackends(ctx context.Context, o options) ([]int, error) {
 func (e *env) startNginxProxy(ctx context.Context, port, workers int) (*proc, error) {
 	var b strings.Builder
 	b.WriteString(e.nginxCommon("nginx", workers))
+	ssl, certs := e.nginxTLS()
+	b.WriteString(certs)
 	fmt.Fprintf(&b, `  upstream bench {
     server 127.0.0.1:%d;
     server 127.0.0.1:%d;
     keepalive 64;
     keepalive_requests 1000000;
   }
-  server { listen 127.0.0.1:%d default_server backlog=4096; return 404 "404 page not found\n"; }
+  server { listen 127.0.0.1:%d default_server backlog=4096%s; return 404 "404 page not found\n"; }
   server {
-    listen 127.0.0.1:%d;
+    listen 127.0.0.1:%d%s;
     server_name %s;
     location / {
       proxy_pass http://bench;
@@ -113,8 +115,25 @@ func (e *env) startNginxProxy(ctx context.Context, port, workers int) (*proc, er
     }
   }
 }
-`, e.backends[0], e.backends[1], port, port, benchHost)
+`, e.backends[0], e.backends[1], port, ssl, port, ssl, benchHost)
 	return e.startNginx(ctx, "nginx", b.String(), port)
+}
+
+// haproxyTLS is what a TLS run adds to haproxy's bind line.
+func (e *env) haproxyTLS() string {
+	if e.pem == "" {
+		return ""
+	}
+	return " ssl crt " + e.pem + " alpn http/1.1"
+}
+
+// nginxTLS is what a TLS run adds to nginx's listen lines, and the
+// certificate lines.
+func (e *env) nginxTLS() (listen, certs string) {
+	if e.cert == "" {
+		return "", ""
+	}
+	return " ssl", fmt.Sprintf("  ssl_certificate %s;\n  ssl_certificate_key %s;\n", e.cert, e.key)
 }
 
 // startHAProxy runs haproxy as the peer proxy on port: http mode,
@@ -132,7 +151,7 @@ defaults
   timeout server 300s
   timeout http-keep-alive 300s
 frontend fe
-  bind 127.0.0.1:%d backlog 4096
+  bind 127.0.0.1:%d backlog 4096%s
   option forwardfor
   http-request return status 404 content-type text/plain string "404 page not found" if !{ req.hdr(host) -i %s }
   default_backend be
@@ -140,7 +159,7 @@ backend be
   balance roundrobin
   server a 127.0.0.1:%d
   server b 127.0.0.1:%d
-`, workers, port, benchHost, e.backends[0], e.backends[1])
+`, workers, port, e.haproxyTLS(), benchHost, e.backends[0], e.backends[1])
 	file := e.path("haproxy.cfg")
 	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
 		return nil, fmt.Errorf("haproxy config: %w", err)
@@ -159,6 +178,9 @@ func (e *env) startWharfProxy(ctx context.Context, bin string, port, pprofPort, 
 	args := []string{"proxy", "-fast=" + strconv.FormatBool(fast), "-loop=" + strconv.FormatBool(loops > 0), "-loops", strconv.Itoa(loops), "-listen", "127.0.0.1:" + strconv.Itoa(port),
 		"-pprof", "127.0.0.1:" + strconv.Itoa(pprofPort),
 		"-backends", fmt.Sprintf("http://127.0.0.1:%d,http://127.0.0.1:%d", e.backends[0], e.backends[1])}
+	if e.cert != "" {
+		args = append(args, "-tls-cert", e.cert, "-tls-key", e.key)
+	}
 	p, err := e.start("wharf proxy", append([]string{"GOMAXPROCS=" + strconv.Itoa(workers)}, e.wharfEnv...), bin, args...)
 	if err != nil {
 		return nil, err

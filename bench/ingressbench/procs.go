@@ -29,6 +29,9 @@ type env struct {
 	backend *proc
 	// wharfEnv is added to the wharf proxy's environment (-wharf-env).
 	wharfEnv []string
+	// cert, key and pem (both in one file) are the certificate every
+	// proxy terminates TLS with (-tls), "" for plain HTTP.
+	cert, key, pem string
 
 	mu    sync.Mutex
 	procs []*proc
