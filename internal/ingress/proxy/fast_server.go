@@ -22,11 +22,12 @@ import (
 // reused buffer and does the round trip to a server itself, over the
 // proxy's own keep-alive pools. On a TLS entry point (ServerOptions.TLS)
 // it does the handshake itself and serves HTTP/1.1 the same way; clients
-// that chose HTTP/2 by ALPN go to net/http. Connections the fast path does not handle (HTTP/2
-// prior knowledge, upgrades, Expect, chunked request bodies, HTTP/1.0,
-// malformed or oversized-for-the-buffer requests, routes with a custom
-// transport or https servers) are handed, with the bytes already read,
-// to a net/http server running the entry point's Handler.
+// that chose HTTP/2 by ALPN go to net/http. Connections the fast path
+// does not handle (HTTP/2 prior knowledge, upgrades, Expect, chunked
+// request bodies, HTTP/1.0, malformed or oversized-for-the-buffer
+// requests, routes with a custom transport or https servers) are handed,
+// with the bytes already read, to a net/http server running the entry
+// point's Handler.
 type FastServer struct {
 	p    *Proxy
 	ep   string
@@ -187,6 +188,9 @@ func (s *FastServer) accept(l net.Listener, serve func(net.Conn) bool) error {
 
 // Handoffs counts the connections handed to net/http so far.
 func (s *FastServer) Handoffs() int64 { return s.handoffs.Load() }
+
+// TLSErrors counts the TLS handshakes that failed (or timed out) so far.
+func (s *FastServer) TLSErrors() int64 { return s.tlsErrors.Load() }
 
 // Close closes the listener and all connections at once.
 func (s *FastServer) Close() error {
