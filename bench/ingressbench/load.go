@@ -39,7 +39,11 @@ var (
 // runWrk runs wrk with host against url and parses its summary.
 func runWrk(ctx context.Context, o options, conns int, url string) (wrkResult, error) {
 	args := []string{"-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(conns), "-d", o.duration.String(),
-		"--latency", "-H", "Host: " + benchHost, url}
+		"--latency", "-H", "Host: " + benchHost}
+	if o.close {
+		args = append(args, "-H", "Connection: close")
+	}
+	args = append(args, url)
 	cmd := exec.CommandContext(ctx, "wrk", args...)
 	t0 := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -174,8 +178,15 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		conns = append(conns, n)
 	}
 	backend := fmt.Sprintf("http://127.0.0.1:%d/", e.backends[0])
-	fmt.Printf("\n== load: wrk -t %d -d %v --latency -H 'Host: %s', keep-alive; backends: %s; %d threads/workers/GOMAXPROCS per proxy ==\n",
-		o.threads, o.duration, benchHost, backendName(o), o.workers)
+	conn := "keep-alive"
+	if o.close {
+		conn = "Connection: close"
+	}
+	if o.tls {
+		conn += ", https"
+	}
+	fmt.Printf("\n== load: wrk -t %d -d %v --latency -H 'Host: %s', %s; backends: %s; %d threads/workers/GOMAXPROCS per proxy ==\n",
+		o.threads, o.duration, benchHost, conn, backendName(o), o.workers)
 	fmt.Println("| round | conns | proxy | req/s | p50 | p99 | vs haproxy req/s | vs haproxy p99 | proxy CPU | CPU µs/req | wrk µs/req | backend µs/req | idle | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	// ratios[conns][proxy] holds each round's req/s and p99 against
 	// haproxy's of the same round, for the medians printed at the end.

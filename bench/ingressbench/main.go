@@ -60,6 +60,7 @@ type options struct {
 	baseline   string
 	peers      string
 	tls        bool
+	close      bool
 }
 
 func main() {
@@ -95,6 +96,7 @@ func main() {
 	flag.StringVar(&o.baseline, "baseline", "", "load: path of another build of this program whose single-loop proxy is measured too, as \"baseline 1 loop\" (A/B of a change)")
 	flag.StringVar(&o.peers, "peers", "", "load: comma-separated proxies to measure (by their names in the table; haproxy always runs), default all")
 	flag.BoolVar(&o.tls, "tls", false, "load: every proxy terminates TLS (a self-signed ECDSA P-256 certificate made for the run; wrk speaks HTTP/1.1 over https); the event-loop peers are left out, TLS being served from goroutines")
+	flag.BoolVar(&o.close, "close", false, "load: a new connection for every request (wrk sends Connection: close): accepts, and with -tls handshakes, instead of keep-alive")
 	flag.BoolVar(&o.profile, "profile", false, "load: then a 10 s CPU profile of the wharf proxy under the last connection count")
 	flag.IntVar(&o.flips, "flips", 200, "flip: flips (half to passing, half to critical)")
 	flag.IntVar(&o.routes, "routes", 1000, "mem: services (2 servers each)")
