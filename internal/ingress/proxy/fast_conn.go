@@ -83,7 +83,7 @@ func (fc *fastConn) serve() {
 		fc.c.SetReadDeadline(time.Time{})
 		c, err := detach(fc.c)
 		if err != nil {
-			fc.c.Close()
+			closeOwn(fc.c)
 			fc.release()
 			return
 		}
@@ -94,7 +94,7 @@ func (fc *fastConn) serve() {
 		return
 	}
 	fc.bw.Flush()
-	fc.c.Close()
+	closeOwn(fc.c)
 	fc.release()
 }
 

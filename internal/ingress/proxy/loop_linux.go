@@ -570,6 +570,16 @@ func sockaddrAddr(sa syscall.Sockaddr) net.Addr {
 	return &net.TCPAddr{}
 }
 
+// closeOwn closes a client connection from the coroutine (or goroutine)
+// serving it: a loop connection is closed at once (see loopConn.closeOwn).
+func closeOwn(c net.Conn) {
+	if lc, ok := c.(*loopConn); ok {
+		lc.closeOwn()
+		return
+	}
+	c.Close()
+}
+
 // detach returns c as an ordinary net.Conn: a loop connection leaves its
 // loop.
 func detach(c net.Conn) (net.Conn, error) {

@@ -25,3 +25,6 @@ func (l *evLoop) dial(*backend, time.Duration) (net.Conn, error) { return nil, e
 
 // detach returns c: only loop connections need detaching.
 func detach(c net.Conn) (net.Conn, error) { return c, nil }
+
+// closeOwn closes c.
+func closeOwn(c net.Conn) { c.Close() }
