@@ -44,6 +44,10 @@ type FastServer struct {
 	handoffs atomic.Int64
 	// tlsErrors counts failed TLS handshakes.
 	tlsErrors atomic.Int64
+	// stopAccept is closed by Close and Shutdown: event loops accept on
+	// their own duplicates of the listener and stop on it.
+	stopAccept chan struct{}
+	stopOnce   sync.Once
 }
 
 // NewFastServer returns the fast entry point server of entryPoint; with
@@ -55,7 +59,8 @@ func (p *Proxy) NewFastServer(entryPoint string, opts ServerOptions) *FastServer
 	opts.IdleTimeout = cmp.Or(opts.IdleTimeout, DefaultIdleTimeout)
 	slow := NewServer("", p.Handler(entryPoint), opts)
 	slow.ConnContext = handedTLS
-	return &FastServer{p: p, ep: entryPoint, opts: opts, slow: slow, conns: map[*fastConn]struct{}{}}
+	return &FastServer{p: p, ep: entryPoint, opts: opts, slow: slow, conns: map[*fastConn]struct{}{},
+		stopAccept: make(chan struct{})}
 }
 
 // tlsStateKey keys, in a connection's context, the TLS state of a TLS
@@ -195,6 +200,7 @@ func (s *FastServer) TLSErrors() int64 { return s.tlsErrors.Load() }
 // Close closes the listener and all connections at once.
 func (s *FastServer) Close() error {
 	s.shutting.Store(true)
+	s.stopOnce.Do(func() { close(s.stopAccept) })
 	s.mu.Lock()
 	if s.ln != nil {
 		s.ln.Close()
@@ -214,6 +220,7 @@ func (s *FastServer) Close() error {
 // down by their net/http server.
 func (s *FastServer) Shutdown(ctx context.Context) error {
 	s.shutting.Store(true)
+	s.stopOnce.Do(func() { close(s.stopAccept) })
 	s.mu.Lock()
 	if s.ln != nil {
 		s.ln.Close()

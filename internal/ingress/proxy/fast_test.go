@@ -336,6 +336,16 @@ func TestFastShutdownWaitsForActive(t *testing.T) {
 	for !fs.shutting.Load() {
 		time.Sleep(time.Millisecond) // the answer must say the connection closes
 	}
+	// The listener (with event loops: every loop's copy) is closed at
+	// once: new connections are refused while the old one finishes.
+	waitFor(t, "new connections refused", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return false
+		}
+		return true
+	})
 	close(release)
 	resp, body, err := readResp(t, br, http.MethodGet)
 	if err != nil || body != "done" || !resp.Close {

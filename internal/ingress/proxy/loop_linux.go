@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,12 @@ type evLoop struct {
 	timers timerHeap
 	pools  poolSet
 	events []syscall.EpollEvent
+	// lfd is the loop's own duplicate of the listening socket, in its
+	// epoll set (exclusive: a new connection wakes one loop), -1 once
+	// the loop stopped accepting. acceptAt, when set, is when accepting
+	// resumes after running out of descriptors (unix ns).
+	lfd      int
+	acceptAt int64
 	// now is the clock read at the top of the loop's last turn (unix ns):
 	// a deadline before it has passed (a later one is left to the timers).
 	now int64
@@ -44,9 +51,7 @@ type evLoop struct {
 	// open counts the sockets in the loop (tests read it).
 	open atomic.Int64
 	mu   sync.Mutex
-	// inbox holds accepted connections for the loop to adopt, closing
-	// the connections closed from outside the loop.
-	inbox   []accepted
+	// closing holds the connections closed from outside the loop.
 	closing []*loopConn
 	// done holds the coroutines whose work outside the loop ended.
 	done []*task
@@ -60,7 +65,7 @@ type evLoop struct {
 	failed atomic.Bool
 }
 
-// accepted is a client socket the accept goroutine handed to a loop.
+// accepted is a client socket the loop accepted.
 type accepted struct {
 	fd    int
 	raddr net.Addr
@@ -83,7 +88,7 @@ func newLoop(s *FastServer) (*evLoop, error) {
 		syscall.Close(ep)
 		return nil, os.NewSyscallError("eventfd2", errno)
 	}
-	l := &evLoop{s: s, ep: ep, wake: int(wake), conns: map[int32]*loopConn{}, events: make([]syscall.EpollEvent, 256)}
+	l := &evLoop{s: s, ep: ep, wake: int(wake), lfd: -1, conns: map[int32]*loopConn{}, events: make([]syscall.EpollEvent, 256)}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(wake)}
 	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(wake), &ev); err != nil {
 		syscall.Close(ep)
@@ -93,23 +98,46 @@ func newLoop(s *FastServer) (*evLoop, error) {
 	return l, nil
 }
 
-// serveLoops serves ln from Options.EventLoops event loops: this
-// goroutine accepts (through the runtime's poller) and deals the sockets
-// out in turn. It returns when ln fails or the server is shut down.
+// serveLoops serves ln from Options.EventLoops event loops. Each loop
+// gets a duplicate of the listening socket in its epoll set and accepts
+// itself; ln (Go's copy, which the runtime's poller would wake for every
+// new connection) is closed, so Close or Shutdown stop the server, not
+// closing ln. It returns when the server is shut down; should every loop
+// fail, the connections are accepted and served from goroutines.
 func (s *FastServer) serveLoops(ln net.Listener) error {
-	if _, ok := ln.(*net.TCPListener); !ok {
+	tl, ok := ln.(*net.TCPListener)
+	if !ok {
 		return errNoLoops
 	}
 	loops := make([]*evLoop, s.p.opts.loops())
-	for i := range loops {
-		var err error
-		if loops[i], err = newLoop(s); err != nil {
-			for _, l := range loops[:i] {
+	spare := -1 // a duplicate kept for the goroutines, should every loop fail
+	undo := func() {
+		for _, l := range loops {
+			if l != nil {
 				l.release()
 			}
+		}
+		if spare >= 0 {
+			syscall.Close(spare)
+		}
+	}
+	var err error
+	if spare, err = dupSocket(tl); err != nil {
+		return err
+	}
+	for i := range loops {
+		if loops[i], err = newLoop(s); err == nil {
+			err = loops[i].listen(tl)
+		}
+		if err != nil {
+			undo()
 			return err
 		}
-		s.p.addLoopPools(&loops[i].pools)
+	}
+	ln.Close()
+	failed := make(chan struct{}, len(loops))
+	for _, l := range loops {
+		s.p.addLoopPools(&l.pools)
 	}
 	s.mu.Lock()
 	s.loops = loops
@@ -119,6 +147,9 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 			l.run()
 			s.p.removeLoopPools(&l.pools)
 			l.release()
+			if l.failed.Load() {
+				failed <- struct{}{}
+			}
 		}()
 	}
 	// The loops end by themselves once shut down and left without
@@ -128,33 +159,125 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 			l.shutdown()
 		}
 	}()
-	next := 0
-	return s.accept(ln, func(c net.Conn) bool {
-		l := loops[next]
-		for range loops {
-			if !l.failed.Load() {
-				break
-			}
-			next = (next + 1) % len(loops)
-			l = loops[next]
+	for range loops {
+		select {
+		case <-s.stopAccept:
+			syscall.Close(spare)
+			return http.ErrServerClosed
+		case <-failed:
 		}
-		if l.failed.Load() {
-			return s.serveGoroutine(c) // every loop failed
-		}
-		next = (next + 1) % len(loops)
-		fd, err := dupSocket(c)
-		raddr := c.RemoteAddr()
-		c.Close()
-		if err == nil {
-			l.adopt(accepted{fd: fd, raddr: raddr})
-		}
-		return true
-	})
+	}
+	// Every loop failed: accept from goroutines.
+	f := os.NewFile(uintptr(spare), "ingress listener")
+	gl, err := net.FileListener(f) // a duplicate of its own on the runtime's poller
+	f.Close()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.shutting.Load() {
+		s.mu.Unlock()
+		gl.Close()
+		return http.ErrServerClosed
+	}
+	s.ln = gl
+	s.mu.Unlock()
+	return s.accept(gl, s.serveGoroutine)
 }
 
-// dupSocket returns a non-blocking, close-on-exec duplicate of c's
-// socket.
-func dupSocket(c net.Conn) (int, error) {
+// listen adds a duplicate of the listening socket to the loop's epoll
+// set.
+func (l *evLoop) listen(tl *net.TCPListener) error {
+	fd, err := dupSocket(tl)
+	if err != nil {
+		return err
+	}
+	l.lfd = fd
+	if err := l.watchListener(); err != nil {
+		syscall.Close(fd)
+		l.lfd = -1
+		return err
+	}
+	return nil
+}
+
+// watchListener (re)adds the listening socket to the epoll set:
+// level-triggered and exclusive, so a new connection wakes one loop
+// waiting in epoll_wait rather than all.
+func (l *evLoop) watchListener() error {
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | epollExclusive, Fd: int32(l.lfd)}
+	if err := syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, l.lfd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	return nil
+}
+
+// epollExclusive is EPOLLEXCLUSIVE (Linux 4.5).
+const epollExclusive = 1 << 28
+
+// acceptBatch bounds the connections a loop accepts in one turn, so that
+// a flood of them does not starve the connections it serves.
+const acceptBatch = 64
+
+// acceptPause is how long a loop stops accepting when the process or the
+// system is out of descriptors or memory.
+const acceptPause = 100 * time.Millisecond
+
+// accept accepts what the listening socket holds (up to acceptBatch) and
+// serves each in a new coroutine.
+func (l *evLoop) accept() {
+	for range acceptBatch {
+		fd, sa, err := syscall.Accept4(l.lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+			l.start(accepted{fd: fd, raddr: sockaddrAddr(sa)})
+			continue
+		case syscall.EAGAIN:
+			return
+		case syscall.EINTR, syscall.ECONNABORTED:
+			continue
+		case syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM:
+			// The queue stays readable: stop watching it for a while
+			// instead of spinning on the error.
+			l.s.p.log.Warn("ingress accept paused", "err", os.NewSyscallError("accept4", err), "for", acceptPause)
+			syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, l.lfd, nil)
+			l.acceptAt = time.Now().Add(acceptPause).UnixNano()
+			return
+		default:
+			l.s.p.log.Error("ingress accept failed", "err", os.NewSyscallError("accept4", err))
+			return
+		}
+	}
+}
+
+// resumeAccept watches the listening socket again once a pause is over;
+// it returns how many milliseconds are left of it (-1: none).
+func (l *evLoop) resumeAccept(now int64) int {
+	if l.acceptAt == 0 || l.lfd < 0 {
+		return -1
+	}
+	if now < l.acceptAt {
+		return int((time.Duration(l.acceptAt-now) + time.Millisecond - 1) / time.Millisecond)
+	}
+	l.acceptAt = 0
+	if err := l.watchListener(); err != nil {
+		l.s.p.log.Error("ingress accept not resumed", "err", err)
+	}
+	return -1
+}
+
+// unlisten closes the loop's listening socket (loop only).
+func (l *evLoop) unlisten() {
+	if l.lfd >= 0 {
+		syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, l.lfd, nil)
+		syscall.Close(l.lfd)
+		l.lfd = -1
+	}
+}
+
+// dupSocket returns a non-blocking, close-on-exec duplicate of the socket
+// of c (a connection or listener of the net package).
+func dupSocket(c any) (int, error) {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return -1, errNoLoops
@@ -186,19 +309,6 @@ func dupSocket(c net.Conn) (int, error) {
 // goroutine fast path then serves it).
 var errNoLoops = errors.New("listener not served from event loops")
 
-// adopt queues an accepted socket for the loop.
-func (l *evLoop) adopt(a accepted) {
-	l.mu.Lock()
-	if l.stop {
-		l.mu.Unlock()
-		syscall.Close(a.fd)
-		return
-	}
-	l.inbox = append(l.inbox, a)
-	l.mu.Unlock()
-	l.poke()
-}
-
 // poke wakes the loop if it waits in epoll_wait.
 func (l *evLoop) poke() {
 	if l.idle.Load() {
@@ -223,12 +333,16 @@ func (l *evLoop) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.released = true
+	if l.lfd >= 0 {
+		syscall.Close(l.lfd)
+		l.lfd = -1
+	}
 	syscall.Close(l.ep)
 	syscall.Close(l.wake)
 }
 
 // run is the loop: wait for events, resume the coroutines whose socket
-// became ready, fire deadlines, adopt new sockets, close what outside
+// became ready, fire deadlines, accept new connections, close what outside
 // callers closed; until shut down with no connection left.
 func (l *evLoop) run() {
 	for {
@@ -240,13 +354,17 @@ func (l *evLoop) run() {
 		}
 		l.idle.Store(true)
 		l.mu.Lock()
-		queued := len(l.inbox) > 0 || len(l.closing) > 0 || len(l.done) > 0
+		queued := len(l.closing) > 0 || len(l.done) > 0
 		l.mu.Unlock()
 		if queued {
 			l.idle.Store(false)
 			continue
 		}
-		n, err := syscall.EpollWait(l.ep, l.events, l.timers.wait(now))
+		timeout := l.timers.wait(now)
+		if t := l.resumeAccept(l.now); t >= 0 && (timeout < 0 || t < timeout) {
+			timeout = t
+		}
+		n, err := syscall.EpollWait(l.ep, l.events, timeout)
 		l.idle.Store(false)
 		if err != nil && err != syscall.EINTR {
 			l.fail(err)
@@ -257,6 +375,10 @@ func (l *evLoop) run() {
 			if int(ev.Fd) == l.wake {
 				var b [8]byte
 				syscall.Read(l.wake, b[:])
+				continue
+			}
+			if int(ev.Fd) == l.lfd {
+				l.accept()
 				continue
 			}
 			c := l.conns[ev.Fd]
@@ -279,23 +401,20 @@ func (l *evLoop) run() {
 	}
 }
 
-// drain adopts the queued sockets and closes the connections closed from
+// drain resumes the coroutines back from work outside the loop, stops
+// accepting once shut down, and closes the connections closed from
 // outside; it reports whether the loop should end.
 func (l *evLoop) drain() bool {
 	l.mu.Lock()
-	inbox, closing, done, stop := l.inbox, l.closing, l.done, l.stop
-	l.inbox, l.closing, l.done = nil, nil, nil
+	closing, done, stop := l.closing, l.done, l.stop
+	l.closing, l.done = nil, nil
 	l.mu.Unlock()
+	if stop {
+		l.unlisten() // shut down: no new connections
+	}
 	for _, t := range done {
 		l.away--
 		l.resume(t)
-	}
-	for _, a := range inbox {
-		if stop {
-			syscall.Close(a.fd)
-			continue
-		}
-		l.start(a)
 	}
 	for _, c := range closing {
 		if t := c.waiter; t != nil {
@@ -345,12 +464,9 @@ func (l *evLoop) fail(err error) {
 	l.failed.Store(true)
 	l.mu.Lock()
 	l.stop = true
-	inbox := l.inbox
-	l.inbox, l.closing = nil, nil
+	l.closing = nil
 	l.mu.Unlock()
-	for _, a := range inbox {
-		syscall.Close(a.fd)
-	}
+	l.unlisten()
 	for _, c := range l.conns {
 		c.closed.Store(true) // reads and writes fail from here on
 	}
@@ -382,7 +498,7 @@ func (l *evLoop) fail(err error) {
 	}
 }
 
-// start serves an adopted socket in a new coroutine.
+// start serves an accepted socket in a new coroutine.
 func (l *evLoop) start(a accepted) {
 	c, err := l.register(a.fd)
 	if err != nil {

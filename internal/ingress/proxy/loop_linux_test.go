@@ -355,3 +355,75 @@ func TestLoopFailureClosesItsConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopAcceptPausesWithoutDescriptors fills the accept queue while the
+// process may open no descriptor: the loop pauses accepting (rather than
+// spinning on EMFILE), says so, and serves the waiting clients once
+// descriptors are available again.
+func TestLoopAcceptPausesWithoutDescriptors(t *testing.T) {
+	back := namedBackend(t, "A")
+	var logs syncBuffer
+	p := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), FastHTTP1: true, EventLoop: true, EventLoops: 1})
+	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
+	l := mustListen(t, "127.0.0.1:0")
+	port := l.Addr().(*net.TCPAddr).Port
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+	go fs.Serve(l)
+	t.Cleanup(func() { fs.Close() })
+	if code, body := get(t, "http://"+l.Addr().String(), "x"); code != 200 || body != "A" {
+		t.Fatalf("before: %d %q", code, body) // and a pooled server connection for later
+	}
+	// The clients' sockets are made while descriptors are available.
+	socks := make([]int, 4)
+	for i := range socks {
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		socks[i] = fd
+		t.Cleanup(func() { syscall.Close(fd) })
+		tv := syscall.Timeval{Sec: 5}
+		syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
+	}
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	lim := old
+	lim.Cur = uint64(openFDs(t)) // not one more
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	defer restore()
+	for _, fd := range socks {
+		if err := syscall.Connect(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: port}); err != nil {
+			restore()
+			t.Fatal(err)
+		}
+		syscall.Write(fd, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	}
+	time.Sleep(350 * time.Millisecond) // the loop tries, and pauses
+	restore()
+	for i, fd := range socks {
+		b := make([]byte, 4096)
+		n, err := syscall.Read(fd, b)
+		// An answer, 200 as a rule: a descriptor freed elsewhere in the
+		// process meanwhile may let a connection in whose server dial
+		// then fails (502).
+		if err != nil || !strings.HasPrefix(string(b[:max(n, 0)]), "HTTP/1.1 ") {
+			t.Errorf("client %d: %v %q", i, err, b[:max(n, 0)])
+		}
+	}
+	if paused := strings.Count(logs.String(), "ingress accept paused"); paused == 0 || paused > 10 {
+		t.Errorf("accept paused %d times in 350 ms, want a few:\n%s", paused, logs.String())
+	}
+}
