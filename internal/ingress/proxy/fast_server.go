@@ -87,7 +87,11 @@ func (p *Proxy) Serve(l net.Listener, entryPoint string, opts ServerOptions) err
 	return p.NewFastServer(entryPoint, opts).Serve(l)
 }
 
-// Serve accepts connections on l and serves them.
+// Serve accepts connections on l and serves them until Close or Shutdown
+// (it then returns http.ErrServerClosed) or l fails. With event loops
+// the loops accept on their own copies of l's socket and l itself is
+// closed at once: stop such a server with Close or Shutdown, not by
+// closing l.
 func (s *FastServer) Serve(l net.Listener) error {
 	if !s.p.opts.FastHTTP1 || s.p.opts.Transport != nil {
 		if s.opts.TLS != nil {
