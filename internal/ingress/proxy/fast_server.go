@@ -48,6 +48,10 @@ type FastServer struct {
 	// their own duplicates of the listener and stop on it.
 	stopAccept chan struct{}
 	stopOnce   sync.Once
+	// unlistened, set (under mu) once event loops hold copies of the
+	// listening socket, is closed when none does any more: Close and
+	// Shutdown wait for it, so that the port is free when they return.
+	unlistened chan struct{}
 }
 
 // NewFastServer returns the fast entry point server of entryPoint; with
@@ -201,10 +205,26 @@ func (s *FastServer) Handoffs() int64 { return s.handoffs.Load() }
 // TLSErrors counts the TLS handshakes that failed (or timed out) so far.
 func (s *FastServer) TLSErrors() int64 { return s.tlsErrors.Load() }
 
+// stopAccepting marks the server shut down and stops its event loops
+// accepting, waiting (a few seconds at most) until they closed their
+// copies of the listening socket.
+func (s *FastServer) stopAccepting() {
+	s.mu.Lock()
+	s.shutting.Store(true)
+	unlistened := s.unlistened
+	s.mu.Unlock()
+	s.stopOnce.Do(func() { close(s.stopAccept) })
+	if unlistened != nil {
+		select {
+		case <-unlistened:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
 // Close closes the listener and all connections at once.
 func (s *FastServer) Close() error {
-	s.shutting.Store(true)
-	s.stopOnce.Do(func() { close(s.stopAccept) })
+	s.stopAccepting()
 	s.mu.Lock()
 	if s.ln != nil {
 		s.ln.Close()
@@ -223,8 +243,7 @@ func (s *FastServer) Close() error {
 // idle, until none is left or ctx ends; handed-off connections are shut
 // down by their net/http server.
 func (s *FastServer) Shutdown(ctx context.Context) error {
-	s.shutting.Store(true)
-	s.stopOnce.Do(func() { close(s.stopAccept) })
+	s.stopAccepting()
 	s.mu.Lock()
 	if s.ln != nil {
 		s.ln.Close()

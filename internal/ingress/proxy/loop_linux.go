@@ -41,6 +41,9 @@ type evLoop struct {
 	// resumes after running out of descriptors (unix ns).
 	lfd      int
 	acceptAt int64
+	// unlistened is closed once lfd is (or was never opened).
+	unlistened     chan struct{}
+	unlistenedOnce sync.Once
 	// now is the clock read at the top of the loop's last turn (unix ns):
 	// a deadline before it has passed (a later one is left to the timers).
 	now int64
@@ -88,7 +91,8 @@ func newLoop(s *FastServer) (*evLoop, error) {
 		syscall.Close(ep)
 		return nil, os.NewSyscallError("eventfd2", errno)
 	}
-	l := &evLoop{s: s, ep: ep, wake: int(wake), lfd: -1, conns: map[int32]*loopConn{}, events: make([]syscall.EpollEvent, 256)}
+	l := &evLoop{s: s, ep: ep, wake: int(wake), lfd: -1, conns: map[int32]*loopConn{}, events: make([]syscall.EpollEvent, 256),
+		unlistened: make(chan struct{})}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(wake)}
 	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(wake), &ev); err != nil {
 		syscall.Close(ep)
@@ -109,6 +113,16 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 	if !ok {
 		return errNoLoops
 	}
+	unlistened := make(chan struct{})
+	s.mu.Lock()
+	if s.shutting.Load() {
+		s.mu.Unlock()
+		return http.ErrServerClosed
+	}
+	s.unlistened = unlistened
+	s.mu.Unlock()
+	closeUnlistened := sync.OnceFunc(func() { close(unlistened) })
+	defer closeUnlistened() // on every way out; once the loops let go on shutdown
 	loops := make([]*evLoop, s.p.opts.loops())
 	spare := -1 // a duplicate kept for the goroutines, should every loop fail
 	undo := func() {
@@ -153,7 +167,8 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 		}()
 	}
 	// The loops end by themselves once shut down and left without
-	// connections: Serve returns at once, as net/http's does.
+	// connections: Serve returns once they closed their listening
+	// sockets, as net/http's returns once its listener is closed.
 	defer func() {
 		for _, l := range loops {
 			l.shutdown()
@@ -163,14 +178,22 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 		select {
 		case <-s.stopAccept:
 			syscall.Close(spare)
+			for _, l := range loops {
+				l.shutdown()
+			}
+			for _, l := range loops {
+				<-l.unlistened
+			}
 			return http.ErrServerClosed
 		case <-failed:
 		}
 	}
-	// Every loop failed: accept from goroutines.
+	// Every loop failed (and closed its listening socket): accept from
+	// goroutines.
 	f := os.NewFile(uintptr(spare), "ingress listener")
 	gl, err := net.FileListener(f) // a duplicate of its own on the runtime's poller
 	f.Close()
+	closeUnlistened() // Close closes gl itself
 	if err != nil {
 		return err
 	}
@@ -273,6 +296,7 @@ func (l *evLoop) unlisten() {
 		syscall.Close(l.lfd)
 		l.lfd = -1
 	}
+	l.unlistenedOnce.Do(func() { close(l.unlistened) })
 }
 
 // dupSocket returns a non-blocking, close-on-exec duplicate of the socket
@@ -337,6 +361,7 @@ func (l *evLoop) release() {
 		syscall.Close(l.lfd)
 		l.lfd = -1
 	}
+	l.unlistenedOnce.Do(func() { close(l.unlistened) })
 	syscall.Close(l.ep)
 	syscall.Close(l.wake)
 }

@@ -4,6 +4,7 @@ package proxy
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -425,5 +426,39 @@ func TestLoopAcceptPausesWithoutDescriptors(t *testing.T) {
 	}
 	if paused := strings.Count(logs.String(), "ingress accept paused"); paused == 0 || paused > 10 {
 		t.Errorf("accept paused %d times in 350 ms, want a few:\n%s", paused, logs.String())
+	}
+}
+
+// TestLoopCloseFreesThePort: once Close or Shutdown returns, no event
+// loop holds a copy of the listening socket any more, so the port can be
+// bound again at once (an agent that failed to start, say, retries it).
+func TestLoopCloseFreesThePort(t *testing.T) {
+	for _, shutdown := range []bool{false, true} {
+		p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 2})
+		l := mustListen(t, "127.0.0.1:0")
+		addr := l.Addr().String()
+		fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+		served := make(chan error, 1)
+		go func() { served <- fs.Serve(l) }()
+		waitFor(t, "the loops listening", func() bool {
+			fs.mu.Lock()
+			defer fs.mu.Unlock()
+			return len(fs.loops) == 2
+		})
+		if shutdown {
+			if err := fs.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			fs.Close()
+		}
+		l2, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("shutdown %v: the port is still taken: %v", shutdown, err)
+		}
+		l2.Close()
+		if err := <-served; err != http.ErrServerClosed {
+			t.Errorf("Serve returned %v", err)
+		}
 	}
 }
