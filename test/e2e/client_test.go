@@ -152,6 +152,17 @@ func TestTasksSurviveAgentRestart(t *testing.T) {
 		t.Fatalf("job run: %d\n%s", code, out)
 	}
 	waitFor(t, 10*time.Second, "the task process", func() bool { return len(markerPIDs(marker)) > 0 })
+	// Its start recorded by the server (the process shows up a moment
+	// before): killed earlier, the agent would take the record along and
+	// the count below would say nothing about a second start.
+	waitFor(t, 10*time.Second, "the task's start recorded", func() bool {
+		running := runningAllocs(t, c, "survive")
+		if len(running) != 1 {
+			return false
+		}
+		alloc, _, err := c.Allocations().Info(running[0].ID, nil)
+		return err == nil && len(filterEvents(alloc, structs.TaskStarted)) == 1
+	})
 	before := markerPIDs(marker)
 	a.kill()
 
