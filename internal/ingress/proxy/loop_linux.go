@@ -336,9 +336,14 @@ var errNoLoops = errors.New("listener not served from event loops")
 // poke wakes the loop if it waits in epoll_wait.
 func (l *evLoop) poke() {
 	if l.idle.Load() {
-		var one = [8]byte{1}
-		syscall.Write(l.wake, one[:])
+		l.signal()
 	}
+}
+
+// signal writes to the loop's eventfd, ending its epoll_wait.
+func (l *evLoop) signal() {
+	var one = [8]byte{1}
+	syscall.Write(l.wake, one[:])
 }
 
 // shutdown makes the loop stop once its connections are gone.
@@ -347,8 +352,7 @@ func (l *evLoop) shutdown() {
 	defer l.mu.Unlock()
 	l.stop = true
 	if !l.released { // a failed loop may be gone already
-		var one = [8]byte{1}
-		syscall.Write(l.wake, one[:])
+		l.signal()
 	}
 }
 
