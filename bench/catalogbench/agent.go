@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/internal/api"
 )
 
@@ -48,59 +47,19 @@ type agent struct {
 	http   string // http://127.0.0.1:P
 	consul string // 127.0.0.1:P
 	dns    string // 127.0.0.1:P (TCP and UDP)
-	out    *syncBuffer
+	out    *benchrun.SyncBuffer
 	done   chan struct{}
 	nodeID string
 }
 
 func (a *agent) pid() int { return a.cmd.Process.Pid }
 
-// syncBuffer is a bytes.Buffer safe for a writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// freePort returns a port free on 127.0.0.1 for TCP and UDP alike.
-func freePort() (int, error) {
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("free port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		_ = l.Close()
-		if err == nil {
-			_ = u.Close()
-			return port, nil
-		}
-	}
-	return 0, fmt.Errorf("free port: no port free for both TCP and UDP")
-}
-
 // startAgent runs `wharf agent -dev` on free ports and waits until its
 // node is registered and the server has a leader.
 func (e *benchEnv) startAgent(ctx context.Context) error {
-	ports := make([]int, 4)
-	for i := range ports {
-		p, err := freePort()
-		if err != nil {
-			return err
-		}
-		ports[i] = p
+	ports, err := benchrun.FreePorts(4)
+	if err != nil {
+		return err
 	}
 	cfg := filepath.Join(e.root, "agent.hcl")
 	hcl := fmt.Sprintf("client {\n  pot {\n    bridge = %q\n    network = %q\n    nft_table = %q\n  }\n}\n", potBridge, potNetwork, potTable)
@@ -116,7 +75,7 @@ func (e *benchEnv) startAgent(ctx context.Context) error {
 		"-dns-port", strconv.Itoa(ports[2]), "-registry-port", strconv.Itoa(ports[3])}
 	a := &agent{cmd: exec.Command(e.bin, args...), http: fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
 		consul: fmt.Sprintf("127.0.0.1:%d", ports[1]), dns: fmt.Sprintf("127.0.0.1:%d", ports[2]),
-		out: &syncBuffer{}, done: make(chan struct{})}
+		out: &benchrun.SyncBuffer{}, done: make(chan struct{})}
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
 	// raw_exec keeps its supervisors' state under the temp dir.
 	a.cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
@@ -235,39 +194,8 @@ func (e *benchEnv) cleanup() {
 		}
 	}
 	killLeftovers(e.nonce, e.root)
-	removePotNetwork()
+	benchrun.RemovePotNetwork("catalogbench", potBridge, potTable)
 	if err := os.RemoveAll(e.root); err != nil {
 		fmt.Fprintln(os.Stderr, "catalogbench: remove temp dir:", err)
 	}
-}
-
-// removePotNetwork deletes the private jail network's netns, bridge and
-// nftables table, saying so when the agent left any of them.
-func removePotNetwork() {
-	var left []string
-	if out, err := exec.Command("ip", "netns", "list").Output(); err == nil {
-		for _, line := range strings.Split(string(out), "\n") {
-			if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], potBridge+"-") {
-				left = append(left, "netns "+f[0])
-				_ = exec.Command("ip", "netns", "delete", f[0]).Run()
-			}
-		}
-	}
-	if exec.Command("ip", "link", "show", potBridge).Run() == nil {
-		left = append(left, "bridge "+potBridge)
-		_ = exec.Command("ip", "link", "delete", potBridge).Run()
-	}
-	if exec.Command("nft", "list", "table", "ip", potTable).Run() == nil {
-		left = append(left, "nft table "+potTable)
-		_ = exec.Command("nft", "delete", "table", "ip", potTable).Run()
-	}
-	if len(left) > 0 {
-		fmt.Fprintf(os.Stderr, "catalogbench: the agent left %s; removed\n", strings.Join(left, ", "))
-	}
-}
-
-// tail is the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/bench/internal/latency"
 )
 
@@ -134,7 +135,7 @@ type checkSamples struct {
 // times each change until the Consul health query and DNS show it.
 func benchCheckFlips(ctx context.Context, e *benchEnv, o options) error {
 	const name, id = "catbench-check", "catbench-check"
-	port, err := freePort()
+	port, err := benchrun.FreePort()
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func benchCheckFlips(ctx context.Context, e *benchEnv, o options) error {
 			}
 			fmt.Println()
 		}
-		return fmt.Errorf("%w\nagent log:\n%s", err, tail(e.agent.out.String(), 20))
+		return fmt.Errorf("%w\nagent log:\n%s", err, benchrun.Tail(e.agent.out.String(), 20))
 	}
 	defer w.stop()
 	var s checkSamples

@@ -14,6 +14,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -105,7 +106,7 @@ func startDnsmasq(ctx context.Context, e *benchEnv, hosts string) (string, error
 	if err := os.WriteFile(file, []byte(hosts), 0o644); err != nil {
 		return "", err
 	}
-	port, err := freePort()
+	port, err := benchrun.FreePort()
 	if err != nil {
 		return "", err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/internal/api"
 )
 
@@ -35,27 +35,9 @@ type agent struct {
 	cmd    *exec.Cmd
 	addr   string
 	dir    string
-	out    *syncBuffer
+	out    *benchrun.SyncBuffer
 	done   chan struct{}
 	nodeID string
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // tempDir returns a new directory under the run's root.
@@ -71,15 +53,6 @@ func (e *benchEnv) tempDir(name string) (string, error) {
 // marker returns the MARKER value for tasks of the named part.
 func (e *benchEnv) marker(part string) string { return e.nonce + "-" + part }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // startAgent runs `wharf agent ARGS -bind 127.0.0.1 -http-port P` with a
 // fresh data directory named after name; args may use {dir} for it.
 func (e *benchEnv) startAgent(name string, args ...string) (*agent, error) {
@@ -87,7 +60,7 @@ func (e *benchEnv) startAgent(name string, args ...string) (*agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := benchrun.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +72,7 @@ func (e *benchEnv) startAgent(name string, args ...string) (*agent, error) {
 	full := append([]string{"agent"}, args...)
 	full = append(full, "-bind", "127.0.0.1", "-http-port", strconv.Itoa(port))
 	a := &agent{cmd: exec.Command(e.bin, full...), addr: fmt.Sprintf("http://127.0.0.1:%d", port),
-		dir: dir, out: &syncBuffer{}, done: make(chan struct{})}
+		dir: dir, out: &benchrun.SyncBuffer{}, done: make(chan struct{})}
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
 	// raw_exec keeps its supervisors' state under the temp dir: keep it
 	// under the run's root so that it goes with it.

@@ -17,11 +17,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 )
 
 // options are the command's flags.
@@ -52,22 +51,15 @@ func main() {
 }
 
 func run(o options) error {
-	bin, err := filepath.Abs(o.wharf)
+	bin, err := benchrun.Wharf(o.wharf)
 	if err != nil {
-		return fmt.Errorf("wharf binary: %w", err)
+		return err
 	}
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("wharf binary: %w (build it with go build -o bin/wharf ./cmd/wharf)", err)
+	ctx, stop, root, err := benchrun.Start("clientbench", o.timeout)
+	if err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	root, err := os.MkdirTemp("", "clientbench-")
-	if err != nil {
-		return fmt.Errorf("temp dir: %w", err)
-	}
 	env := &benchEnv{bin: bin, root: root, nonce: fmt.Sprintf("cb%d", time.Now().UnixNano())}
 	defer env.cleanup()
 

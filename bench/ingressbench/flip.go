@@ -17,6 +17,7 @@ import (
 	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/structs"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/bench/internal/latency"
 )
 
@@ -44,7 +45,7 @@ type devAgent struct {
 // startAgent runs `wharf agent -dev` on free ports, with the ingress on,
 // and waits for its node, a leader and the ingress entry point.
 func (e *env) startAgent(ctx context.Context, bin string) (*devAgent, error) {
-	ports, err := freePorts(6)
+	ports, err := benchrun.FreePorts(6)
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +87,11 @@ func (a *devAgent) waitReady(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-a.p.done:
-			return fmt.Errorf("agent exited early:\n%s", tail(a.p.out.String(), 30))
+			return fmt.Errorf("agent exited early:\n%s", benchrun.Tail(a.p.out.String(), 30))
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("agent not ready after 60s:\n%s", tail(a.p.out.String(), 30))
+			return fmt.Errorf("agent not ready after 60s:\n%s", benchrun.Tail(a.p.out.String(), 30))
 		}
 	}
 }
@@ -139,7 +140,7 @@ func benchFlip(ctx context.Context, e *env, o options) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = a.stop(); removePotNetwork() }()
+	defer func() { _ = a.stop(); benchrun.RemovePotNetwork("ingressbench", potBridge, potTable) }()
 	fmt.Printf("\nagent pid %d: http %s, ingress %s, node %s\n", a.p.pid(), a.http, a.ingress, a.nodeID)
 	defer func() { _ = a.api.Services().Deregister([]string{"ingbench-flip"}) }()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
@@ -200,30 +201,5 @@ func pollUntil(ctx context.Context, c *http.Client, url string, want int, d time
 			return n, fmt.Errorf("still %d %q after %v", resp.StatusCode, body, d)
 		}
 		time.Sleep(time.Millisecond)
-	}
-}
-
-// removePotNetwork deletes the private jail network's netns, bridge and
-// nftables table if the agent left any of them.
-func removePotNetwork() {
-	var left []string
-	if out, err := exec.Command("ip", "netns", "list").Output(); err == nil {
-		for _, line := range strings.Split(string(out), "\n") {
-			if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], potBridge+"-") {
-				left = append(left, "netns "+f[0])
-				_ = exec.Command("ip", "netns", "delete", f[0]).Run()
-			}
-		}
-	}
-	if exec.Command("ip", "link", "show", potBridge).Run() == nil {
-		left = append(left, "bridge "+potBridge)
-		_ = exec.Command("ip", "link", "delete", potBridge).Run()
-	}
-	if exec.Command("nft", "list", "table", "ip", potTable).Run() == nil {
-		left = append(left, "nft table "+potTable)
-		_ = exec.Command("nft", "delete", "table", "ip", potTable).Run()
-	}
-	if len(left) > 0 {
-		fmt.Fprintf(os.Stderr, "ingressbench: the agent left %s; removed\n", strings.Join(left, ", "))
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
@@ -90,7 +91,7 @@ type peer struct {
 // Host bench.minipot to both backends, then runs wrk against each in
 // turn at every connection count, -rounds times.
 func benchLoad(ctx context.Context, e *env, o options) error {
-	ports, err := freePorts(14)
+	ports, err := benchrun.FreePorts(14)
 	if err != nil {
 		return err
 	}

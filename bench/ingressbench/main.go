@@ -32,11 +32,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 )
 
 // options are the command's flags.
@@ -113,14 +113,11 @@ func exitOn(err error) {
 }
 
 func run(o options) error {
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root, err := os.MkdirTemp("", "ingressbench-")
+	ctx, stop, root, err := benchrun.Start("ingressbench", o.timeout)
 	if err != nil {
-		return fmt.Errorf("temp dir: %w", err)
+		return err
 	}
+	defer stop()
 	e := &env{root: root, nonce: fmt.Sprintf("ingb%d", time.Now().UnixNano())}
 	defer e.cleanup()
 	if e.self, err = os.Executable(); err != nil {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 )
 
 // benchHost is the Host header every proxy routes to the backends.
@@ -57,7 +59,7 @@ func (e *env) startNginx(ctx context.Context, name, conf string, port int) (*pro
 // -go-backends, one Go process) answering "a\n" on the first port and
 // "b\n" on the second, listening on all addresses of those ports.
 func (e *env) startBackends(ctx context.Context, o options) ([]int, error) {
-	ports, err := freePorts(2)
+	ports, err := benchrun.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}

@@ -3,18 +3,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
@@ -41,34 +39,16 @@ type env struct {
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *benchrun.SyncBuffer
 	done chan struct{}
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
 
-// syncBuffer is a bytes.Buffer safe for a writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs name with args in its own process group, marked with the
 // run's nonce, output captured; extra is added to the environment.
 func (e *env) start(name string, extra []string, bin string, args ...string) (*proc, error) {
-	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &benchrun.SyncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.Env = append(append(os.Environ(), "MARKER="+e.nonce), extra...)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -111,11 +91,11 @@ func waitListening(ctx context.Context, p *proc, addr string) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-p.done:
-			return fmt.Errorf("%s exited early:\n%s", p.name, tail(p.out.String(), 20))
+			return fmt.Errorf("%s exited early:\n%s", p.name, benchrun.Tail(p.out.String(), 20))
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not listening on %s after 30s:\n%s", p.name, addr, tail(p.out.String(), 20))
+			return fmt.Errorf("%s not listening on %s after 30s:\n%s", p.name, addr, benchrun.Tail(p.out.String(), 20))
 		}
 	}
 }
@@ -139,32 +119,3 @@ func (e *env) cleanup() {
 
 // freePorts returns n distinct ports free on 127.0.0.1 (TCP and UDP,
 // for the agent's DNS).
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var out []int
-	for len(out) < n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("free port: %w", err)
-		}
-		ls = append(ls, l)
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err == nil {
-			u.Close()
-			out = append(out, port)
-		}
-	}
-	return out, nil
-}
-
-// tail is the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}

@@ -20,15 +20,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/internal/supervise"
 )
 
@@ -76,14 +74,11 @@ func run(part string, o options) error {
 	if o.n < 1 {
 		return fmt.Errorf("-n must be at least 1")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root, err := os.MkdirTemp("", "jailbench-")
+	ctx, stop, root, err := benchrun.Start("jailbench", o.timeout)
 	if err != nil {
-		return fmt.Errorf("temp dir: %w", err)
+		return err
 	}
+	defer stop()
 	if o.keep {
 		fmt.Println("temporary directory:", root)
 	} else {

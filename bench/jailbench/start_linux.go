@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/drivers/pot"
 	"github.com/wharf-project/wharf/internal/image/fetch"
@@ -159,7 +159,7 @@ func (e *startEnv) taskConfig(mode string, i int) (*drivers.TaskConfig, error) {
 		TaskName: "t", Config: conf, Env: map[string]string{"PATH": "/bin"}, MemoryMB: 64, CPUShares: 100,
 		AllocDir: dir, TaskDir: taskDir, LogDir: logDir, LogMaxFiles: 2, LogMaxFileSizeMB: 1}
 	if mode == "bridge" {
-		port, err := freePort()
+		port, err := benchrun.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -203,16 +203,6 @@ func (e *startEnv) stopJail(ctx context.Context, id string) error {
 		return fmt.Errorf("destroy: %w", err)
 	}
 	return nil
-}
-
-// freePort returns a free TCP port on the host.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // toAny converts a string list to the []any HCL decoding gives.
