@@ -52,6 +52,7 @@ type options struct {
 	profile    bool
 	flips      int
 	routes     int
+	idleConns  int
 	timeout    time.Duration
 	goBackends bool
 	wharfEnv   string
@@ -82,7 +83,7 @@ func main() {
 	}
 	var o options
 	flag.StringVar(&o.wharf, "wharf", "bin/wharf", "flip: path of the wharf binary")
-	flag.StringVar(&o.only, "only", "load,flip,mem", "comma-separated parts: load, flip, mem")
+	flag.StringVar(&o.only, "only", "load,flip,mem", "comma-separated parts: load, flip, mem, idle")
 	flag.StringVar(&o.conns, "conns", "16,256", "load: wrk connection counts")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "load: each wrk run's duration")
 	flag.IntVar(&o.threads, "t", 2, "load: wrk threads")
@@ -99,6 +100,7 @@ func main() {
 	flag.BoolVar(&o.close, "close", false, "load: a new connection for every request (wrk sends Connection: close): accepts, and with -tls handshakes, instead of keep-alive")
 	flag.BoolVar(&o.profile, "profile", false, "load: then a 10 s CPU profile of the wharf proxy under the last connection count")
 	flag.IntVar(&o.flips, "flips", 200, "flip: flips (half to passing, half to critical)")
+	flag.IntVar(&o.idleConns, "idle-conns", 8000, "idle: keep-alive client connections held open")
 	flag.IntVar(&o.routes, "routes", 1000, "mem: services (2 servers each)")
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "bound on the whole run")
 	flag.Parse()
@@ -126,11 +128,11 @@ func run(o options) error {
 	if e.backends, err = e.startBackends(ctx, o); err != nil {
 		return err
 	}
-	parts := map[string]func(context.Context, *env, options) error{"load": benchLoad, "flip": benchFlip, "mem": benchMem}
+	parts := map[string]func(context.Context, *env, options) error{"load": benchLoad, "flip": benchFlip, "mem": benchMem, "idle": benchIdle}
 	for _, name := range strings.Split(o.only, ",") {
 		f, ok := parts[strings.TrimSpace(name)]
 		if !ok {
-			return fmt.Errorf("unknown part %q (want load, flip or mem)", name)
+			return fmt.Errorf("unknown part %q (want load, flip, mem or idle)", name)
 		}
 		if err := f(ctx, e, o); err != nil {
 			return fmt.Errorf("%s: %w", name, err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,35 +25,43 @@ import (
 	"github.com/wharf-project/wharf/bench/internal/procfs"
 )
 
-// benchMem re-executes this program as `ingressbench mem` and relays
-// its table.
+// benchMem re-executes this program as `ingressbench mem`, once with the
+// proxy served from its event loops (as the agent serves it) and once
+// through its net/http handler, and relays their tables.
 func benchMem(ctx context.Context, e *env, o options) error {
-	args := []string{"mem", "-routes", strconv.Itoa(o.routes),
-		"-ports", fmt.Sprintf("%d,%d", e.backends[0], e.backends[1])}
-	p, err := e.start("mem", []string{"GOMAXPROCS=" + strconv.Itoa(o.workers)}, e.self, args...)
-	if err != nil {
-		return err
+	for _, serve := range []string{"loops", "handler"} {
+		args := []string{"mem", "-routes", strconv.Itoa(o.routes), "-serve", serve,
+			"-ports", fmt.Sprintf("%d,%d", e.backends[0], e.backends[1])}
+		p, err := e.start("mem", []string{"GOMAXPROCS=" + strconv.Itoa(o.workers)}, e.self, args...)
+		if err != nil {
+			return err
+		}
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if p.cmd.ProcessState.ExitCode() != 0 {
+			return fmt.Errorf("mem -serve %s failed:\n%s", serve, p.out)
+		}
+		fmt.Print(p.out.String())
 	}
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	if p.cmd.ProcessState.ExitCode() != 0 {
-		return fmt.Errorf("mem failed:\n%s", p.out)
-	}
-	fmt.Print(p.out.String())
 	return nil
 }
 
 // memMain is `ingressbench mem`: VmRSS of this process (a proxy with an
 // empty table, then with -routes services of 2 servers each loaded by
 // Update, then after one request to each server), and the times of
-// config.Build and Proxy.Update for the whole catalog.
+// config.Build and Proxy.Update for the whole catalog. The proxy is
+// configured and served as the agent does it (-serve loops: the fast
+// path from its event loops on a loopback port, reached by a real HTTP
+// client) or through its net/http handler called in process (-serve
+// handler).
 func memMain(args []string) error {
 	fs := flag.NewFlagSet("mem", flag.ContinueOnError)
 	routes := fs.Int("routes", 1000, "services")
 	ports := fs.String("ports", "", "the two backend ports, comma-separated")
+	serve := fs.String("serve", "loops", "how requests reach the proxy: loops (a FastServer from event loops, as the agent) or handler (net/http Handler in process)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,10 +69,24 @@ func memMain(args []string) error {
 	if _, err := fmt.Sscanf(*ports, "%d,%d", &a, &b); err != nil {
 		return fmt.Errorf("-ports: %w", err)
 	}
+	if *serve != "loops" && *serve != "handler" {
+		return fmt.Errorf("-serve %q: want loops or handler", *serve)
+	}
 	raiseNoFile()
-	p := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	loops := *serve == "loops"
+	p := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), FastHTTP1: loops, EventLoop: loops})
+	defer p.Close()
+	get := handlerGet(p)
+	if loops {
+		stop, g, err := loopGet(p)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		get = g
+	}
 	opts := config.Options{Domain: "minipot", ExposedByDefault: true, EntryPoints: []string{"web"}}
-	fmt.Printf("\n== mem: %d services x 2 servers in one proxy process (Build from catalog instances, then Update) ==\n", *routes)
+	fmt.Printf("\n== mem: %d services x 2 servers in one proxy process (Build from catalog instances, then Update; served by %s) ==\n", *routes, *serve)
 	fmt.Println("| state | VmRSS | Go heap in use |\n|---|---|---|")
 	memRow("empty proxy")
 	insts := memInstances(*routes, a, b)
@@ -89,7 +112,7 @@ func memMain(args []string) error {
 	runtime.GC()
 	debug.FreeOSMemory()
 	memRow("after GC + FreeOSMemory")
-	if err := warm(p, *routes); err != nil {
+	if err := warm(get, *routes); err != nil {
 		return err
 	}
 	memRow(fmt.Sprintf("after one request to each of the %d servers (%d idle backend connections)", 2**routes, 2**routes))
@@ -115,20 +138,60 @@ func memInstances(n, a, b int) []config.Instance {
 
 // warm sends two requests to each service's router, reaching each of its
 // servers once, and wants 200s.
-func warm(p *proxy.Proxy, n int) error {
-	h := p.Handler("web")
+func warm(get func(host string) (int, string, error), n int) error {
 	for i := range n {
 		for range 2 {
-			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.Host = fmt.Sprintf("svc%04d.minipot", i)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				return fmt.Errorf("%s: %d %q", req.Host, rec.Code, rec.Body.String())
+			host := fmt.Sprintf("svc%04d.minipot", i)
+			code, body, err := get(host)
+			if err != nil {
+				return fmt.Errorf("%s: %w", host, err)
+			}
+			if code != http.StatusOK {
+				return fmt.Errorf("%s: %d %q", host, code, body)
 			}
 		}
 	}
 	return nil
+}
+
+// handlerGet sends a request for host through p's net/http handler.
+func handlerGet(p *proxy.Proxy) func(host string) (int, string, error) {
+	h := p.Handler("web")
+	return func(host string) (int, string, error) {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String(), nil
+	}
+}
+
+// loopGet serves p's entry point from its event loops on a loopback port
+// and returns a function sending a request for host there over one
+// keep-alive connection, and one stopping the server.
+func loopGet(p *proxy.Proxy) (stop func(), get func(host string) (int, string, error), err error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	fs := p.NewFastServer("web", proxy.ServerOptions{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	go fs.Serve(l)
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
+	url := "http://" + l.Addr().String() + "/"
+	return func() { fs.Close() }, func(host string) (int, string, error) {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			return 0, "", err
+		}
+		req.Host = host
+		resp, err := c.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), err
+	}, nil
 }
 
 // memRow prints VmRSS (from /proc) and the Go heap in use.

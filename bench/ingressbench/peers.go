@@ -26,7 +26,8 @@ user root;
 worker_processes %d;
 pid %s.pid;
 error_log %s-error.log warn;
-events { worker_connections 8192; }
+worker_rlimit_nofile 20000;
+events { worker_connections 9000; }
 http {
   access_log off;
   keepalive_requests 1000000;
@@ -143,7 +144,7 @@ func (e *env) nginxTLS() (listen, certs string) {
 func (e *env) startHAProxy(ctx context.Context, port, workers int) (*proc, error) {
 	conf := fmt.Sprintf(`global
   nbthread %d
-  maxconn 4096
+  maxconn 9000
 defaults
   mode http
   option http-keep-alive

@@ -132,6 +132,6 @@ func RemovePotNetwork(prog, bridge, table string) {
 		_ = exec.Command("nft", "delete", "table", "ip", table).Run()
 	}
 	if len(left) > 0 {
-		fmt.Fprintf(os.Stderr, "%s: the agent left %s; removed\n", prog, strings.Join(left, ", "))
+		fmt.Fprintf(os.Stderr, "%s: removed the jail network the agent keeps (its data dir is not thrown away): %s\n", prog, strings.Join(left, ", "))
 	}
 }

@@ -55,6 +55,29 @@ func PPID(pid int) int {
 // process group pgid (a server's workers with their master).
 func GroupCPU(pgid int) uint64 {
 	var sum uint64
+	for _, f := range groupStats(pgid) {
+		u, _ := strconv.ParseUint(f[11], 10, 64)
+		st, _ := strconv.ParseUint(f[12], 10, 64)
+		sum += u + st
+	}
+	return sum
+}
+
+// GroupRSSKB returns the summed VmRSS, in KiB, of every process in
+// process group pgid.
+func GroupRSSKB(pgid int) int {
+	var sum int
+	for pid := range groupStats(pgid) {
+		kb, _ := RSSKB(pid)
+		sum += kb
+	}
+	return sum
+}
+
+// groupStats returns the stat fields of every process in process group
+// pgid, by pid.
+func groupStats(pgid int) map[int][]string {
+	out := map[int][]string{}
 	entries, _ := os.ReadDir("/proc")
 	for _, d := range entries {
 		pid, err := strconv.Atoi(d.Name())
@@ -68,11 +91,9 @@ func GroupCPU(pgid int) uint64 {
 		if g, _ := strconv.Atoi(f[2]); g != pgid {
 			continue
 		}
-		u, _ := strconv.ParseUint(f[11], 10, 64)
-		st, _ := strconv.ParseUint(f[12], 10, 64)
-		sum += u + st
+		out[pid] = f
 	}
-	return sum
+	return out
 }
 
 // IdleTicks returns the idle and iowait time of all CPUs, in clock

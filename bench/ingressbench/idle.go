@@ -1,0 +1,196 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-project/wharf/bench/internal/benchrun"
+	"github.com/wharf-project/wharf/bench/internal/procfs"
+)
+
+// benchIdle measures what an idle keep-alive client connection costs each
+// proxy: the proxy's resident memory (summed over its processes) before
+// and after -idle-conns clients each sent one request and keep their
+// connection open, then after they closed. Each connection then carries a
+// second request, to show the proxy kept them all.
+func benchIdle(ctx context.Context, e *env, o options) error {
+	ports, err := benchrun.FreePorts(6)
+	if err != nil {
+		return err
+	}
+	peers := []idlePeer{
+		{"wharf (1 loop)", ports[0], func() (*proc, error) {
+			return e.startWharfProxy(ctx, e.self, ports[0], ports[1], o.workers, true, 1)
+		}},
+		{"haproxy", ports[2], func() (*proc, error) { return e.startHAProxy(ctx, ports[2], o.workers) }},
+		{"nginx", ports[3], func() (*proc, error) { return e.startNginxProxy(ctx, ports[3], o.workers) }},
+	}
+	if o.baseline != "" {
+		base := idlePeer{"baseline (1 loop)", ports[4], func() (*proc, error) {
+			return e.startWharfProxy(ctx, o.baseline, ports[4], ports[5], o.workers, true, 1)
+		}}
+		peers = append([]idlePeer{peers[0], base}, peers[1:]...)
+	}
+	fmt.Printf("\n== idle: %d keep-alive client connections, each after one request (Host %s) ==\n", o.idleConns, benchHost)
+	fmt.Println("| proxy | RSS before | RSS with the connections open | per connection | second request answered | RSS after they closed |\n|---|---|---|---|---|---|")
+	for _, pr := range peers {
+		p, err := pr.start()
+		if err != nil {
+			return err
+		}
+		row, err := idleRun(ctx, p, pr.port, o.idleConns)
+		p.stop()
+		if err != nil {
+			return fmt.Errorf("%s: %w", pr.name, err)
+		}
+		fmt.Printf("| %s | %s |\n", pr.name, row)
+	}
+	return nil
+}
+
+// idlePeer is a proxy benchIdle measures, started by start on port.
+type idlePeer struct {
+	name  string
+	port  int
+	start func() (*proc, error)
+}
+
+// idleRun opens n connections to port, one request on each, measures the
+// proxy's memory with them open, asks again on each, closes them and
+// measures again.
+func idleRun(ctx context.Context, p *proc, port, n int) (string, error) {
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	// Warm the proxy (its backend connections) before the baseline.
+	for range 4 {
+		c, err := idleConn(addr)
+		if err != nil {
+			return "", err
+		}
+		c.c.Close()
+	}
+	time.Sleep(500 * time.Millisecond)
+	before := procfs.GroupRSSKB(p.pid())
+	conns := make([]*idleClient, n)
+	var failed atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				c, err := idleConn(addr)
+				if err != nil {
+					failed.Add(1)
+					mu.Lock()
+					firstErr = cmpErr(firstErr, err)
+					mu.Unlock()
+					continue
+				}
+				conns[i] = c
+			}
+		}()
+	}
+	wg.Wait()
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.c.Close()
+			}
+		}
+	}()
+	if f := failed.Load(); f > 0 {
+		return "", fmt.Errorf("%d of %d connections failed, the first: %v", f, n, firstErr)
+	}
+	time.Sleep(time.Second)
+	open := procfs.GroupRSSKB(p.pid())
+	var again atomic.Int64
+	next.Store(0)
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if conns[i].get() == nil {
+					again.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, c := range conns {
+		c.c.Close()
+		conns[i] = nil
+	}
+	time.Sleep(2 * time.Second)
+	after := procfs.GroupRSSKB(p.pid())
+	return fmt.Sprintf("%s | %s | %.1f KiB | %d of %d | %s", mib(before), mib(open),
+		float64(open-before)/float64(n), again.Load(), n, mib(after)), nil
+}
+
+func mib(kb int) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// idleClient is one kept connection.
+type idleClient struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+// idleConn connects to addr and gets one answer.
+func idleConn(addr string) (*idleClient, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	ic := &idleClient{c: c, br: bufio.NewReaderSize(c, 512)}
+	if err := ic.get(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return ic, nil
+}
+
+// get sends one request and reads its answer, which must be a 200.
+func (ic *idleClient) get() error {
+	ic.c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(ic.c, "GET / HTTP/1.1\r\nHost: "+benchHost+"\r\n\r\n"); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(ic.br, nil)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return err
+}
