@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +29,11 @@ func benchIdle(ctx context.Context, e *env, o options) error {
 	if err != nil {
 		return err
 	}
+	if o.tls {
+		if err := e.makeCert(); err != nil {
+			return err
+		}
+	}
 	peers := []idlePeer{
 		{"wharf (1 loop)", ports[0], func() (*proc, error) {
 			return e.startWharfProxy(ctx, e.self, ports[0], ports[1], o.workers, true, 1)
@@ -41,14 +47,18 @@ func benchIdle(ctx context.Context, e *env, o options) error {
 		}}
 		peers = append([]idlePeer{peers[0], base}, peers[1:]...)
 	}
-	fmt.Printf("\n== idle: %d keep-alive client connections, each after one request (Host %s) ==\n", o.idleConns, benchHost)
+	over := ""
+	if o.tls {
+		over = ", over TLS (HTTP/1.1; wharf serves TLS from goroutines)"
+	}
+	fmt.Printf("\n== idle: %d keep-alive client connections, each after one request (Host %s)%s ==\n", o.idleConns, benchHost, over)
 	fmt.Println("| proxy | RSS before | RSS with the connections open | per connection | second request answered | RSS after they closed |\n|---|---|---|---|---|---|")
 	for _, pr := range peers {
 		p, err := pr.start()
 		if err != nil {
 			return err
 		}
-		row, err := idleRun(ctx, p, pr.port, o.idleConns)
+		row, err := idleRun(ctx, p, pr.port, o.idleConns, o.tls)
 		p.stop()
 		if err != nil {
 			return fmt.Errorf("%s: %w", pr.name, err)
@@ -68,11 +78,11 @@ type idlePeer struct {
 // idleRun opens n connections to port, one request on each, measures the
 // proxy's memory with them open, asks again on each, closes them and
 // measures again.
-func idleRun(ctx context.Context, p *proc, port, n int) (string, error) {
+func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, error) {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	// Warm the proxy (its backend connections) before the baseline.
 	for range 4 {
-		c, err := idleConn(addr)
+		c, err := idleConn(addr, useTLS)
 		if err != nil {
 			return "", err
 		}
@@ -95,7 +105,7 @@ func idleRun(ctx context.Context, p *proc, port, n int) (string, error) {
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				c, err := idleConn(addr)
+				c, err := idleConn(addr, useTLS)
 				if err != nil {
 					failed.Add(1)
 					mu.Lock()
@@ -163,11 +173,21 @@ type idleClient struct {
 	br *bufio.Reader
 }
 
-// idleConn connects to addr and gets one answer.
-func idleConn(addr string) (*idleClient, error) {
+// idleConn connects to addr (over TLS if useTLS, accepting the run's
+// self-signed certificate) and gets one answer.
+func idleConn(addr string, useTLS bool) (*idleClient, error) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return nil, err
+	}
+	if useTLS {
+		tc := tls.Client(c, &tls.Config{ServerName: benchHost, InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+		tc.SetDeadline(time.Now().Add(10 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c = tc
 	}
 	ic := &idleClient{c: c, br: bufio.NewReaderSize(c, 512)}
 	if err := ic.get(); err != nil {

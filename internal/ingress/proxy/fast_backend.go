@@ -12,7 +12,8 @@ import (
 const probeAfter = time.Second
 
 // bconn is a keep-alive connection to a server on the fast path, with
-// its own reused buffers and no goroutine of its own.
+// no goroutine of its own, and buffers from the pools while it is in use
+// (an idle one in a pool holds none).
 type bconn struct {
 	c        net.Conn
 	br       *bufio.Reader
@@ -41,18 +42,32 @@ func (bc *bconn) clearDeadline() {
 // close closes the connection and frees its buffers.
 func (bc *bconn) close() {
 	bc.c.Close()
+	bc.dropBuffers()
+}
+
+// takeBuffers gives the connection buffers from the pools.
+func (bc *bconn) takeBuffers() {
+	bc.br = readerPool.Get().(*bufio.Reader)
+	bc.br.Reset(bc.c)
+	bc.bw = writerPool.Get().(*bufio.Writer)
+	bc.bw.Reset(bc.c)
+}
+
+// dropBuffers returns the buffers, if it holds them, to the pools.
+func (bc *bconn) dropBuffers() {
+	if bc.br == nil {
+		return
+	}
 	bc.br.Reset(nil)
 	bc.bw.Reset(nil)
 	readerPool.Put(bc.br)
 	writerPool.Put(bc.bw)
+	bc.br, bc.bw = nil, nil
 }
 
 // alive reports whether an idle connection is still open: no byte and no
 // EOF is waiting on it.
 func (bc *bconn) alive() bool {
-	if bc.br.Buffered() > 0 {
-		return false
-	}
 	bc.c.SetReadDeadline(time.Unix(1, 0))
 	var b [1]byte
 	n, err := bc.c.Read(b[:])
@@ -156,11 +171,9 @@ func (fc *fastConn) dial(b *backend) (*bconn, error) {
 	if err != nil {
 		return nil, err
 	}
-	br := readerPool.Get().(*bufio.Reader)
-	br.Reset(c)
-	bw := writerPool.Get().(*bufio.Writer)
-	bw.Reset(c)
-	return &bconn{c: c, br: br, bw: bw}, nil
+	bc := &bconn{c: c}
+	bc.takeBuffers()
+	return bc, nil
 }
 
 // get returns an idle connection that is still usable, or nil.
@@ -178,6 +191,7 @@ func (fp *fastPool) get(now time.Time, idleTimeout time.Duration) *bconn {
 		fp.mu.Unlock()
 		idle := now.Sub(bc.idleAt)
 		if idle < probeAfter || idle < idleTimeout && bc.alive() {
+			bc.takeBuffers()
 			return bc
 		}
 		bc.close()
@@ -187,6 +201,11 @@ func (fp *fastPool) get(now time.Time, idleTimeout time.Duration) *bconn {
 // put keeps bc for reuse, closing it when the pool is full or gone, and
 // closes connections idle longer than idleTimeout.
 func (fp *fastPool) put(bc *bconn, now time.Time, maxIdle int, idleTimeout time.Duration) {
+	if bc.br.Buffered() > 0 || bc.bw.Buffered() > 0 {
+		bc.close() // the server sent more than its answer: not reusable
+		return
+	}
+	bc.dropBuffers()
 	bc.idleAt = now
 	fp.mu.Lock()
 	var stale *bconn

@@ -28,6 +28,7 @@ const (
 	keepOpen  outcome = iota // answered; the connection may carry more
 	closeConn                // answered or failed; close the connection
 	handOff                  // not consumed; give the connection to net/http
+	parked                   // idle, its buffers released: the event loop wakes it on input
 )
 
 // fastConn is one client connection on the fast path.
@@ -58,6 +59,9 @@ type fastConn struct {
 	tried [8]*backend
 	// tls is the connection's TLS state on a TLS entry point, else nil.
 	tls *tls.ConnectionState
+	// first is the byte that ended an idle TLS connection's wait,
+	// read through by br before the connection.
+	first firstByte
 	// now is when the current request's head was read, or, between
 	// requests, when the last one ended: one clock reading serves the
 	// balancer, the pool and the deadlines of a request.
@@ -65,19 +69,25 @@ type fastConn struct {
 }
 
 // serve reads and answers requests until the connection ends or is
-// handed off.
+// handed off (the goroutine path).
 func (fc *fastConn) serve() {
-	fc.br = readerPool.Get().(*bufio.Reader)
-	fc.br.Reset(fc.c)
-	fc.bw = writerPool.Get().(*bufio.Writer)
-	fc.bw.Reset(fc.c)
+	fc.begin()
+	fc.finish(fc.loop())
+}
+
+// begin readies the connection to be served.
+func (fc *fastConn) begin() {
+	fc.takeBuffers()
 	fc.remoteAddr = fc.c.RemoteAddr().String()
 	fc.remoteIP = fc.remoteAddr
 	if ip, _, err := net.SplitHostPort(fc.remoteIP); err == nil {
 		fc.remoteIP = ip
 	}
 	fc.hdr = http.Header{}
-	out := fc.loop()
+}
+
+// finish ends the connection as out (closeConn or handOff) says.
+func (fc *fastConn) finish(out outcome) {
 	fc.s.forget(fc)
 	if out == handOff && fc.bw.Flush() == nil {
 		fc.c.SetReadDeadline(time.Time{})
@@ -96,6 +106,35 @@ func (fc *fastConn) serve() {
 	fc.bw.Flush()
 	closeOwn(fc.c)
 	fc.release()
+}
+
+// firstByte reads b[:n], then from c.
+type firstByte struct {
+	b [1]byte
+	n int
+	c net.Conn
+}
+
+func (f *firstByte) Read(p []byte) (int, error) {
+	if f.n > 0 && len(p) > 0 {
+		p[0], f.n = f.b[0], 0
+		return 1, nil
+	}
+	return f.c.Read(p)
+}
+
+// parker is a connection whose idle wait needs no coroutine (an event
+// loop's socket): while mustWait, the connection is parked without
+// buffers, and the loop serves it again once input, its deadline or a
+// close comes.
+type parker interface{ mustWait() bool }
+
+// takeBuffers gives the connection buffers from the pools.
+func (fc *fastConn) takeBuffers() {
+	fc.br = readerPool.Get().(*bufio.Reader)
+	fc.br.Reset(fc.c)
+	fc.bw = writerPool.Get().(*bufio.Writer)
+	fc.bw.Reset(fc.c)
 }
 
 // release returns the buffers to their pools.
@@ -155,6 +194,26 @@ func (fc *fastConn) readHead() (int, outcome) {
 			fc.now = time.Now()
 		}
 		fc.setDeadline(fc.now.Add(opts.IdleTimeout))
+		if pk, ok := fc.c.(parker); ok && fc.bw.Buffered() == 0 && pk.mustWait() {
+			// Idle: the buffers go back to the pools for the busy
+			// connections, the coroutine to the loop.
+			fc.release()
+			return 0, parked
+		}
+		if fc.tls != nil && fc.bw.Buffered() == 0 {
+			// Idle TLS (served by a goroutine): wait for the first
+			// byte without buffers. It costs no system call more: TLS
+			// decrypts a whole record, the rest of it stays in the
+			// tls.Conn for br's next read.
+			fc.release()
+			n, err := fc.c.Read(fc.first.b[:])
+			fc.takeBuffers()
+			if err != nil || n == 0 {
+				return 0, closeConn
+			}
+			fc.first.c, fc.first.n = fc.c, n
+			fc.br.Reset(&fc.first)
+		}
 		if _, err := fc.br.Peek(1); err != nil {
 			return 0, closeConn
 		}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -353,5 +354,60 @@ func TestFastShutdownWaitsForActive(t *testing.T) {
 	}
 	if err := <-shut; err != nil {
 		t.Errorf("shutdown: %v", err)
+	}
+}
+
+// TestFastPooledConnectionsHoldNoBuffers: a server connection idle in
+// the fast path's pool gives its buffers back (thousands of servers
+// mean thousands of idle connections), takes them again when reused,
+// and one whose server sent more than its answer is not pooled.
+func TestFastPooledConnectionsHoldNoBuffers(t *testing.T) {
+	var extra atomic.Bool
+	back := rawBackend(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, req.Body)
+			tail := ""
+			if extra.Load() {
+				tail = "junk"
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"+tail)
+		}
+	})
+	p := New(Options{Logger: discardLogger(), FastHTTP1: true}) // the goroutine path: its pools are the Proxy's
+	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back)}))
+	addr, _ := fastServe(t, p, ServerOptions{})
+	pooled := func() (n int, buffered int) {
+		p.fastPools.m.Range(func(_, v any) bool {
+			fp := v.(*fastPool)
+			fp.mu.Lock()
+			defer fp.mu.Unlock()
+			for _, bc := range fp.idle {
+				n++
+				if bc.br != nil || bc.bw != nil {
+					buffered++
+				}
+			}
+			return true
+		})
+		return n, buffered
+	}
+	for i := range 3 {
+		if code, body := get(t, "http://"+addr, "x"); code != 200 || body != "A" {
+			t.Fatalf("request %d: %d %q", i, code, body)
+		}
+		if n, buffered := pooled(); n != 1 || buffered != 0 {
+			t.Fatalf("after request %d: %d pooled connections, %d with buffers; want 1, 0", i, n, buffered)
+		}
+	}
+	extra.Store(true)
+	if code, body := get(t, "http://"+addr, "x"); code != 200 || body != "A" {
+		t.Fatalf("answer with trailing bytes: %d %q", code, body)
+	}
+	if n, _ := pooled(); n != 0 {
+		t.Errorf("a connection with bytes after its answer was pooled (%d pooled)", n)
 	}
 }

@@ -27,8 +27,12 @@ type loopConn struct {
 	readable, writable bool
 	// hup says the peer's end (or an error) was reported: it is not
 	// reported again, so reads no longer wait for an event.
-	hup       bool
-	waiter    *task
+	hup    bool
+	waiter *task
+	// parked is the idle connection served on this socket when no
+	// coroutine waits for it: input, its deadline or a close gives it
+	// one.
+	parked    *fastConn
 	wantWrite bool
 	timedOut  bool
 	// dlAt is the deadline of the current wait (unix ns, 0: none),
@@ -115,6 +119,16 @@ func (c *loopConn) Read(b []byte) (int, error) {
 		}
 	}
 }
+
+// mustWait reports whether an idle connection has to wait for input:
+// nothing readable, no hang-up, not closed, its read deadline not passed.
+func (c *loopConn) mustWait() bool {
+	return !c.readable && !c.hup && !c.closed.Load() && !c.past(c.rdl)
+}
+
+// waiting reports whether a coroutine, or a parked connection, waits for
+// the socket.
+func (c *loopConn) waiting() bool { return c.waiter != nil || c.parked != nil }
 
 // Write writes all of b, waiting for room as need be.
 func (c *loopConn) Write(b []byte) (int, error) {

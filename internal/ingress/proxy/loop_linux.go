@@ -26,12 +26,15 @@ const loopsAvailable = true
 // loop are served by its one goroutine, events in batches, without the
 // runtime's poller or a goroutine wake-up per event.
 type evLoop struct {
-	s      *FastServer
-	ep     int
-	wake   int // eventfd: new connections, outside closes, shutdown
-	conns  map[int32]*loopConn
-	cur    *task
+	s     *FastServer
+	ep    int
+	wake  int // eventfd: new connections, outside closes, shutdown
+	conns map[int32]*loopConn
+	cur   *task
+	// tasks counts the client connections being served (busy or
+	// parked); free holds the coroutines that serve none now.
 	tasks  int
+	free   []*task
 	timers timerHeap
 	pools  poolSet
 	events []syscall.EpollEvent
@@ -74,10 +77,15 @@ type accepted struct {
 	raddr net.Addr
 }
 
-// task is the coroutine serving one client connection.
+// task is a coroutine of the loop: it serves a client connection until
+// the connection ends or idles (parks), then another. Coroutines are
+// as many as connections busy at once, not as all connections: an
+// idle keep-alive connection holds no stack and no buffer.
 type task struct {
 	next  func() (struct{}, bool)
+	stop  func()
 	yield func(struct{}) bool
+	fc    *fastConn
 }
 
 // newLoop creates a loop's epoll set and wake-up eventfd.
@@ -423,8 +431,8 @@ func (l *evLoop) run() {
 			if ev.Events&(syscall.EPOLLOUT|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
 				c.writable = true
 			}
-			if t := c.waiter; t != nil && (c.wantWrite && c.writable || !c.wantWrite && c.readable) {
-				l.resume(t)
+			if c.waiting() && (c.wantWrite && c.writable || !c.wantWrite && c.readable) {
+				l.wakeConn(c)
 			}
 		}
 	}
@@ -446,15 +454,14 @@ func (l *evLoop) drain() bool {
 		l.resume(t)
 	}
 	for _, c := range closing {
-		if t := c.waiter; t != nil {
-			l.resume(t) // its read or write now fails
-		}
+		l.wakeConn(c) // its read or write now fails
 		c.release()
 	}
 	if stop && l.tasks == 0 {
 		for _, c := range l.conns {
 			c.release()
 		}
+		l.stopTasks()
 		return true
 	}
 	return false
@@ -500,9 +507,7 @@ func (l *evLoop) fail(err error) {
 		c.closed.Store(true) // reads and writes fail from here on
 	}
 	for _, c := range l.conns {
-		if t := c.waiter; t != nil {
-			l.resume(t)
-		}
+		l.wakeConn(c)
 	}
 	// The coroutines waiting for work outside the loop: their goroutines
 	// still run; wait for them and let the coroutines end.
@@ -522,12 +527,13 @@ func (l *evLoop) fail(err error) {
 	for _, c := range l.conns {
 		c.release()
 	}
+	l.stopTasks()
 	if l.tasks != 0 {
 		l.s.p.log.Error("ingress event loop failed with connections still being served", "connections", l.tasks)
 	}
 }
 
-// start serves an accepted socket in a new coroutine.
+// start serves an accepted socket.
 func (l *evLoop) start(a accepted) {
 	c, err := l.register(a.fd)
 	if err != nil {
@@ -541,22 +547,87 @@ func (l *evLoop) start(a accepted) {
 		return
 	}
 	fc.lp = l
-	t := &task{}
-	t.next, _ = iter.Pull(func(yield func(struct{}) bool) {
-		t.yield = yield
-		fc.serve()
-	})
+	fc.begin()
 	l.tasks++
+	l.serve(fc)
+}
+
+// serve gives fc to a free coroutine, or a new one, and runs it.
+func (l *evLoop) serve(fc *fastConn) {
+	var t *task
+	if n := len(l.free); n > 0 {
+		t = l.free[n-1]
+		l.free[n-1] = nil
+		l.free = l.free[:n-1]
+	} else {
+		t = &task{}
+		t.next, t.stop = iter.Pull(func(yield func(struct{}) bool) {
+			t.yield = yield
+			l.work(t)
+		})
+	}
+	t.fc = fc
 	l.resume(t)
 }
 
-// resume runs t until it waits again or ends.
+// work is a coroutine's life: serve the connection given, park it when
+// it idles or finish it when it ends, wait to be given another.
+func (l *evLoop) work(t *task) {
+	for {
+		fc := t.fc
+		if out := fc.loop(); out == parked {
+			l.park(fc)
+		} else {
+			fc.finish(out)
+			l.tasks--
+		}
+		t.fc = nil
+		l.free = append(l.free, t)
+		if !t.yield(struct{}{}) {
+			return
+		}
+	}
+}
+
+// park leaves fc's socket waiting for input, its deadline or a close
+// with no coroutine (wakeConn gives it one).
+func (l *evLoop) park(fc *fastConn) {
+	c := fc.c.(*loopConn)
+	c.parked, c.wantWrite, c.timedOut = fc, false, false
+	c.dlAt = 0
+	if !c.rdl.IsZero() {
+		c.dlAt = c.rdl.UnixNano()
+		l.timers.arm(c)
+	}
+}
+
+// wakeConn resumes what waits for c: the coroutine waiting on it, or a
+// coroutine given its parked connection.
+func (l *evLoop) wakeConn(c *loopConn) {
+	if t := c.waiter; t != nil {
+		l.resume(t)
+		return
+	}
+	if fc := c.parked; fc != nil {
+		c.parked, c.dlAt = nil, 0
+		fc.takeBuffers()
+		l.serve(fc)
+	}
+}
+
+// stopTasks ends the free coroutines of a loop that ends.
+func (l *evLoop) stopTasks() {
+	for _, t := range l.free {
+		t.stop()
+	}
+	l.free = nil
+}
+
+// resume runs t until it waits again or is free.
 func (l *evLoop) resume(t *task) {
 	prev := l.cur
 	l.cur = t
-	if _, more := t.next(); !more {
-		l.tasks--
-	}
+	t.next()
 	l.cur = prev
 }
 
@@ -587,7 +658,7 @@ func (l *evLoop) fire(now time.Time) {
 			return
 		}
 		c.timedOut = true
-		l.resume(c.waiter)
+		l.wakeConn(c)
 	}
 }
 
@@ -669,7 +740,7 @@ func (h *timerHeap) settle(at int64) *loopConn {
 		h.pop()
 		c.heapAt = 0
 		switch {
-		case c.waiter == nil || c.dlAt == 0:
+		case !c.waiting() || c.dlAt == 0:
 		case c.dlAt <= at:
 			c.dlAt = 0
 			return c

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -463,5 +464,72 @@ func TestLoopCloseFreesThePort(t *testing.T) {
 		if err := <-served; err != http.ErrServerClosed {
 			t.Errorf("Serve returned %v", err)
 		}
+	}
+}
+
+// TestLoopParksIdleConnections: keep-alive connections idle between
+// requests hold no coroutine and no buffer. 200 of them add (almost) no
+// goroutine, each is served again on its next request, a request sent
+// in pieces to a parked connection is read whole, and the idle timeout
+// and Shutdown still close parked connections.
+func TestLoopParksIdleConnections(t *testing.T) {
+	back := namedBackend(t, "A")
+	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1})
+	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
+	addr, fs := fastServe(t, p, ServerOptions{IdleTimeout: 1500 * time.Millisecond})
+	ask := func(c net.Conn, br *bufio.Reader, pieces ...string) {
+		t.Helper()
+		for i, s := range pieces {
+			if i > 0 {
+				time.Sleep(20 * time.Millisecond) // the connection parks in between
+			}
+			if _, err := io.WriteString(c, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if resp, body, err := readResp(t, br, http.MethodGet); err != nil || resp.StatusCode != 200 || body != "A" {
+			t.Fatalf("answer: %v %q", err, body)
+		}
+	}
+	req := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	c0, br0 := dialRaw(t, addr)
+	ask(c0, br0, req) // the loop's first coroutine and a pooled server connection
+	before := runtime.NumGoroutine()
+	type client struct {
+		c  net.Conn
+		br *bufio.Reader
+	}
+	clients := make([]client, 200)
+	for i := range clients {
+		c, br := dialRaw(t, addr)
+		clients[i] = client{c, br}
+		ask(c, br, req)
+	}
+	if n := runtime.NumGoroutine() - before; n > 10 {
+		t.Errorf("200 idle connections added %d goroutines, want (about) none", n)
+	}
+	for _, cl := range clients {
+		ask(cl.c, cl.br, req)
+	}
+	ask(c0, br0, "GET / HT", "TP/1.1\r\nHo", "st: x\r\n\r\n")
+
+	// The idle timeout closes parked connections.
+	start := time.Now()
+	if _, err := clients[0].br.ReadByte(); err != io.EOF {
+		t.Fatalf("idle connection: %v, want EOF at the idle timeout", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("closed after %v idle, want about 1.5s", d)
+	}
+	// Shutdown closes the rest (parked, so not active) at once.
+	c1, br1 := dialRaw(t, addr)
+	ask(c1, br1, req)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := fs.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with parked connections: %v", err)
+	}
+	if _, err := br1.ReadByte(); err != io.EOF {
+		t.Errorf("parked connection after shutdown: %v, want EOF", err)
 	}
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"crypto/tls"
 	"io"
 	"net"
@@ -145,5 +146,61 @@ func TestTLSHTTP1(t *testing.T) {
 	}
 	if fastMode {
 		waitFor(t, "the silent and the plain client's failed handshakes counted", func() bool { return fs.TLSErrors() >= 2 })
+	}
+}
+
+// TestTLSIdleConnection: an idle keep-alive TLS connection (waiting
+// without buffers on the fast path) is served again when its next
+// request comes, in pieces or with a body, and is closed at the idle
+// timeout.
+func TestTLSIdleConnection(t *testing.T) {
+	dir := t.TempDir()
+	tlsCfg, err := TLSConfig([]CertFile{selfSigned(t, dir, "a.test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := echoBackend(t)
+	ra := router("a", hostRule("a.test"), "a")
+	ra.TLS, ra.EntryPoints = true, nil
+	p := testProxy(t, Options{})
+	p.Update(cfg([]*config.Router{ra}, []*config.Service{svc("a", back)}))
+	l := mustListen(t, "127.0.0.1:0")
+	fs := p.NewFastServer("websecure", ServerOptions{TLS: tlsCfg, IdleTimeout: time.Second, Logger: discardLogger()})
+	go fs.Serve(l)
+	t.Cleanup(func() { fs.Close() })
+	raw, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	c := tls.Client(raw, &tls.Config{ServerName: "a.test", InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	for i, pieces := range [][]string{
+		{"GET /one HTTP/1.1\r\nHost: a.test\r\n\r\n"},
+		{"G", "ET /two HTTP/1.1\r\nHo", "st: a.test\r\n\r\n"},
+		{"POST /three HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\n", "abc"},
+	} {
+		time.Sleep(50 * time.Millisecond) // idle in between
+		for j, s := range pieces {
+			if j > 0 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if _, err := io.WriteString(c, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, body, err := readResp(t, br, http.MethodGet)
+		want := []string{"GET /one 0 ", "GET /two 0 ", "POST /three 3 " + sum8([]byte("abc"))}[i]
+		if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(body, want) {
+			t.Fatalf("request %d: %v %q, want %q", i, err, body, want)
+		}
+	}
+	start := time.Now()
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("idle TLS connection still open")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("closed after %v idle, want about 1s", d)
 	}
 }
