@@ -8,7 +8,8 @@
 // HTTP/1.1 fast path that serves plain entry points without net/http and
 // hands everything else to it (fast_*.go): a goroutine per connection, or
 // with Options.EventLoop on Linux, epoll event loops that run the same
-// code as a coroutine per connection (loop_*.go).
+// code in coroutines, one per busy connection: an idle keep-alive
+// connection is parked without coroutine or buffers (loop_*.go).
 //
 // proxy must never import server, scheduler, client, state, watch or
 // dashboard: it gets its configuration pushed through Update.
