@@ -33,11 +33,15 @@ type evLoop struct {
 	cur   *task
 	// tasks counts the client connections being served (busy or
 	// parked); free holds the coroutines that serve none now.
-	tasks  int
-	free   []*task
-	timers timerHeap
-	pools  poolSet
-	events []syscall.EpollEvent
+	tasks int
+	free  []*task
+	// freeLow is the fewest coroutines free since trimAt (unix ns);
+	// trimTasks then stops those no connection needed.
+	freeLow int
+	trimAt  int64
+	timers  timerHeap
+	pools   poolSet
+	events  []syscall.EpollEvent
 	// lfd is the loop's own duplicate of the listening socket, in its
 	// epoll set (exclusive: a new connection wakes one loop), -1 once
 	// the loop stopped accepting. acceptAt, when set, is when accepting
@@ -386,6 +390,7 @@ func (l *evLoop) run() {
 		now := time.Now()
 		l.now = now.UnixNano()
 		l.fire(now)
+		l.trimTasks()
 		if l.drain() {
 			return
 		}
@@ -400,6 +405,12 @@ func (l *evLoop) run() {
 		timeout := l.timers.wait(now)
 		if t := l.resumeAccept(l.now); t >= 0 && (timeout < 0 || t < timeout) {
 			timeout = t
+		}
+		if len(l.free) > keepFree {
+			t := max(0, int((l.trimAt-l.now+int64(time.Millisecond)-1)/int64(time.Millisecond)))
+			if timeout < 0 || t < timeout {
+				timeout = t
+			}
 		}
 		n, err := syscall.EpollWait(l.ep, l.events, timeout)
 		l.idle.Store(false)
@@ -559,6 +570,7 @@ func (l *evLoop) serve(fc *fastConn) {
 		t = l.free[n-1]
 		l.free[n-1] = nil
 		l.free = l.free[:n-1]
+		l.freeLow = min(l.freeLow, n-1)
 	} else {
 		t = &task{}
 		t.next, t.stop = iter.Pull(func(yield func(struct{}) bool) {
@@ -613,6 +625,29 @@ func (l *evLoop) wakeConn(c *loopConn) {
 		fc.takeBuffers()
 		l.serve(fc)
 	}
+}
+
+// keepFree is how many free coroutines a loop keeps however long they
+// stay unused.
+const keepFree = 8
+
+// trimTasks stops, once a second, the free coroutines beyond keepFree
+// that no connection needed during that second: after a burst of busy
+// connections the loop goes back to what it uses (their stacks are
+// freed). The least recently used go first.
+func (l *evLoop) trimTasks() {
+	if l.now < l.trimAt {
+		return
+	}
+	if n := min(l.freeLow, len(l.free)) - keepFree; n > 0 {
+		for _, t := range l.free[:n] {
+			t.stop()
+		}
+		l.free = append(l.free[:0], l.free[n:]...)
+		clear(l.free[len(l.free):cap(l.free)])
+	}
+	l.freeLow = len(l.free)
+	l.trimAt = l.now + int64(time.Second)
 }
 
 // stopTasks ends the free coroutines of a loop that ends.

@@ -533,3 +533,58 @@ func TestLoopParksIdleConnections(t *testing.T) {
 		t.Errorf("parked connection after shutdown: %v, want EOF", err)
 	}
 }
+
+// TestLoopTrimsFreeCoroutines: a burst of connections busy at once needs
+// a coroutine each; once they idle, the loop stops the coroutines no
+// connection needed for a second, keeping a few.
+func TestLoopTrimsFreeCoroutines(t *testing.T) {
+	const burst = 60
+	var entered atomic.Int64
+	release := make(chan struct{})
+	back := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		entered.Add(1)
+		<-release
+		io.WriteString(w, "A")
+	})
+	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1, MaxIdleConnsPerHost: burst})
+	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
+	addr, _ := fastServe(t, p, ServerOptions{})
+	before := runtime.NumGoroutine()
+	type client struct {
+		c  net.Conn
+		br *bufio.Reader
+	}
+	clients := make([]client, burst)
+	for i := range clients {
+		c, br := dialRaw(t, addr)
+		clients[i] = client{c, br}
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	waitFor(t, "every request at the server", func() bool { return entered.Load() == burst })
+	close(release)
+	for i, cl := range clients {
+		if resp, body, err := readResp(t, cl.br, http.MethodGet); err != nil || resp.StatusCode != 200 || body != "A" {
+			t.Fatalf("client %d: %v %q", i, err, body)
+		}
+	}
+	// The server's goroutines for its pooled connections stay; the
+	// loop's coroutines beyond keepFree go.
+	serverSide := burst * 1 // net/http: one goroutine per kept server connection
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		extra := runtime.NumGoroutine() - before - serverSide
+		if extra <= keepFree+2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines more than before the burst (beyond the backend's), want at most %d", extra, keepFree+2)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for i, cl := range clients { // still served
+		io.WriteString(cl.c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if resp, body, err := readResp(t, cl.br, http.MethodGet); err != nil || resp.StatusCode != 200 || body != "A" {
+			t.Fatalf("client %d again: %v %q", i, err, body)
+		}
+	}
+}
