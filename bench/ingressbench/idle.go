@@ -94,30 +94,17 @@ func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, er
 	var failed atomic.Int64
 	var firstErr error
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	next := atomic.Int64{}
-	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				c, err := idleConn(addr, useTLS)
-				if err != nil {
-					failed.Add(1)
-					mu.Lock()
-					firstErr = cmpErr(firstErr, err)
-					mu.Unlock()
-					continue
-				}
-				conns[i] = c
-			}
-		}()
-	}
-	wg.Wait()
+	inParallel(ctx, n, func(i int) {
+		c, err := idleConn(addr, useTLS)
+		if err != nil {
+			failed.Add(1)
+			mu.Lock()
+			firstErr = cmpErr(firstErr, err)
+			mu.Unlock()
+			return
+		}
+		conns[i] = c
+	})
 	defer func() {
 		for _, c := range conns {
 			if c != nil {
@@ -128,26 +115,17 @@ func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, er
 	if f := failed.Load(); f > 0 {
 		return "", fmt.Errorf("%d of %d connections failed, the first: %v", f, n, firstErr)
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	time.Sleep(time.Second)
 	open := procfs.GroupRSSKB(p.pid())
 	var again atomic.Int64
-	next.Store(0)
-	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if conns[i].get() == nil {
-					again.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	inParallel(ctx, n, func(i int) {
+		if conns[i].get() == nil {
+			again.Add(1)
+		}
+	})
 	for i, c := range conns {
 		c.c.Close()
 		conns[i] = nil
@@ -156,6 +134,26 @@ func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, er
 	after := procfs.GroupRSSKB(p.pid())
 	return fmt.Sprintf("%s | %s | %.1f KiB | %d of %d | %s", mib(before), mib(open),
 		float64(open-before)/float64(n), again.Load(), n, mib(after)), nil
+}
+
+// inParallel runs f(0) to f(n-1), 32 at a time, until ctx ends.
+func inParallel(ctx context.Context, n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func mib(kb int) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
