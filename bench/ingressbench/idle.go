@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,15 +35,19 @@ func benchIdle(ctx context.Context, e *env, o options) error {
 			return err
 		}
 	}
+	name := "wharf (1 loop)"
+	if o.tls {
+		name = "wharf (TLS: goroutines)"
+	}
 	peers := []idlePeer{
-		{"wharf (1 loop)", ports[0], func() (*proc, error) {
+		{name, ports[0], func() (*proc, error) {
 			return e.startWharfProxy(ctx, e.self, ports[0], ports[1], o.workers, true, 1)
 		}},
 		{"haproxy", ports[2], func() (*proc, error) { return e.startHAProxy(ctx, ports[2], o.workers) }},
 		{"nginx", ports[3], func() (*proc, error) { return e.startNginxProxy(ctx, ports[3], o.workers) }},
 	}
 	if o.baseline != "" {
-		base := idlePeer{"baseline (1 loop)", ports[4], func() (*proc, error) {
+		base := idlePeer{"baseline " + strings.TrimPrefix(name, "wharf "), ports[4], func() (*proc, error) {
 			return e.startWharfProxy(ctx, o.baseline, ports[4], ports[5], o.workers, true, 1)
 		}}
 		peers = append([]idlePeer{peers[0], base}, peers[1:]...)

@@ -127,7 +127,10 @@ func (f *firstByte) Read(p []byte) (int, error) {
 // loop's socket): while mustWait, the connection is parked without
 // buffers, and the loop serves it again once input, its deadline or a
 // close comes.
-type parker interface{ mustWait() bool }
+type parker interface {
+	mustWait() bool
+	fillNow(br *bufio.Reader) error
+}
 
 // takeBuffers gives the connection buffers from the pools.
 func (fc *fastConn) takeBuffers() {
@@ -185,6 +188,8 @@ func (fc *fastConn) clearDeadline() {
 // ReadHeaderTimeout (slowloris) and MaxHeaderBytes (431).
 func (fc *fastConn) readHead() (int, outcome) {
 	opts := &fc.s.opts
+	// lone says the head so far is the byte that ended an idle TLS wait.
+	lone := false
 	if fc.br.Buffered() == 0 {
 		fc.active.Store(false)
 		if fc.s.shutting.Load() {
@@ -194,17 +199,26 @@ func (fc *fastConn) readHead() (int, outcome) {
 			fc.now = time.Now()
 		}
 		fc.setDeadline(fc.now.Add(opts.IdleTimeout))
-		if pk, ok := fc.c.(parker); ok && fc.bw.Buffered() == 0 && pk.mustWait() {
-			// Idle: the buffers go back to the pools for the busy
-			// connections, the coroutine to the loop.
-			fc.release()
-			return 0, parked
+		if pk, ok := fc.c.(parker); ok && fc.bw.Buffered() == 0 {
+			// Idle on an event loop: unless input is there, park; the
+			// buffers go back to the pools for the busy connections,
+			// the coroutine to the loop.
+			if pk.mustWait() {
+				fc.release()
+				return 0, parked
+			}
+			if err := pk.fillNow(fc.br); err == errWouldBlock {
+				fc.release()
+				return 0, parked
+			}
 		}
 		if fc.tls != nil && fc.bw.Buffered() == 0 {
 			// Idle TLS (served by a goroutine): wait for the first
-			// byte without buffers. It costs no system call more: TLS
-			// decrypts a whole record, the rest of it stays in the
-			// tls.Conn for br's next read.
+			// byte without buffers. TLS decrypts a whole record: the
+			// rest of it stays in the tls.Conn for br's next read,
+			// which so needs no header deadline (lone; a client that
+			// sent a one-byte record waits under the idle deadline for
+			// its next one, and under the header deadline after).
 			fc.release()
 			n, err := fc.c.Read(fc.first.b[:])
 			fc.takeBuffers()
@@ -213,6 +227,7 @@ func (fc *fastConn) readHead() (int, outcome) {
 			}
 			fc.first.c, fc.first.n = fc.c, n
 			fc.br.Reset(&fc.first)
+			lone = true
 		}
 		if _, err := fc.br.Peek(1); err != nil {
 			return 0, closeConn
@@ -235,10 +250,11 @@ func (fc *fastConn) readHead() (int, outcome) {
 		case len(buf) == fc.br.Size():
 			return 0, handOff
 		}
-		if !timed {
+		if !timed && !lone {
 			fc.setDeadline(time.Now().Add(opts.ReadHeaderTimeout))
 			timed = true
 		}
+		lone = false
 		from = max(0, len(buf)-3)
 		if _, err := fc.br.Peek(len(buf) + 1); err != nil {
 			return 0, closeConn // a slow client is cut here

@@ -3,6 +3,8 @@
 package proxy
 
 import (
+	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -35,6 +37,8 @@ type loopConn struct {
 	parked    *fastConn
 	wantWrite bool
 	timedOut  bool
+	// noWait makes a read that would wait fail with errWouldBlock.
+	noWait bool
 	// dlAt is the deadline of the current wait (unix ns, 0: none),
 	// heapAt that of the connection's entry in the loop's timer heap.
 	dlAt, heapAt int64
@@ -114,10 +118,29 @@ func (c *loopConn) Read(b []byte) (int, error) {
 		if c.past(c.rdl) {
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		}
+		if c.noWait {
+			return 0, errWouldBlock
+		}
 		if err := c.wait(false, c.rdl); err != nil {
 			return 0, c.opErr("read", err)
 		}
 	}
+}
+
+// errWouldBlock is what a read without waiting (fillNow) finds when the
+// socket holds nothing.
+var errWouldBlock = errors.New("proxy: nothing to read yet")
+
+// fillNow fills br with what the socket holds, without waiting:
+// errWouldBlock if it holds nothing. An idle connection whose socket may
+// hold input (a new connection, or one whose last read filled the
+// buffer) reads with it before it parks: the read it needs anyway tells
+// whether input is there.
+func (c *loopConn) fillNow(br *bufio.Reader) error {
+	c.noWait = true
+	_, err := br.Peek(1)
+	c.noWait = false
+	return err
 }
 
 // mustWait reports whether an idle connection has to wait for input:
@@ -173,7 +196,8 @@ func (c *loopConn) opErr(op string, err error) error {
 
 // Close closes the connection, from any goroutine: it shuts the socket
 // down and queues it for the loop, which closes it before it next waits
-// (waking the coroutine waiting on it, if any).
+// (waking the coroutine waiting on it, or the parked connection, if
+// any).
 func (c *loopConn) Close() error {
 	if c.closed.Swap(true) {
 		return net.ErrClosed

@@ -19,12 +19,13 @@ import (
 const loopsAvailable = true
 
 // evLoop is one event loop of a FastServer: an epoll set of the client
-// and server connections it owns, and a coroutine per client connection
-// running the fast path's code (fastConn.serve) unchanged. A connection
-// read or write that would block yields to the loop, which resumes the
-// coroutine when epoll reports the socket ready: the connections of a
-// loop are served by its one goroutine, events in batches, without the
-// runtime's poller or a goroutine wake-up per event.
+// and server connections it owns, and coroutines running the fast path's
+// code unchanged, one per busy client connection (an idle keep-alive
+// connection is parked without one; see task). A connection read or
+// write that would block yields to the loop, which resumes the coroutine
+// when epoll reports the socket ready: the connections of a loop are
+// served by its one goroutine, events in batches, without the runtime's
+// poller or a goroutine wake-up per event.
 type evLoop struct {
 	s     *FastServer
 	ep    int
@@ -83,8 +84,9 @@ type accepted struct {
 
 // task is a coroutine of the loop: it serves a client connection until
 // the connection ends or idles (parks), then another. Coroutines are
-// as many as connections busy at once, not as all connections: an
-// idle keep-alive connection holds no stack and no buffer.
+// as many as connections were busy at once in the last second or so
+// (trimTasks), not as all connections: an idle keep-alive connection,
+// or a new one that sent nothing yet, holds no stack and no buffer.
 type task struct {
 	next  func() (struct{}, bool)
 	stop  func()
@@ -259,7 +261,7 @@ const acceptBatch = 64
 const acceptPause = 100 * time.Millisecond
 
 // accept accepts what the listening socket holds (up to acceptBatch) and
-// serves each in a new coroutine.
+// serves each (start).
 func (l *evLoop) accept() {
 	for range acceptBatch {
 		fd, sa, err := syscall.Accept4(l.lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
@@ -382,7 +384,7 @@ func (l *evLoop) release() {
 	syscall.Close(l.wake)
 }
 
-// run is the loop: wait for events, resume the coroutines whose socket
+// run is the loop: wait for events, wake the connections whose socket
 // became ready, fire deadlines, accept new connections, close what outside
 // callers closed; until shut down with no connection left.
 func (l *evLoop) run() {
@@ -684,7 +686,8 @@ func (l *evLoop) register(fd int) (*loopConn, error) {
 // epollET is EPOLLET as the uint32 EpollEvent.Events wants.
 const epollET = 1 << 31
 
-// fire resumes the coroutines whose deadline passed.
+// fire wakes the connections whose deadline passed (a waiting coroutine
+// sees timedOut; a parked connection finds its deadline past).
 func (l *evLoop) fire(now time.Time) {
 	at := now.UnixNano()
 	for {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -508,6 +509,27 @@ func TestLoopParksIdleConnections(t *testing.T) {
 	if n := runtime.NumGoroutine() - before; n > 10 {
 		t.Errorf("200 idle connections added %d goroutines, want (about) none", n)
 	}
+	// Nor do connections that sent nothing yet, or whose last request
+	// filled the read buffer exactly (so the socket might hold more).
+	before = runtime.NumGoroutine()
+	for range 100 {
+		dialRaw(t, addr)
+	}
+	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8142\r\n\r\n"
+	exact := head + strings.Repeat("b", fastBufSize-len(head))
+	for range 50 {
+		c, br := dialRaw(t, addr)
+		if resp, body, err := func() (*http.Response, string, error) {
+			io.WriteString(c, exact)
+			return readResp(t, br, http.MethodPost)
+		}(); err != nil || resp.StatusCode != 200 || body != "A" {
+			t.Fatalf("%d-byte request: %v %q", len(exact), err, body)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // well within the idle timeout
+	if n := runtime.NumGoroutine() - before; n > 10 {
+		t.Errorf("100 new connections and 50 after an exactly filled read added %d goroutines, want (about) none", n)
+	}
 	for _, cl := range clients {
 		ask(cl.c, cl.br, req)
 	}
@@ -587,4 +609,87 @@ func TestLoopTrimsFreeCoroutines(t *testing.T) {
 			t.Fatalf("client %d again: %v %q", i, err, body)
 		}
 	}
+}
+
+// TestLoopMixedClients: for a second, 30 clients on two loops mix whole,
+// split and pipelined requests, bodies sent late and pauses (so their
+// connections park and wake again), then close or leave their
+// connections to the idle timeout; every answer is right, and Shutdown
+// then ends the loops with no socket left.
+func TestLoopMixedClients(t *testing.T) {
+	back := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprintf(w, "A%d", n)
+	})
+	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 2})
+	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
+	l := mustListen(t, "127.0.0.1:0")
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: 300 * time.Millisecond})
+	served := make(chan error, 1)
+	go func() { served <- fs.Serve(l) }()
+	addr := l.Addr().String()
+	get := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	steps := []struct {
+		pieces []string
+		pause  time.Duration // between the pieces
+		want   []string
+	}{
+		{[]string{get}, 0, []string{"A0"}},
+		{[]string{"GET / HT", "TP/1.1\r\nHost: x\r\n\r\n"}, 5 * time.Millisecond, []string{"A0"}},
+		{[]string{get + get}, 0, []string{"A0", "A0"}},
+		{[]string{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n", "hello"}, 3 * time.Millisecond, []string{"A5"}},
+		{[]string{"", get}, 20 * time.Millisecond, []string{"A0"}},
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for g := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			end := time.Now().Add(time.Second)
+			for i := 0; time.Now().Before(end); i++ {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					errs <- err
+					return
+				}
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				br := bufio.NewReader(c)
+				for j := range steps {
+					st := steps[(g+i+j)%len(steps)]
+					for k, s := range st.pieces {
+						if k > 0 {
+							time.Sleep(st.pause)
+						}
+						io.WriteString(c, s)
+					}
+					for _, want := range st.want {
+						resp, body, err := readResp(t, br, http.MethodGet)
+						if err != nil || resp.StatusCode != 200 || body != want {
+							errs <- fmt.Errorf("client %d, connection %d, step %d: %v %q, want %q", g, i, j, err, body, want)
+							c.Close()
+							return
+						}
+					}
+				}
+				if i%3 == 0 {
+					c.Close() // the others idle out
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := fs.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if err := <-served; err != http.ErrServerClosed {
+		t.Errorf("Serve returned %v", err)
+	}
+	waitLoopSockets(t, fs, func(n int64) bool { return n == 0 }, "0")
 }
