@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -122,6 +123,10 @@ func (f *firstByte) Read(p []byte) (int, error) {
 	}
 	return f.c.Read(p)
 }
+
+// errWouldBlock is what a parker's read without waiting (fillNow) finds
+// when the socket holds nothing.
+var errWouldBlock = errors.New("proxy: nothing to read yet")
 
 // parker is a connection whose idle wait needs no coroutine (an event
 // loop's socket): while mustWait, the connection is parked without

@@ -4,7 +4,6 @@ package proxy
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -126,10 +125,6 @@ func (c *loopConn) Read(b []byte) (int, error) {
 		}
 	}
 }
-
-// errWouldBlock is what a read without waiting (fillNow) finds when the
-// socket holds nothing.
-var errWouldBlock = errors.New("proxy: nothing to read yet")
 
 // fillNow fills br with what the socket holds, without waiting:
 // errWouldBlock if it holds nothing. An idle connection whose socket may
