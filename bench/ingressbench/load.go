@@ -279,13 +279,16 @@ func checkRouting(e *env, p peer) error {
 }
 
 // get sends GET url with host on a fresh connection.
-func get(url, host string) (int, string, error) {
+func get(url, host string) (int, string, error) { return getWith(client, url, host) }
+
+// getWith sends GET url with host through c.
+func getWith(c *http.Client, url, host string) (int, string, error) {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return 0, "", err
 	}
 	req.Host = host
-	resp, err := client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return 0, "", err
 	}

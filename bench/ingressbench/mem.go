@@ -178,20 +178,7 @@ func loopGet(p *proxy.Proxy) (stop func(), get func(host string) (int, string, e
 	go fs.Serve(l)
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
 	url := "http://" + l.Addr().String() + "/"
-	return func() { fs.Close() }, func(host string) (int, string, error) {
-		req, err := http.NewRequest(http.MethodGet, url, nil)
-		if err != nil {
-			return 0, "", err
-		}
-		req.Host = host
-		resp, err := c.Do(req)
-		if err != nil {
-			return 0, "", err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body), err
-	}, nil
+	return func() { fs.Close() }, func(host string) (int, string, error) { return getWith(c, url, host) }, nil
 }
 
 // memRow prints VmRSS (from /proc) and the Go heap in use.
