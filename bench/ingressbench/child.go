@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -58,6 +59,16 @@ func proxyMain(args []string) error {
 	if *pprofAddr != "" {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/heap", func(w http.ResponseWriter, r *http.Request) {
+			// The Go heap in use after collecting twice (sync.Pool
+			// keeps a victim generation): what the process holds, before
+			// Go's scavenger returns the rest to the system.
+			runtime.GC()
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Fprint(w, m.HeapInuse)
+		})
 		go func() { _ = http.ListenAndServe(*pprofAddr, mux) }()
 	}
 	l, err := net.Listen("tcp", *listen)

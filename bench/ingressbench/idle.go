@@ -26,7 +26,7 @@ import (
 // connection open, then after they closed. Each connection then carries a
 // second request, to show the proxy kept them all.
 func benchIdle(ctx context.Context, e *env, o options) error {
-	ports, err := benchrun.FreePorts(6)
+	ports, err := benchrun.FreePorts(8)
 	if err != nil {
 		return err
 	}
@@ -40,15 +40,24 @@ func benchIdle(ctx context.Context, e *env, o options) error {
 		name = "wharf (TLS: goroutines)"
 	}
 	peers := []idlePeer{
-		{name, ports[0], func() (*proc, error) {
+		{name, ports[0], ports[1], func() (*proc, error) {
 			return e.startWharfProxy(ctx, e.self, ports[0], ports[1], o.workers, true, 1)
 		}},
-		{"haproxy", ports[2], func() (*proc, error) { return e.startHAProxy(ctx, ports[2], o.workers) }},
-		{"nginx", ports[3], func() (*proc, error) { return e.startNginxProxy(ctx, ports[3], o.workers) }},
+		{"haproxy", ports[2], 0, func() (*proc, error) { return e.startHAProxy(ctx, ports[2], o.workers) }},
+		{"nginx", ports[3], 0, func() (*proc, error) { return e.startNginxProxy(ctx, ports[3], o.workers) }},
+	}
+	if !o.tls {
+		peers = append(peers, idlePeer{"wharf fast (goroutines)", ports[6], ports[7], func() (*proc, error) {
+			return e.startWharfProxy(ctx, e.self, ports[6], ports[7], o.workers, true, 0)
+		}})
 	}
 	if o.baseline != "" {
-		base := idlePeer{"baseline " + strings.TrimPrefix(name, "wharf "), ports[4], func() (*proc, error) {
-			return e.startWharfProxy(ctx, o.baseline, ports[4], ports[5], o.workers, true, 1)
+		bname := "baseline " + strings.TrimPrefix(name, "wharf ")
+		if o.baseLoops == 0 {
+			bname = "baseline fast (goroutines)"
+		}
+		base := idlePeer{bname, ports[4], ports[5], func() (*proc, error) {
+			return e.startWharfProxy(ctx, o.baseline, ports[4], ports[5], o.workers, true, o.baseLoops)
 		}}
 		peers = append([]idlePeer{peers[0], base}, peers[1:]...)
 	}
@@ -57,13 +66,13 @@ func benchIdle(ctx context.Context, e *env, o options) error {
 		over = ", over TLS (HTTP/1.1; wharf serves TLS from goroutines)"
 	}
 	fmt.Printf("\n== idle: %d keep-alive client connections, each after one request (Host %s)%s ==\n", o.idleConns, benchHost, over)
-	fmt.Println("| proxy | RSS before | RSS with the connections open | per connection | second request answered | RSS after they closed |\n|---|---|---|---|---|---|")
+	fmt.Printf("| proxy | RSS before | RSS with the connections open (%v idle) | per connection | Go heap per connection | second request answered | RSS after they closed |\n|---|---|---|---|---|---|---|\n", idleSettle)
 	for _, pr := range peers {
 		p, err := pr.start()
 		if err != nil {
 			return err
 		}
-		row, err := idleRun(ctx, p, pr.port, o.idleConns, o.tls)
+		row, err := idleRun(ctx, p, pr, o.idleConns, o.tls)
 		p.stop()
 		if err != nil {
 			return fmt.Errorf("%s: %w", pr.name, err)
@@ -73,18 +82,26 @@ func benchIdle(ctx context.Context, e *env, o options) error {
 	return nil
 }
 
-// idlePeer is a proxy benchIdle measures, started by start on port.
+// idleSettle is how long the connections idle before the proxy's memory
+// is read: past the 2 s a connection served by a goroutine waits with its
+// buffers. (The freed buffers are Go heap the process keeps until a
+// collection and Go's scavenger: the Go heap column shows what is held.)
+const idleSettle = 3 * time.Second
+
+// idlePeer is a proxy benchIdle measures, started by start on port;
+// heapPort, if not 0, serves the Go heap in use (wharf's /debug/heap).
 type idlePeer struct {
-	name  string
-	port  int
-	start func() (*proc, error)
+	name     string
+	port     int
+	heapPort int
+	start    func() (*proc, error)
 }
 
 // idleRun opens n connections to port, one request on each, measures the
 // proxy's memory with them open, asks again on each, closes them and
 // measures again.
-func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, error) {
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+func idleRun(ctx context.Context, p *proc, pr idlePeer, n int, useTLS bool) (string, error) {
+	addr := "127.0.0.1:" + strconv.Itoa(pr.port)
 	// Warm the proxy (its backend connections) before the baseline.
 	for range 4 {
 		c, err := idleConn(addr, useTLS)
@@ -94,7 +111,7 @@ func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, er
 		c.c.Close()
 	}
 	time.Sleep(500 * time.Millisecond)
-	before := procfs.GroupRSSKB(p.pid())
+	before, heapBefore := procfs.GroupRSSKB(p.pid()), goHeap(pr.heapPort)
 	conns := make([]*idleClient, n)
 	var failed atomic.Int64
 	var firstErr error
@@ -123,8 +140,12 @@ func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, er
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	time.Sleep(time.Second)
-	open := procfs.GroupRSSKB(p.pid())
+	time.Sleep(idleSettle)
+	open, heapOpen := procfs.GroupRSSKB(p.pid()), goHeap(pr.heapPort)
+	perHeap := "-"
+	if heapBefore >= 0 && heapOpen >= 0 {
+		perHeap = fmt.Sprintf("%.1f KiB", float64(heapOpen-heapBefore)/1024/float64(n))
+	}
 	var again atomic.Int64
 	inParallel(ctx, n, func(i int) {
 		if conns[i].get() == nil {
@@ -137,8 +158,8 @@ func idleRun(ctx context.Context, p *proc, port, n int, useTLS bool) (string, er
 	}
 	time.Sleep(2 * time.Second)
 	after := procfs.GroupRSSKB(p.pid())
-	return fmt.Sprintf("%s | %s | %.1f KiB | %d of %d | %s", mib(before), mib(open),
-		float64(open-before)/float64(n), again.Load(), n, mib(after)), nil
+	return fmt.Sprintf("%s | %s | %.1f KiB | %s | %d of %d | %s", mib(before), mib(open),
+		float64(open-before)/float64(n), perHeap, again.Load(), n, mib(after)), nil
 }
 
 // inParallel runs f(0) to f(n-1), 32 at a time, until ctx ends.
@@ -159,6 +180,23 @@ func inParallel(ctx context.Context, n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// goHeap is the Go heap in use, in bytes, of the wharf proxy serving
+// /debug/heap on port, or -1.
+func goHeap(port int) int64 {
+	if port == 0 {
+		return -1
+	}
+	_, body, err := getWith(http.DefaultClient, "http://127.0.0.1:"+strconv.Itoa(port)+"/debug/heap", "")
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.ParseInt(body, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func mib(kb int) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }

@@ -143,7 +143,13 @@ func benchLoad(ctx context.Context, e *env, o options) error {
 		// Another build of this program: the same single-loop proxy from
 		// other code, measured in the same rounds (A/B of a change).
 		base := peer{name: "baseline 1 loop", port: ports[12]}
-		if base.p, err = e.startWharfProxy(ctx, o.baseline, ports[12], ports[13], o.workers, true, 1); err != nil {
+		if o.baseLoops != 1 {
+			base.name = fmt.Sprintf("baseline %d loops", o.baseLoops)
+		}
+		if o.baseLoops == 0 {
+			base.name = "baseline fast"
+		}
+		if base.p, err = e.startWharfProxy(ctx, o.baseline, ports[12], ports[13], o.workers, true, o.baseLoops); err != nil {
 			return err
 		}
 		peers = slices.Insert(peers, 1, base)

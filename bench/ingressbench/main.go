@@ -59,6 +59,7 @@ type options struct {
 	bare       bool
 	fast       bool
 	baseline   string
+	baseLoops  int
 	peers      string
 	tls        bool
 	close      bool
@@ -94,7 +95,8 @@ func main() {
 	flag.StringVar(&o.wharfEnv, "wharf-env", "", "load: comma-separated VAR=value added to the wharf proxy's environment (e.g. GOGC=400)")
 	flag.BoolVar(&o.bare, "bare", true, "load: also measure a bare httputil.ReverseProxy with net/http's Transport and with directTransport (what Go's net/http costs)")
 	flag.BoolVar(&o.fast, "fast", false, "load: also measure wharf with the HTTP/1.1 fast path (Options.FastHTTP1), as \"wharf fast\", and served from its event loops (Options.EventLoop, as the agent does), as \"wharf loops\"; -profile then profiles the latter")
-	flag.StringVar(&o.baseline, "baseline", "", "load: path of another build of this program whose single-loop proxy is measured too, as \"baseline 1 loop\" (A/B of a change)")
+	flag.StringVar(&o.baseline, "baseline", "", "load, idle: path of another build of this program whose proxy is measured too, as \"baseline 1 loop\" (A/B of a change)")
+	flag.IntVar(&o.baseLoops, "baseline-loops", 1, "load, idle: the baseline's event loops; 0 serves it from goroutines (\"baseline fast\", against \"wharf fast\")")
 	flag.StringVar(&o.peers, "peers", "", "load: comma-separated proxies to measure (by their names in the table; haproxy always runs), default all")
 	flag.BoolVar(&o.tls, "tls", false, "load: every proxy terminates TLS (a self-signed ECDSA P-256 certificate made for the run; wrk speaks HTTP/1.1 over https); the event-loop peers are left out, TLS being served from goroutines")
 	flag.BoolVar(&o.close, "close", false, "load: a new connection for every request (wrk sends Connection: close): accepts, and with -tls handshakes, instead of keep-alive")

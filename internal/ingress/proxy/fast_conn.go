@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -203,11 +204,13 @@ func (fc *fastConn) readHead() (int, outcome) {
 		if fc.now.IsZero() {
 			fc.now = time.Now()
 		}
-		fc.setDeadline(fc.now.Add(opts.IdleTimeout))
-		if pk, ok := fc.c.(parker); ok && fc.bw.Buffered() == 0 {
+		idleEnd := fc.now.Add(opts.IdleTimeout)
+		switch pk, loop := fc.c.(parker); {
+		case loop && fc.bw.Buffered() == 0:
 			// Idle on an event loop: unless input is there, park; the
 			// buffers go back to the pools for the busy connections,
 			// the coroutine to the loop.
+			fc.setDeadline(idleEnd)
 			if pk.mustWait() {
 				fc.release()
 				return 0, parked
@@ -216,14 +219,14 @@ func (fc *fastConn) readHead() (int, outcome) {
 				fc.release()
 				return 0, parked
 			}
-		}
-		if fc.tls != nil && fc.bw.Buffered() == 0 {
+		case fc.tls != nil && fc.bw.Buffered() == 0:
 			// Idle TLS (served by a goroutine): wait for the first
 			// byte without buffers. TLS decrypts a whole record: the
 			// rest of it stays in the tls.Conn for br's next read,
 			// which so needs no header deadline (lone; a client that
 			// sent a one-byte record waits under the idle deadline for
 			// its next one, and under the header deadline after).
+			fc.setDeadline(idleEnd)
 			fc.release()
 			n, err := fc.c.Read(fc.first.b[:])
 			fc.takeBuffers()
@@ -233,6 +236,23 @@ func (fc *fastConn) readHead() (int, outcome) {
 			fc.first.c, fc.first.n = fc.c, n
 			fc.br.Reset(&fc.first)
 			lone = true
+		case !loop && fc.bw.Buffered() == 0:
+			// Idle on a goroutine: wait with the buffers for idleGrace
+			// (a busy client's next request comes sooner, and the
+			// deadline is seldom moved), then without them.
+			fc.setDeadline(fc.now.Add(min(fc.s.idleGrace, opts.IdleTimeout)))
+			if _, err := fc.br.Peek(1); err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(idleEnd) {
+				break
+			}
+			fc.setDeadline(idleEnd)
+			fc.release()
+			_, err := waitInput(fc.c) // false: it cannot; Peek then waits with buffers
+			fc.takeBuffers()
+			if err != nil {
+				return 0, closeConn
+			}
+		default:
+			fc.setDeadline(idleEnd)
 		}
 		if _, err := fc.br.Peek(1); err != nil {
 			return 0, closeConn

@@ -36,6 +36,10 @@ type FastServer struct {
 	slow    *http.Server
 	handoff *handoffListener
 
+	// idleGrace is how long a goroutine-served connection waits for its
+	// next request with its buffers before it gives them back.
+	idleGrace time.Duration
+
 	mu       sync.Mutex
 	ln       net.Listener
 	conns    map[*fastConn]struct{}
@@ -64,8 +68,12 @@ func (p *Proxy) NewFastServer(entryPoint string, opts ServerOptions) *FastServer
 	slow := NewServer("", p.Handler(entryPoint), opts)
 	slow.ConnContext = handedTLS
 	return &FastServer{p: p, ep: entryPoint, opts: opts, slow: slow, conns: map[*fastConn]struct{}{},
-		stopAccept: make(chan struct{})}
+		stopAccept: make(chan struct{}), idleGrace: idleGrace}
 }
+
+// idleGrace is FastServer.idleGrace: longer than the pause between a
+// busy client's requests, short next to a browser's idle keep-alive.
+const idleGrace = 2 * time.Second
 
 // tlsStateKey keys, in a connection's context, the TLS state of a TLS
 // connection the fast path handed to net/http behind a replayConn (which
