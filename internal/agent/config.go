@@ -33,6 +33,9 @@ type Config struct {
 	Consul     *ConsulConfig   `hcl:"consul,block"`
 	DNS        *DNSConfig      `hcl:"dns,block"`
 	Ingress    *IngressConfig  `hcl:"ingress,block"`
+	ACL        *ACLConfig      `hcl:"acl,block"`
+	TLS        *TLSConfig      `hcl:"tls,block"`
+	Limits     *LimitsConfig   `hcl:"limits,block"`
 
 	// Version is wharf's version, set by the command line, not the file.
 	Version string
@@ -73,6 +76,9 @@ type ClientConfig struct {
 	Options map[string]string `hcl:"options,optional"`
 	// Pot configures the pot driver (jails).
 	Pot *PotConfig `hcl:"pot,block"`
+	// HostVolumes are the host directories jobs may mount (Nomad's
+	// client host_volume blocks); no other host path reaches a jail.
+	HostVolumes []*HostVolumeConfig `hcl:"host_volume,block"`
 }
 
 // PotConfig configures the pot driver: its jail network and images.
@@ -251,6 +257,11 @@ func (c *Config) Normalize() error {
 	}
 	if err := c.normalizeCatalog(serverOn); err != nil {
 		return err
+	}
+	for _, norm := range []func() error{c.normalizeACL, c.normalizeTLS, c.normalizeLimits, c.normalizeHostVolumes} {
+		if err := norm(); err != nil {
+			return err
+		}
 	}
 	if clientOn && !c.Dev && c.DataDir == "" {
 		return errors.New("data_dir: required for a client (it keeps allocation state and logs there)")
