@@ -43,7 +43,7 @@ func defaultHooks() []PrestartHook {
 func (tr *TaskRunner) newStartRequest() *StartRequest {
 	alloc, task := tr.current()
 	return &StartRequest{
-		Alloc: alloc, Task: task, Node: tr.cfg.Node(), Region: tr.cfg.Region, HostEnv: tr.cfg.HostEnv,
+		Alloc: alloc, Task: task, Node: tr.cfg.Node(), Region: tr.cfg.Region, HostEnv: tr.hostEnv(),
 		AllocDir: tr.cfg.AllocDir, TaskDir: tr.cfg.AllocDir.TaskDir(task.Name),
 		Config: &drivers.TaskConfig{ID: tr.taskID, Emit: tr.emitDriverEvent},
 	}
@@ -116,4 +116,14 @@ func (tr *TaskRunner) stopHooks(ctx context.Context) {
 	for _, h := range tr.stopHookList {
 		h.Stop(ctx, req)
 	}
+}
+
+// hostEnv is the base layer of the task's environment: the client's
+// filtered environment for drivers without isolation (raw_exec, as
+// Nomad), nothing for image-isolated drivers (pot's jails).
+func (tr *TaskRunner) hostEnv() map[string]string {
+	if tr.cfg.Driver != nil && !drivers.InheritsHostEnv(tr.cfg.Driver) {
+		return nil
+	}
+	return tr.cfg.HostEnv
 }
