@@ -30,11 +30,13 @@ type Config struct {
 	Namespace string
 	// Region is sent with every request that does not set its own.
 	Region string
+	// TLSConfig configures https:// addresses when HTTPClient is nil.
+	TLSConfig *TLSConfig
 }
 
 // DefaultConfig returns a Config read from the environment: WHARF_ADDR
-// (NOMAD_ADDR as a fallback), WHARF_NAMESPACE (NOMAD_NAMESPACE) and
-// WHARF_REGION (NOMAD_REGION).
+// (NOMAD_ADDR as a fallback), WHARF_NAMESPACE (NOMAD_NAMESPACE),
+// WHARF_REGION (NOMAD_REGION) and the TLS variables (see TLSConfig).
 func DefaultConfig() *Config {
 	addr := firstEnv("WHARF_ADDR", "NOMAD_ADDR")
 	if addr == "" {
@@ -44,6 +46,7 @@ func DefaultConfig() *Config {
 		Address:   addr,
 		Namespace: firstEnv("WHARF_NAMESPACE", "NOMAD_NAMESPACE"),
 		Region:    firstEnv("WHARF_REGION", "NOMAD_REGION"),
+		TLSConfig: tlsFromEnv(),
 	}
 }
 
@@ -120,7 +123,9 @@ func NewClient(cfg *Config) (*Client, error) {
 	}
 	hc := c.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		if hc, err = newHTTPClient(c.TLSConfig); err != nil {
+			return nil, err
+		}
 	}
 	return &Client{base: base, http: hc, cfg: c, ctx: context.Background()}, nil
 }

@@ -50,6 +50,7 @@ type meta struct {
 	address     string
 	namespace   string
 	region      string
+	tls         tlsFlags
 	now         func() time.Time
 	parseFile   func(path string) (*structs.Job, error)
 }
@@ -102,6 +103,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	pf.StringVar(&m.address, "address", "", "address of a wharf server (default $WHARF_ADDR or "+api.DefaultAddress+")")
 	pf.StringVar(&m.namespace, "namespace", "", "namespace of the objects (default $WHARF_NAMESPACE or \"default\")")
 	pf.StringVar(&m.region, "region", "", "region of the server to ask (default $WHARF_REGION)")
+	m.tls.register(pf)
 	root.AddCommand(m.jobCommand(), m.allocCommand(), m.nodeCommand(), m.evalCommand(),
 		m.versionCommand(), newAgentCommand())
 	root.AddCommand(newSuperviseCommand())
@@ -110,6 +112,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(m.serviceCommand())
 	root.AddCommand(m.templateCommand())
 	root.AddCommand(m.ingressCommand())
+	root.AddCommand(newTLSCommand())
 	return root
 }
 
@@ -125,6 +128,7 @@ func (m *meta) client() (*api.Client, error) {
 	if m.region != "" {
 		cfg.Region = m.region
 	}
+	m.tls.apply(cfg)
 	return api.NewClient(cfg)
 }
 
