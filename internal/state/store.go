@@ -21,6 +21,10 @@
 //	/wharf/v1/evals/<eval>                     evaluations
 //	/wharf/v1/nodes/<node>                     nodes
 //	/wharf/v1/services/<id>                    service registrations
+//	/wharf/v1/acl_policies/<name>              ACL policies
+//	/wharf/v1/acl_tokens/<accessor>            ACL tokens (secrets hashed)
+//	/wharf/v1/acl_bootstrap                    set once, with the first
+//	                                           management token
 //	/wharf/v1/node_usage/<node>                touched whenever the node's
 //	                                           set of resource-holding
 //	                                           allocations changes
@@ -50,6 +54,8 @@ const (
 	TableAllocs      Table = "allocs"
 	TableNodes       Table = "nodes"
 	TableServices    Table = "services"
+	TableACLPolicies Table = "acl_policies"
+	TableACLTokens   Table = "acl_tokens"
 )
 
 // Errors callers branch on.
@@ -61,6 +67,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store closed")
+	// ErrACLBootstrapped: the ACL system was bootstrapped already.
+	ErrACLBootstrapped = errors.New("ACL bootstrap already done")
 )
 
 // Store is the contract both implementations satisfy.
@@ -127,6 +135,26 @@ type Store interface {
 	// transaction; unknown IDs are skipped.
 	DeleteServiceRegistrations(ctx context.Context, ids []string) (uint64, error)
 
+	// UpsertACLPolicies creates or replaces policies by Name in one
+	// transaction; CreateIndex is kept.
+	UpsertACLPolicies(ctx context.Context, policies []*structs.ACLPolicy) (uint64, error)
+	// DeleteACLPolicies removes policies by name; unknown names are
+	// skipped.
+	DeleteACLPolicies(ctx context.Context, names []string) (uint64, error)
+	// UpsertACLTokens creates or replaces tokens by AccessorID in one
+	// transaction; CreateIndex is kept. Tokens carry SecretHash, never
+	// SecretID (a token with a SecretID is refused, so no secret is ever
+	// stored in clear), and a SecretHash used by another token is refused.
+	UpsertACLTokens(ctx context.Context, tokens []*structs.ACLToken) (uint64, error)
+	// DeleteACLTokens removes tokens by AccessorID; unknown IDs are
+	// skipped.
+	DeleteACLTokens(ctx context.Context, accessorIDs []string) (uint64, error)
+	// BootstrapACL stores token (the first management token) and the
+	// bootstrap marker in one transaction; when the marker is already set
+	// it writes nothing and returns ErrACLBootstrapped, so of two
+	// concurrent bootstraps exactly one wins.
+	BootstrapACL(ctx context.Context, token *structs.ACLToken) (uint64, error)
+
 	// Close stops watches and releases resources.
 	Close() error
 }
@@ -178,4 +206,16 @@ type Snapshot interface {
 	// allocation's registrations, sorted by ID.
 	ServiceRegistrationsByNode(nodeID string) []*structs.ServiceRegistration
 	ServiceRegistrationsByAlloc(allocID string) []*structs.ServiceRegistration
+
+	ACLPolicy(name string) *structs.ACLPolicy
+	// ACLPolicies lists every policy sorted by name.
+	ACLPolicies() []*structs.ACLPolicy
+	ACLToken(accessorID string) *structs.ACLToken
+	// ACLTokenBySecretHash finds a token by the SHA-256 of its secret
+	// (structs.HashSecret).
+	ACLTokenBySecretHash(hash string) *structs.ACLToken
+	// ACLTokens lists every token sorted by AccessorID.
+	ACLTokens() []*structs.ACLToken
+	// ACLBootstrapIndex is the index of the ACL bootstrap, 0 before it.
+	ACLBootstrapIndex() uint64
 }

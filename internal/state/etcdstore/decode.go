@@ -63,6 +63,10 @@ func (s *Store) decodeChange(kv *mvccpb.KeyValue, del bool) change {
 		c.obj, c.err = decodeNode(kv)
 	case kindServices:
 		c.obj, c.err = decodeService(kv)
+	case kindPolicies:
+		c.obj, c.err = decodePolicy(kv)
+	case kindTokens:
+		c.obj, c.err = decodeToken(kv)
 	}
 	return c
 }

@@ -21,6 +21,9 @@ const (
 	kindNodes    = "nodes"
 	kindUsage    = "node_usage"
 	kindServices = "services"
+	kindPolicies = "acl_policies"
+	kindTokens   = "acl_tokens"
+	kindACLBoot  = "acl_bootstrap"
 )
 
 // keys builds and parses the keys of the layout under one prefix.
@@ -50,6 +53,10 @@ func (k keys) usage(id string) string { return k.prefix + kindUsage + "/" + esc(
 
 func (k keys) service(id string) string { return k.prefix + kindServices + "/" + esc(id) }
 
+func (k keys) policy(name string) string    { return k.prefix + kindPolicies + "/" + esc(name) }
+func (k keys) token(accessor string) string { return k.prefix + kindTokens + "/" + esc(accessor) }
+func (k keys) aclBootstrap() string         { return k.prefix + kindACLBoot }
+
 // parsedKey is a key split into its kind and unescaped segments.
 type parsedKey struct {
 	kind string
@@ -59,6 +66,7 @@ type parsedKey struct {
 // segments per kind.
 var kindSegments = map[string]int{
 	kindJobs: 2, kindVersions: 3, kindAllocs: 3, kindEvals: 1, kindNodes: 1, kindUsage: 1, kindServices: 1,
+	kindPolicies: 1, kindTokens: 1, kindACLBoot: 0,
 }
 
 // parse splits a key of the layout; unknown kinds and malformed keys are

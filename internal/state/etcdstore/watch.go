@@ -185,9 +185,16 @@ func applyPut(t *index.Txn, c change) {
 		t.UpsertNode(o)
 	case *structs.ServiceRegistration:
 		t.UpsertServiceRegistration(o)
+	case *structs.ACLPolicy:
+		t.UpsertACLPolicy(o)
+	case *structs.ACLToken:
+		t.UpsertACLToken(o)
 	default:
-		if c.key.kind == kindUsage {
+		switch c.key.kind {
+		case kindUsage:
 			t.SetNodeUsage(c.key.segs[0], uint64(c.kv.ModRevision))
+		case kindACLBoot:
+			t.SetACLBootstrap(uint64(c.kv.CreateRevision))
 		}
 	}
 }
@@ -211,5 +218,11 @@ func applyDelete(t *index.Txn, p parsedKey) {
 		t.DeleteNodeUsage(p.segs[0])
 	case kindServices:
 		t.DeleteServiceRegistration(p.segs[0])
+	case kindPolicies:
+		t.DeleteACLPolicy(p.segs[0])
+	case kindTokens:
+		t.DeleteACLToken(p.segs[0])
+	case kindACLBoot:
+		t.DeleteACLBootstrap()
 	}
 }

@@ -12,6 +12,7 @@ const (
 	tableNodeUsage   = "node_usage"
 	tableNodeSummary = "node_summary"
 	tableIndex       = "index"
+	tableACLBoot     = "acl_bootstrap"
 )
 
 // globalKey is the row of the index table that holds the store index.
@@ -34,7 +35,7 @@ type indexRow struct {
 // publicTables lists the tables blocking queries can wait on.
 var publicTables = []state.Table{
 	state.TableJobs, state.TableJobVersions, state.TableEvals, state.TableAllocs, state.TableNodes,
-	state.TableServices,
+	state.TableServices, state.TableACLPolicies, state.TableACLTokens,
 }
 
 func str(field string) *memdb.StringFieldIndex { return &memdb.StringFieldIndex{Field: field} }
@@ -80,6 +81,10 @@ func schema() *memdb.DBSchema {
 			secondary("eval", fields(func(a *structs.Allocation) string { return a.EvalID }))),
 		table(string(state.TableNodes), primary(str("ID"))),
 		servicesTable(),
+		table(string(state.TableACLPolicies), primary(str("Name"))),
+		table(string(state.TableACLTokens), primary(str("AccessorID")),
+			secondary(tokenBySecret, str("SecretHash"))),
+		table(tableACLBoot, primary(str("Key"))),
 		table(tableNodeUsage, primary(str("NodeID"))),
 		table(tableNodeSummary, primary(fields(func(s *nodeSummary) string { return s.NodeID }))),
 		table(tableIndex, primary(str("Key"))),

@@ -238,4 +238,6 @@ func (t *Txn) Clear() {
 	}
 	_, err = t.txn.DeleteAll(tableNodeUsage, "id")
 	t.note(err)
+	_, err = t.txn.DeleteAll(tableACLBoot, "id")
+	t.note(err)
 }
