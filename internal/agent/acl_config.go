@@ -4,7 +4,18 @@ package agent
 // bootstrapped, every API request needs a token with the capability it
 // uses.
 type ACLConfig struct {
-	Enabled bool `hcl:"enabled,optional"`
+	// Enabled turns ACLs on or off; unset, they are off.
+	Enabled *bool `hcl:"enabled,optional"`
 }
 
-func (c *Config) normalizeACL() error { return nil }
+func (c *Config) normalizeACL() error {
+	if c.ACL == nil {
+		c.ACL = &ACLConfig{}
+	}
+	return nil
+}
+
+// ACLEnabled reports whether the server enforces ACLs.
+func (c *Config) ACLEnabled() bool {
+	return c.ACL != nil && c.ACL.Enabled != nil && *c.ACL.Enabled
+}

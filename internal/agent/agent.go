@@ -166,7 +166,7 @@ func (a *Agent) startServer() error {
 	grace, _ := parseDuration(a.cfg.Server.HeartbeatGrace)
 	srv, err := server.New(server.Config{
 		Store: a.store, Logger: a.log.With("role", "server"), Region: a.cfg.Region, Workers: a.cfg.Server.NumSchedulers,
-		MinHeartbeatTTL: minTTL, HeartbeatGrace: grace,
+		MinHeartbeatTTL: minTTL, HeartbeatGrace: grace, ACLEnabled: a.cfg.ACLEnabled(),
 		Elector: &server.EtcdElector{Client: a.store.Client(), Addr: a.advertiseHTTP()},
 	})
 	if err != nil {

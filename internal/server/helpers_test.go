@@ -74,6 +74,12 @@ func (ts *testServer) do(method, path string, body, out any) (int, string) {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
+	return ts.send(req, out)
+}
+
+// send sends req and decodes a JSON answer into out (if non-nil).
+func (ts *testServer) send(req *http.Request, out any) (int, string) {
+	ts.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		ts.t.Fatal(err)
@@ -82,7 +88,7 @@ func (ts *testServer) do(method, path string, body, out any) (int, string) {
 	raw, _ := io.ReadAll(resp.Body)
 	if out != nil && resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(raw, out); err != nil {
-			ts.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+			ts.t.Fatalf("%s %s: decode %q: %v", req.Method, req.URL.Path, raw, err)
 		}
 	}
 	return resp.StatusCode, string(raw)

@@ -35,6 +35,10 @@ type Config struct {
 	FailoverHeartbeatTTL time.Duration
 	// Region is reported by the API. Default "global".
 	Region string
+	// ACLEnabled makes every request need a token with the permission
+	// its route requires (routes.go); until the ACL bootstrap only the
+	// open routes answer.
+	ACLEnabled bool
 }
 
 func (c *Config) setDefaults() {
@@ -67,6 +71,9 @@ type Server struct {
 	store state.Store
 	log   *slog.Logger
 	mux   *http.ServeMux
+
+	routeTable []route
+	acls       aclCache
 
 	mu         sync.Mutex
 	leading    bool
