@@ -27,8 +27,16 @@ func (a *Agent) potDriver() (*pot.Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image cache: %w", err)
 	}
-	return pot.New(pot.Options{
+	d := pot.New(pot.Options{
 		Enabled: !pc.Disabled, DataDir: dataDir, Cache: cache, RuncPath: pc.Runc,
 		Bridge: pc.Bridge, CIDR: pc.Network, NFTTable: pc.NFTTable,
-	}), nil
+	})
+	if err := d.NetworkError(); err != nil {
+		return nil, fmt.Errorf("client.pot.network: %w", err)
+	}
+	if o := d.Options(); d.NetworkPicked() {
+		a.log.Info("jail network chosen (no client.pot.network set): a free range that overlaps none of the host's routes, addresses or resolvers",
+			"network", o.CIDR, "bridge", o.Bridge)
+	}
+	return d, nil
 }

@@ -27,6 +27,9 @@ func EnsureBridge(name, gatewayCIDR string) error {
 	if err := netlink.AddrReplace(br, addr); err != nil {
 		return fmt.Errorf("netjail: address %s on %s: %w", gatewayCIDR, name, err)
 	}
+	if err := dropOtherAddrs(br, addr); err != nil {
+		return err
+	}
 	if err := netlink.LinkSetUp(br); err != nil {
 		return fmt.Errorf("netjail: set %s up: %w", name, err)
 	}
@@ -47,6 +50,25 @@ func DeleteBridge(name string) error {
 	}
 	if err := netlink.LinkDel(l); err != nil {
 		return fmt.Errorf("netjail: delete bridge %s: %w", name, err)
+	}
+	return nil
+}
+
+// dropOtherAddrs removes the bridge's IPv4 addresses other than addr: a
+// bridge left by an agent on another range (e.g. pot's whole 10.192.0.0/10)
+// would keep shadowing the host's routes and resolvers.
+func dropOtherAddrs(br netlink.Link, addr *netlink.Addr) error {
+	addrs, err := netlink.AddrList(br, netlink.FAMILY_V4)
+	if err != nil {
+		return fmt.Errorf("netjail: list addresses of %s: %w", br.Attrs().Name, err)
+	}
+	for _, a := range addrs {
+		if a.IPNet.String() == addr.IPNet.String() {
+			continue
+		}
+		if err := netlink.AddrDel(br, &a); err != nil {
+			return fmt.Errorf("netjail: remove stale address %s from %s: %w", a.IPNet, br.Attrs().Name, err)
+		}
 	}
 	return nil
 }

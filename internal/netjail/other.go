@@ -72,3 +72,13 @@ func DeleteNetNS(name string) error { return errUnsupported }
 
 // NetNSNames is not supported on this system.
 func NetNSNames(bridge string) ([]string, error) { return nil, errUnsupported }
+
+// ReadHostNet reads only the resolvers on this system (the jail network
+// is not implemented here).
+func ReadHostNet(bridge, resolvConf string) (HostNet, error) {
+	if resolvConf == "" {
+		resolvConf = DefaultResolvConf
+	}
+	rs, err := ReadResolvers(resolvConf)
+	return HostNet{Resolvers: rs}, err
+}

@@ -19,7 +19,9 @@ const (
 	AttrNetwork = "driver.pot.network"
 )
 
-// DefaultCIDR is the jail network (pot's default range).
+// DefaultCIDR is pot's default jail network. wharf does not take it
+// whole: without a configured network an agent picks a free /16 inside it
+// (netjail.Candidates), as the whole range shadows resolvers in 10.x.
 const DefaultCIDR = "10.192.0.0/10"
 
 // Options configure a Driver.
@@ -42,10 +44,15 @@ type Options struct {
 	// agent sees only its own containers.
 	RuncRoot string
 	// Bridge, CIDR and NFTTable name the jail network; defaults wharf0,
-	// 10.192.0.0/10 and the table "wharf".
+	// a free range picked at start (and kept for the data dir) and the
+	// table "wharf". A configured CIDR overlapping the host's routes,
+	// addresses or resolvers is refused.
 	Bridge   string
 	CIDR     string
 	NFTTable string
+	// ResolvConf is the host's resolver file the jail network must not
+	// shadow; default /etc/resolv.conf.
+	ResolvConf string
 	// SupervisorCommand runs the supervisor (default: this binary and
 	// "supervise").
 	SupervisorCommand []string
@@ -71,9 +78,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Bridge == "" {
 		o.Bridge = netjail.DefaultBridge
-	}
-	if o.CIDR == "" {
-		o.CIDR = DefaultCIDR
 	}
 	if o.NFTTable == "" {
 		o.NFTTable = netjail.DefaultTable

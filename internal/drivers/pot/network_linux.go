@@ -32,6 +32,9 @@ func (n *netState) lastErr() error {
 
 // network returns the set-up jail network, setting it up when needed.
 func (d *Driver) network() (*netjail.IPAM, *netjail.NAT, error) {
+	if d.netErr != nil {
+		return nil, nil, d.netErr
+	}
 	n := &d.net
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/drivers/rawexec"
 	"github.com/wharf-project/wharf/internal/image/fetch"
+	"github.com/wharf-project/wharf/internal/netjail"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -29,7 +30,9 @@ type Driver struct {
 	runcVer  string
 	runcErr  error
 
-	net netState
+	net       netState
+	netErr    error // the configured jail network overlaps the host
+	netPicked bool  // the jail network was chosen, not configured
 
 	mu       sync.Mutex
 	jails    map[string]*jail // by task ID
@@ -55,8 +58,30 @@ func New(opts Options) *Driver {
 		d.cache, d.cacheErr = fetch.NewCache(fetch.Config{Dir: d.imagesDir()})
 	}
 	d.runc, d.runcVer, d.runcErr = findRunc(opts.RuncPath)
+	if opts.Enabled {
+		d.resolveNetwork()
+	}
 	return d
 }
+
+// resolveNetwork sets the jail network: the configured one if it shadows
+// nothing of the host, else a free one (see chooseNetwork).
+func (d *Driver) resolveNetwork() {
+	host, err := netjail.ReadHostNet(d.opts.Bridge, d.opts.ResolvConf)
+	if err != nil {
+		d.netErr = fmt.Errorf("pot: read the host's network: %w", err)
+		return
+	}
+	d.opts.CIDR, d.netPicked, d.netErr = chooseNetwork(d.opts, host)
+}
+
+// NetworkError says why the jail network cannot be used (it overlaps the
+// host's routes, addresses or resolvers), or nil.
+func (d *Driver) NetworkError() error { return d.netErr }
+
+// NetworkPicked reports whether the jail network was chosen by the driver
+// (none was configured).
+func (d *Driver) NetworkPicked() bool { return d.netPicked }
 
 // findRunc resolves the runtime binary and reads its version.
 func findRunc(name string) (path, version string, err error) {
@@ -88,6 +113,8 @@ func (d *Driver) Fingerprint(context.Context) *structs.DriverInfo {
 		info.HealthDescription = d.runcErr.Error()
 	case d.cacheErr != nil:
 		info.HealthDescription = "image cache: " + d.cacheErr.Error()
+	case d.netErr != nil:
+		info.HealthDescription = "jail network: " + d.netErr.Error()
 	case !overlaySupported():
 		info.HealthDescription = "the kernel has no overlay filesystem (modprobe overlay)"
 	default:
@@ -150,6 +177,8 @@ func (d *Driver) usable() error {
 		return fmt.Errorf("pot: %w", d.runcErr)
 	case d.cacheErr != nil:
 		return fmt.Errorf("pot: image cache: %w", d.cacheErr)
+	case d.netErr != nil:
+		return fmt.Errorf("pot: jail network: %w", d.netErr)
 	}
 	return nil
 }

@@ -22,7 +22,19 @@ type Driver struct{ opts Options }
 var _ drivers.Driver = (*Driver)(nil)
 
 // New returns a pot driver.
-func New(opts Options) *Driver { return &Driver{opts: opts.withDefaults()} }
+func New(opts Options) *Driver {
+	opts = opts.withDefaults()
+	if opts.CIDR == "" {
+		opts.CIDR = DefaultCIDR
+	}
+	return &Driver{opts: opts}
+}
+
+// NetworkError is nil: the jail network is not checked on this system.
+func (d *Driver) NetworkError() error { return nil }
+
+// NetworkPicked reports false: the jail network is not chosen here.
+func (d *Driver) NetworkPicked() bool { return false }
 
 // Name returns "pot".
 func (d *Driver) Name() string { return Name }
@@ -70,3 +82,6 @@ func (d *Driver) SignalTask(context.Context, string, string) error {
 
 // DeleteNetwork does nothing: there is no jail network on this system.
 func (d *Driver) DeleteNetwork() error { return nil }
+
+// Options returns the driver's options, defaults filled in.
+func (d *Driver) Options() Options { return d.opts }

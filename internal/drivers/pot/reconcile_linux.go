@@ -15,6 +15,9 @@ import (
 // driver's root, overlay mounts, network namespaces, port forwards and IP
 // leases (a crashed agent's leftovers). It returns what it removed.
 func (d *Driver) Reconcile(ctx context.Context, live map[string]bool) ([]string, error) {
+	if d.netErr != nil {
+		return nil, fmt.Errorf("pot: jail network: %w", d.netErr)
+	}
 	if d.usable() != nil {
 		return nil, nil
 	}
