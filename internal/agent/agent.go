@@ -17,6 +17,7 @@ import (
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/drivers/pot"
 	"github.com/wharf-project/wharf/internal/drivers/rawexec"
+	"github.com/wharf-project/wharf/internal/netlimit"
 	"github.com/wharf-project/wharf/internal/server"
 	"github.com/wharf-project/wharf/internal/state/embedetcd"
 	"github.com/wharf-project/wharf/internal/state/etcdstore"
@@ -43,6 +44,9 @@ type Agent struct {
 	clientCancel context.CancelFunc
 	jails        *pot.Driver
 	clientDone   chan struct{}
+
+	conns    *connLimits                  // limits.go
+	limiters map[string]*netlimit.Limiter // by listener role
 }
 
 // Start brings up the roles of cfg (already normalized) and returns once
@@ -59,6 +63,9 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (*Agent, error) {
 }
 
 func (a *Agent) start(ctx context.Context) error {
+	if err := a.setupConns(); err != nil {
+		return err
+	}
 	if err := a.prepareDataDir(); err != nil {
 		return err
 	}
@@ -151,13 +158,12 @@ func (a *Agent) listen() error {
 	if err != nil {
 		return fmt.Errorf("listen for the HTTP API on %s: %w", a.cfg.HTTPAddr(), err)
 	}
-	a.httpLn = ln
+	a.httpLn = a.limitListener("api", ln)
 	ctx, cancel := context.WithCancel(context.Background())
 	a.baseCtx, a.cancel = ctx, cancel
 	// Requests run under ctx, so blocking queries and log follows end at
 	// shutdown instead of holding it up.
-	a.httpSrv = &http.Server{ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+	a.httpSrv = a.bound(&http.Server{BaseContext: func(net.Listener) context.Context { return ctx }})
 	return nil
 }
 

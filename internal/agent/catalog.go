@@ -154,13 +154,12 @@ func (a *Agent) startConsulAPI() error {
 		return fmt.Errorf("listen for the Consul API on %s: %w", addr, err)
 	}
 	base := a.baseCtx
-	c.api, c.ln = api, ln
-	c.http = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return base }}
+	c.api, c.ln = api, a.limitListener("consul", ln)
+	c.http = a.bound(&http.Server{Handler: api.Handler(), BaseContext: func(net.Listener) context.Context { return base }})
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		if err := c.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := c.http.Serve(c.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("Consul API stopped", "err", err)
 		}
 	}()

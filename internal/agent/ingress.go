@@ -167,7 +167,7 @@ func (a *Agent) listenIngress(r *ingressRole, in *IngressConfig) error {
 	if r.web, err = a.listenRole("the ingress", in.Port); err != nil {
 		return err
 	}
-	a.serveFast(r, r.web, r.proxy.NewFastServer(entryPointWeb, proxy.ServerOptions{Logger: a.log}))
+	a.serveFast(r, r.web, r.proxy.NewFastServer(entryPointWeb, a.ingressServerOptions(nil)))
 	if in.TLSPort > 0 {
 		var certs []proxy.CertFile
 		for _, c := range in.Certificates {
@@ -181,14 +181,15 @@ func (a *Agent) listenIngress(r *ingressRole, in *IngressConfig) error {
 			return err
 		}
 		// HTTP/1.1 over TLS on the fast path, HTTP/2 (ALPN h2) on net/http.
-		a.serveFast(r, r.tls, r.proxy.NewFastServer(entryPointWebSecure, proxy.ServerOptions{TLS: tlsCfg, Logger: a.log}))
+		a.serveFast(r, r.tls, r.proxy.NewFastServer(entryPointWebSecure, a.ingressServerOptions(tlsCfg)))
 	}
 	if r.dash, err = a.listenRole("the ingress dashboard", in.DashboardPort); err != nil {
 		return err
 	}
 	d := dashboard.New(dashboard.Options{Source: r.proxy, Stats: r.dashboardStats, Metrics: r.proxy.Metrics(),
 		EntryPoints: r.entryPoints(), Watch: func() any { return r.watcher.Stats() }})
-	a.serveRole(r, r.dash, &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second})
+	r.dash = a.limitListener("dashboard", r.dash)
+	a.serveRole(r, r.dash, a.bound(&http.Server{Handler: d}))
 	return nil
 }
 

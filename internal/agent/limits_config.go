@@ -6,6 +6,17 @@ type LimitsConfig struct {
 	// Job and document limits, checked by servers when a job is submitted.
 
 	// Connection, descriptor and upload limits, checked by every role.
+	// See conn_limits_config.go.
+	MaxConnsAPI       int    `hcl:"max_conns_api,optional"`
+	MaxConnsConsul    int    `hcl:"max_conns_consul,optional"`
+	MaxConnsIngress   int    `hcl:"max_conns_ingress,optional"`
+	MaxConnsDashboard int    `hcl:"max_conns_dashboard,optional"`
+	MaxConnsRegistry  int    `hcl:"max_conns_registry,optional"`
+	HandshakeTimeout  string `hcl:"handshake_timeout,optional"`
+	IdleTimeout       string `hcl:"idle_timeout,optional"`
+	RegistryMaxUpload string `hcl:"registry_max_upload,optional"`
+	ImageMaxUnpacked  string `hcl:"image_max_unpacked,optional"`
+	DiskReserve       string `hcl:"disk_reserve,optional"`
 }
 
-func (c *Config) normalizeLimits() error { return nil }
+func (c *Config) normalizeLimits() error { return c.normalizeConnLimits() }

@@ -48,8 +48,8 @@ func (a *Agent) startRegistry() error {
 		_ = srv.Close()
 		return fmt.Errorf("listen for the registry on %s: %w", addr, err)
 	}
-	r := &registryRole{srv: srv, ln: ln, token: generated,
-		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}}
+	ln = a.limitListener("registry", ln)
+	r := &registryRole{srv: srv, ln: ln, token: generated, http: a.bound(&http.Server{Handler: srv.Handler()})}
 	a.registry = r
 	a.wg.Add(1)
 	go func() {

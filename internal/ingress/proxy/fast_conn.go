@@ -68,6 +68,9 @@ type fastConn struct {
 	// requests, when the last one ended: one clock reading serves the
 	// balancer, the pool and the deadlines of a request.
 	now time.Time
+	// served says a request was read: until then the connection may
+	// idle for ReadHeaderTimeout only.
+	served bool
 }
 
 // serve reads and answers requests until the connection ends or is
@@ -204,7 +207,11 @@ func (fc *fastConn) readHead() (int, outcome) {
 		if fc.now.IsZero() {
 			fc.now = time.Now()
 		}
-		idleEnd := fc.now.Add(opts.IdleTimeout)
+		idle := opts.IdleTimeout
+		if !fc.served {
+			idle = min(idle, opts.ReadHeaderTimeout)
+		}
+		idleEnd := fc.now.Add(idle)
 		switch pk, loop := fc.c.(parker); {
 		case loop && fc.bw.Buffered() == 0:
 			// Idle on an event loop: unless input is there, park; the
@@ -240,7 +247,7 @@ func (fc *fastConn) readHead() (int, outcome) {
 			// Idle on a goroutine: wait with the buffers for idleGrace
 			// (a busy client's next request comes sooner, and the
 			// deadline is seldom moved), then without them.
-			fc.setDeadline(fc.now.Add(min(fc.s.idleGrace, opts.IdleTimeout)))
+			fc.setDeadline(fc.now.Add(min(fc.s.idleGrace, idle)))
 			if _, err := fc.br.Peek(1); err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(idleEnd) {
 				break
 			}
@@ -290,7 +297,7 @@ func (fc *fastConn) readHead() (int, outcome) {
 // handle answers the request whose head is the next n buffered bytes.
 func (fc *fastConn) handle(n int) outcome {
 	start := time.Now()
-	fc.now = start
+	fc.now, fc.served = start, true
 	p := fc.p
 	buf, _ := fc.br.Peek(n)
 	h := &fc.head

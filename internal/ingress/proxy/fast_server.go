@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/netlimit"
 )
 
 // FastServer serves an entry point with the HTTP/1.1 fast path: one
@@ -106,6 +108,9 @@ func (p *Proxy) Serve(l net.Listener, entryPoint string, opts ServerOptions) err
 // closing l.
 func (s *FastServer) Serve(l net.Listener) error {
 	if !s.p.opts.FastHTTP1 || s.p.opts.Transport != nil {
+		if s.opts.Conns != nil {
+			l = netlimit.NewListener(l, s.opts.Conns, s.log())
+		}
 		if s.opts.TLS != nil {
 			return s.slow.ServeTLS(l, "", "")
 		}
@@ -186,26 +191,52 @@ func (s *FastServer) serveGoroutine(c net.Conn) bool {
 // retried with a growing pause.
 func (s *FastServer) accept(l net.Listener, serve func(net.Conn) bool) error {
 	var delay time.Duration
+	lim := s.opts.Conns
 	for {
+		if !lim.TryAcquire() {
+			lim.Warn(s.log(), "ingress connection cap reached: not accepting until a connection closes", l.Addr().String(), nil)
+			if !lim.Acquire(s.stopAccept) {
+				return http.ErrServerClosed
+			}
+		}
 		c, err := l.Accept()
 		if err != nil {
+			lim.Release()
 			if s.shutting.Load() {
 				return http.ErrServerClosed
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			timeout := errors.As(err, &ne) && ne.Timeout()
+			if timeout || netlimit.IsOutOfDescriptors(err) {
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				if !timeout {
+					s.log().Warn("ingress accept paused", append([]any{"err", err, "for", delay}, netlimit.BudgetAttrs()...)...)
+				}
 				time.Sleep(delay)
 				continue
 			}
 			return err
 		}
 		delay = 0
+		if lim != nil {
+			c = netlimit.NewConn(c, lim)
+		}
 		if !serve(c) {
 			return http.ErrServerClosed
 		}
 	}
 }
+
+// addr is the address the server listens on, for logs.
+func (s *FastServer) addr() string {
+	if s.handoff == nil {
+		return ""
+	}
+	return s.handoff.Addr().String()
+}
+
+// log is the server's logger.
+func (s *FastServer) log() *slog.Logger { return s.p.log }
 
 // Handoffs counts the connections handed to net/http so far.
 func (s *FastServer) Handoffs() int64 { return s.handoffs.Load() }

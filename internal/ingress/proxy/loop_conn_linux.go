@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/wharf-project/wharf/internal/netlimit"
 )
 
 // loopConn is a socket owned by an event loop, used as a net.Conn by the
@@ -235,6 +237,7 @@ func (c *loopConn) release() {
 	syscall.Close(c.fd)
 	c.fd = -1
 	c.l.open.Add(-1)
+	c.l.s.opts.Conns.Release()
 }
 
 // detach takes the socket out of the loop as an ordinary net.Conn (for
@@ -253,6 +256,13 @@ func (c *loopConn) detach() (net.Conn, error) {
 	c.closed.Store(true)
 	nc, err := net.FileConn(f) // a duplicate on the runtime's poller
 	f.Close()
+	if lim := c.l.s.opts.Conns; lim != nil {
+		if err != nil {
+			lim.Release()
+			return nil, err
+		}
+		nc = netlimit.NewConn(nc, lim) // its slot goes with it
+	}
 	return nc, err
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/netlimit"
 )
 
 // loopsAvailable reports whether FastServer can serve from event loops
@@ -263,8 +265,19 @@ const acceptPause = 100 * time.Millisecond
 // accept accepts what the listening socket holds (up to acceptBatch) and
 // serves each (start).
 func (l *evLoop) accept() {
+	lim := l.s.opts.Conns
 	for range acceptBatch {
+		if !lim.TryAcquire() {
+			// At the connection cap: leave the queue to the kernel and
+			// look again shortly (connections closing free slots).
+			lim.Warn(l.s.log(), "ingress connection cap reached: not accepting until a connection closes", l.s.addr(), nil)
+			l.pauseAccept(capPause)
+			return
+		}
 		fd, sa, err := syscall.Accept4(l.lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+		if err != nil {
+			lim.Release()
+		}
 		switch err {
 		case nil:
 			l.start(accepted{fd: fd, raddr: sockaddrAddr(sa)})
@@ -276,15 +289,25 @@ func (l *evLoop) accept() {
 		case syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM:
 			// The queue stays readable: stop watching it for a while
 			// instead of spinning on the error.
-			l.s.p.log.Warn("ingress accept paused", "err", os.NewSyscallError("accept4", err), "for", acceptPause)
-			syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, l.lfd, nil)
-			l.acceptAt = time.Now().Add(acceptPause).UnixNano()
+			l.s.p.log.Warn("ingress accept paused", append([]any{"err", os.NewSyscallError("accept4", err), "for", acceptPause},
+				netlimit.BudgetAttrs()...)...)
+			l.pauseAccept(acceptPause)
 			return
 		default:
 			l.s.p.log.Error("ingress accept failed", "err", os.NewSyscallError("accept4", err))
 			return
 		}
 	}
+}
+
+// capPause is how long a loop at the connection cap waits before it
+// looks for a free slot again.
+const capPause = 10 * time.Millisecond
+
+// pauseAccept stops watching the listening socket for d.
+func (l *evLoop) pauseAccept(d time.Duration) {
+	syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, l.lfd, nil)
+	l.acceptAt = time.Now().Add(d).UnixNano()
 }
 
 // resumeAccept watches the listening socket again once a pause is over;
@@ -551,6 +574,7 @@ func (l *evLoop) start(a accepted) {
 	c, err := l.register(a.fd)
 	if err != nil {
 		syscall.Close(a.fd)
+		l.s.opts.Conns.Release()
 		return
 	}
 	c.raddr = a.raddr

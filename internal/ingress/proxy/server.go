@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/netlimit"
 )
 
 // Defaults of ServerOptions.
@@ -22,8 +24,15 @@ type ServerOptions struct {
 	ReadHeaderTimeout time.Duration
 	// MaxHeaderBytes bounds request headers; bigger ones get 431.
 	MaxHeaderBytes int
-	// IdleTimeout closes idle keep-alive client connections.
+	// IdleTimeout closes idle keep-alive client connections. A new
+	// connection that has not sent its first request is closed after
+	// ReadHeaderTimeout instead, as net/http does.
 	IdleTimeout time.Duration
+	// Conns, when set, caps the client connections the entry point
+	// holds: at the cap it stops accepting until one closes. The event
+	// loops, which accept on their own copies of the listening socket,
+	// count theirs too.
+	Conns *netlimit.Limiter
 	// TLS, when set, makes it a TLS entry point (see TLSConfig): serve
 	// a FastServer with Serve(l), an http.Server with ServeTLS(l, "", "").
 	TLS *tls.Config
