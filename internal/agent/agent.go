@@ -170,10 +170,15 @@ func (a *Agent) listen() error {
 func (a *Agent) startServer() error {
 	minTTL, _ := parseDuration(a.cfg.Server.MinHeartbeatTTL)
 	grace, _ := parseDuration(a.cfg.Server.HeartbeatGrace)
+	limits, err := a.cfg.Limits.serverLimits()
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{
 		Store: a.store, Logger: a.log.With("role", "server"), Region: a.cfg.Region, Workers: a.cfg.Server.NumSchedulers,
 		MinHeartbeatTTL: minTTL, HeartbeatGrace: grace, ACLEnabled: a.cfg.ACLEnabled(),
 		Elector: &server.EtcdElector{Client: a.store.Client(), Addr: a.advertiseHTTP()},
+		Limits:  limits, ValidateDriverConfig: driverSchemas.Validate,
 	})
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func (a *Agent) startConsulAPI() error {
 	}
 	api, err := consulapi.New(consulapi.Config{Store: a.store, Datacenter: a.cfg.Datacenter, NodeName: nodeName,
 		LocalNodeID: a.NodeID, Leader: c.leader.Leader, Peers: c.leader.Peers, Version: a.cfg.Version,
-		Logger: a.log.With("role", "consul-api")})
+		Logger: a.log.With("role", "consul-api"), JSONMaxDepth: a.cfg.jsonMaxDepth()})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,16 @@ package agent
 // has a default a real user never meets; zero means the default.
 type LimitsConfig struct {
 	// Job and document limits, checked by servers when a job is submitted.
+	// See limits_jobs.go for the defaults and how they reach the server.
+	JobMaxCount      int `hcl:"job_max_count,optional"`
+	JobMaxGroups     int `hcl:"job_max_groups,optional"`
+	JobMaxGroupTasks int `hcl:"job_max_group_tasks,optional"`
+	JobMaxTasks      int `hcl:"job_max_tasks,optional"`
+	JobMaxBytes      int `hcl:"job_max_bytes,optional"`
+	MetaMaxBytes     int `hcl:"meta_max_bytes,optional"`
+	HCLMaxBytes      int `hcl:"hcl_max_bytes,optional"`
+	HCLMaxDepth      int `hcl:"hcl_max_depth,optional"`
+	JSONMaxDepth     int `hcl:"json_max_depth,optional"`
 
 	// Connection, descriptor and upload limits, checked by every role.
 	// See conn_limits_config.go.

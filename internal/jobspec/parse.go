@@ -17,6 +17,11 @@ type Options struct {
 	// value is read as the variable's type: a string is taken as is, other
 	// types are parsed as HCL expressions ("3", "true", "[\"a\"]").
 	Vars map[string]string
+	// MaxBytes bounds the source's size; 0 means DefaultMaxBytes.
+	MaxBytes int
+	// MaxDepth bounds the source's nesting depth (and each variable
+	// value's); 0 means DefaultMaxDepth.
+	MaxDepth int
 }
 
 // Parse reads a job file's source and returns the job with Nomad's
@@ -37,6 +42,14 @@ func ParseFile(path string) (*structs.Job, error) {
 
 // ParseWithOptions is Parse with input variables set.
 func ParseWithOptions(filename string, src []byte, opts Options) (*structs.Job, error) {
+	if err := checkSource(filename, src, opts); err != nil {
+		return nil, err
+	}
+	for name, v := range opts.Vars {
+		if err := checkSource("var."+name, []byte(v), opts); err != nil {
+			return nil, err
+		}
+	}
 	file, hdiags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if hdiags.HasErrors() {
 		return nil, fromHCL(hdiags, filename).errorOrNil()

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 
@@ -99,17 +100,27 @@ func nextDelay(p *structs.ReschedulePolicy, tr *structs.RescheduleTracker) time.
 	switch p.DelayFunction {
 	case delayExponential:
 		if n > 0 && ev[n-1].Delay > 0 {
-			d = ev[n-1].Delay * 2
+			d = addDelays(ev[n-1].Delay, ev[n-1].Delay)
 		}
 	case delayFibonacci:
-		if n > 1 && ev[n-1].Delay+ev[n-2].Delay > 0 {
-			d = ev[n-1].Delay + ev[n-2].Delay
+		if n > 1 && addDelays(ev[n-1].Delay, ev[n-2].Delay) > 0 {
+			d = addDelays(ev[n-1].Delay, ev[n-2].Delay)
 		}
 	}
 	if p.MaxDelay > 0 && d > p.MaxDelay {
 		d = p.MaxDelay
 	}
 	return d
+}
+
+// addDelays adds two non-negative delays, saturating instead of
+// overflowing: stored reschedule events may hold any value.
+func addDelays(a, b time.Duration) time.Duration {
+	a, b = max(a, 0), max(b, 0)
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // failTime is when the allocation failed: the last task finish time, else

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -60,6 +61,9 @@ func TestNextDelay(t *testing.T) {
 		{"fibonacci second", "fibonacci", 0, delays(5 * s), 5 * s},
 		{"fibonacci sums", "fibonacci", 0, delays(5*s, 5*s, 10*s), 15 * s},
 		{"fibonacci capped", "fibonacci", 12 * s, delays(5*s, 10*s), 12 * s},
+		{"exponential saturates", "exponential", 0, delays(math.MaxInt64/2 + 1), math.MaxInt64},
+		{"fibonacci saturates", "fibonacci", 0, delays(math.MaxInt64-1, math.MaxInt64-1), math.MaxInt64},
+		{"exponential saturates under cap", "exponential", 20 * s, delays(math.MaxInt64 - 1), 20 * s},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-project/wharf/internal/jsonlimit"
 	"github.com/wharf-project/wharf/internal/state"
 )
 
@@ -36,7 +37,8 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) (any, uint64, erro
 // index headers and errors with their status.
 func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		out, index, err := h(w, r)
+		r = withLimits(r, &s.cfg.Limits)
+		out, index, err := s.call(h, w, r)
 		s.setMeta(w, index)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -68,9 +70,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := http.StatusInternalServerError
 	var he *httpError
 	var mbe *http.MaxBytesError
+	var de *jsonlimit.DepthError
 	switch {
 	case errors.As(err, &he):
 		code = he.code
+	case errors.As(err, &de):
+		code = http.StatusBadRequest
+		err = fmt.Errorf("request body: %w (limits.json_max_depth)", de)
 	case errors.As(err, &mbe):
 		code = http.StatusRequestEntityTooLarge
 		err = fmt.Errorf("request body larger than %d bytes", mbe.Limit)
@@ -96,6 +102,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil, errorf(http.StatusBadRequest, "request body is empty")
+	}
+	if err := jsonlimit.CheckDepth(body, requestLimits(r).JSONMaxDepth); err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, jsonError(err)

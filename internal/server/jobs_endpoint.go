@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/jobspec"
@@ -58,9 +59,12 @@ func queuedAllocs(evals []*structs.Evaluation) map[string]int {
 
 func (s *Server) jobRegister(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	var req structs.JobRegisterRequest
-	job, err := decodeSubmittedJob(w, r, &req, func() *structs.Job { return req.Job })
+	job, err := s.decodeSubmittedJob(w, r, &req, func() *structs.Job { return req.Job })
 	if err != nil {
 		return nil, 0, err
+	}
+	if req.EvalPriority < 0 || req.EvalPriority > 100 {
+		return nil, 0, errorf(http.StatusBadRequest, "field EvalPriority: %d is out of range: it must be between 1 and 100", req.EvalPriority)
 	}
 	if req.PreserveCounts {
 		preserveCounts(s.store.Snapshot().Job(job.Namespace, job.ID), job)
@@ -90,19 +94,13 @@ func (s *Server) jobRegister(w http.ResponseWriter, r *http.Request) (any, uint6
 // decodeSubmittedJob reads a body that carries a job ({"Job": ...}) into
 // req, refuses Nomad features wharf lacks, checks the ID against the URL,
 // applies defaults and validates. job returns req's job after decoding.
-func decodeSubmittedJob(w http.ResponseWriter, r *http.Request, req any, job func() *structs.Job) (*structs.Job, error) {
-	body, err := decodeBody(w, r, req)
+func (s *Server) decodeSubmittedJob(w http.ResponseWriter, r *http.Request, req any, job func() *structs.Job) (*structs.Job, error) {
+	body, err := s.decodeJobBody(w, r, req)
 	if err != nil {
 		return nil, err
 	}
 	j := job()
-	if j == nil {
-		return nil, errorf(http.StatusBadRequest, "field Job: missing job")
-	}
-	if err := checkUnsupported(body); err != nil {
-		return nil, err
-	}
-	if err := defaultCounts(body, j); err != nil {
+	if err := s.checkSubmittedJob(body, j); err != nil {
 		return nil, err
 	}
 	if id := r.PathValue("id"); id != "" && id != j.ID {
@@ -111,14 +109,84 @@ func decodeSubmittedJob(w http.ResponseWriter, r *http.Request, req any, job fun
 	if j.Namespace == "" {
 		j.Namespace = namespace(r)
 	}
-	return j, prepareJob(j)
+	return j, s.prepareJob(j)
 }
 
-// prepareJob applies defaults and validates a submitted job.
-func prepareJob(job *structs.Job) error {
+// decodeJobBody decodes a body carrying a job, bounded by the job size
+// limit.
+func (s *Server) decodeJobBody(w http.ResponseWriter, r *http.Request, req any) ([]byte, error) {
+	if r.ContentLength > int64(s.cfg.Limits.JobMaxBytes) {
+		return nil, jobTooLarge(r.ContentLength, s.cfg.Limits.JobMaxBytes)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, int64(s.cfg.Limits.JobMaxBytes))
+	body, err := decodeBody(w, r, req)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, jobTooLarge(-1, s.cfg.Limits.JobMaxBytes)
+	}
+	return body, err
+}
+
+func jobTooLarge(size int64, limit int) error {
+	if size < 0 {
+		return errorf(http.StatusRequestEntityTooLarge, "job body is over the limit of %d bytes (limits.job_max_bytes)", limit)
+	}
+	return errorf(http.StatusRequestEntityTooLarge, "job body of %d bytes is over the limit of %d bytes (limits.job_max_bytes)", size, limit)
+}
+
+// checkSubmittedJob checks a decoded job against the body it came from:
+// present, no unsupported Nomad features, within the limits; and sets
+// the count of groups that did not send one.
+func (s *Server) checkSubmittedJob(body []byte, j *structs.Job) error {
+	if j == nil {
+		return errorf(http.StatusBadRequest, "field Job: missing job")
+	}
+	if err := checkUnsupported(body); err != nil {
+		return err
+	}
+	if err := defaultCounts(body, j); err != nil {
+		return err
+	}
+	if err := j.CheckLimits(s.cfg.Limits.Job); err != nil {
+		return errorf(http.StatusBadRequest, "job is over the server's limits: %v", prefixLines(err.Error(), "Job."))
+	}
+	return nil
+}
+
+// prefixLines puts prefix in front of every line of s.
+func prefixLines(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// prepareJob applies defaults and validates a submitted job, including
+// each task's driver config against its driver's schema.
+func (s *Server) prepareJob(job *structs.Job) error {
 	job.Canonicalize()
 	if err := job.Validate(); err != nil {
 		return errorf(http.StatusBadRequest, "job validation failed: %v", err)
+	}
+	if err := s.validateDriverConfigs(job); err != nil {
+		return errorf(http.StatusBadRequest, "job validation failed: %v", err)
+	}
+	return nil
+}
+
+// validateDriverConfigs checks every task's driver and config with
+// Config.ValidateDriverConfig, naming the task.
+func (s *Server) validateDriverConfigs(job *structs.Job) error {
+	if s.cfg.ValidateDriverConfig == nil {
+		return nil
+	}
+	var problems []string
+	for _, tg := range job.TaskGroups {
+		for _, t := range tg.Tasks {
+			if err := s.cfg.ValidateDriverConfig(t.Driver, t.Config); err != nil {
+				problems = append(problems, fmt.Sprintf("TaskGroups[%q].Tasks[%q]: %v", tg.Name, t.Name, err))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
 }
@@ -224,7 +292,9 @@ func (s *Server) jobsParse(w http.ResponseWriter, r *http.Request) (any, uint64,
 	if req.HCLv1 {
 		return nil, 0, errorf(http.StatusBadRequest, "field hclv1: HCL1 job files are not supported by wharf; use HCL2")
 	}
-	job, err := jobspec.Parse("job.nomad.hcl", []byte(req.JobHCL))
+	lim := s.cfg.Limits
+	job, err := jobspec.ParseWithOptions("job.nomad.hcl", []byte(req.JobHCL),
+		jobspec.Options{MaxBytes: lim.HCLMaxBytes, MaxDepth: lim.HCLMaxDepth})
 	if err != nil {
 		return nil, 0, errorf(http.StatusBadRequest, "%v", err)
 	}
@@ -259,7 +329,7 @@ func cmpIndex(a, b uint64) int {
 // PUT /v1/validate/job does.
 func (s *Server) jobValidate(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	var req structs.JobRegisterRequest
-	body, err := decodeBody(w, r, &req)
+	body, err := s.decodeJobBody(w, r, &req)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -269,18 +339,16 @@ func (s *Server) jobValidate(w http.ResponseWriter, r *http.Request) (any, uint6
 		resp["Error"] = err.Error()
 		return resp, 0, nil
 	}
-	if req.Job == nil {
-		return fail(errors.New("field Job: missing job"))
-	}
-	if err := checkUnsupported(body); err != nil {
-		return fail(err)
-	}
-	if err := defaultCounts(body, req.Job); err != nil {
+	if err := s.checkSubmittedJob(body, req.Job); err != nil {
 		return fail(err)
 	}
 	req.Job.Canonicalize()
 	if err := req.Job.Validate(); err != nil {
 		return fail(err)
 	}
+	if err := s.validateDriverConfigs(req.Job); err != nil {
+		return fail(err)
+	}
+	resp["DriverConfigValidated"] = s.cfg.ValidateDriverConfig != nil
 	return resp, 0, nil
 }

@@ -184,7 +184,7 @@ func TestBadRequests(t *testing.T) {
 		{"validation", "PUT", "/v1/jobs", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t"}]}]}}`, 400, "river"},
 		{"unsupported", "PUT", "/v1/jobs", `{"Job": {"ID": "x", "Periodic": {"Spec": "* * * * *"}}}`, 400, "Job.Periodic"},
 		{"unsupported task field", "PUT", "/v1/jobs", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Templates": [{"DestPath": "a"}]}]}]}}`, 400, "Tasks[0].Templates"},
-		{"oversized", "PUT", "/v1/jobs", big, 413, "larger than"},
+		{"oversized", "PUT", "/v1/jobs", big, 413, "limits.job_max_bytes"},
 		{"unknown job", "GET", "/v1/job/nope", "", 404, "not found"},
 		{"unknown alloc", "GET", "/v1/allocation/nope", "", 404, "not found"},
 		{"unknown eval", "GET", "/v1/evaluation/nope", "", 404, "not found"},

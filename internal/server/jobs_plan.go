@@ -15,7 +15,7 @@ import (
 // for the submitted job and returns what would change, writing nothing.
 func (s *Server) jobPlan(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	var req structs.JobPlanRequest
-	job, err := decodeSubmittedJob(w, r, &req, func() *structs.Job { return req.Job })
+	job, err := s.decodeSubmittedJob(w, r, &req, func() *structs.Job { return req.Job })
 	if err != nil {
 		return nil, 0, err
 	}
@@ -104,8 +104,14 @@ func (s *Server) jobScale(w http.ResponseWriter, r *http.Request) (any, uint64, 
 	if *req.Count < 0 {
 		return nil, 0, errorf(http.StatusBadRequest, "field Count: %d is negative", *req.Count)
 	}
+	if max := s.cfg.Limits.Job.MaxCount; *req.Count > int64(max) {
+		return nil, 0, errorf(http.StatusBadRequest, "field Count: count %d is over the limit of %d (limits.job_max_count)", *req.Count, max)
+	}
 	nj := job.Copy()
 	nj.LookupTaskGroup(group).Count = int(*req.Count)
+	if err := nj.CheckLimits(s.cfg.Limits.Job); err != nil {
+		return nil, 0, errorf(http.StatusBadRequest, "job is over the server's limits: %v", prefixLines(err.Error(), "Job."))
+	}
 	var enforce *uint64
 	if req.JobModifyIndex > 0 {
 		enforce = &req.JobModifyIndex

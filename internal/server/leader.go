@@ -14,7 +14,9 @@ import (
 func (s *Server) lead(ctx context.Context) {
 	s.log.Info("leadership acquired")
 	b := newBroker()
-	hb := newHeartbeats(func(id string) { s.nodeExpired(ctx, id) })
+	hb := newHeartbeats(func(id string) {
+		_ = s.safely("expiring a node", func() { s.nodeExpired(ctx, id) }, "node", id)
+	})
 	s.mu.Lock()
 	s.leading, s.broker, s.heartbeats = true, b, hb
 	s.mu.Unlock()
@@ -59,7 +61,7 @@ func (s *Server) work(ctx context.Context, b *broker) {
 		if err != nil {
 			return
 		}
-		index := s.processEval(ctx, e)
+		index := s.processEvalSafely(ctx, e)
 		b.ack(e, index)
 	}
 }

@@ -39,6 +39,12 @@ type Config struct {
 	// its route requires (routes.go); until the ACL bootstrap only the
 	// open routes answer.
 	ACLEnabled bool
+	// Limits bound what a request may cost; zero fields mean defaults.
+	Limits Limits
+	// ValidateDriverConfig checks a task's driver name and config block
+	// at submit time (the agent passes the drivers' schemas). nil skips
+	// the check.
+	ValidateDriverConfig func(driver string, config map[string]any) error
 }
 
 func (c *Config) setDefaults() {
@@ -63,6 +69,7 @@ func (c *Config) setDefaults() {
 	if c.Region == "" {
 		c.Region = "global"
 	}
+	c.Limits = c.Limits.withDefaults()
 }
 
 // Server serves the API and, while it leads, schedules.

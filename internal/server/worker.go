@@ -161,3 +161,32 @@ func outcomeEvals(snap state.Snapshot, e *structs.Evaluation, job *structs.Job, 
 	}
 	return out
 }
+
+// processEvalSafely is processEval that survives what it cannot process:
+// a job over the server's limits (stored before the limits existed or
+// were lowered) fails its evaluation with the reason, and a panic while
+// scheduling fails the evaluation instead of the process. Neither is
+// retried: a retry would fail the same way, including after a restart.
+func (s *Server) processEvalSafely(ctx context.Context, e *structs.Evaluation) uint64 {
+	if job := s.store.Snapshot().Job(e.Namespace, e.JobID); job != nil && !job.Stop {
+		if err := job.CheckLimits(s.cfg.Limits.Job); err != nil {
+			return s.failPending(ctx, e, fmt.Errorf("job is over the server's limits: %w", err))
+		}
+	}
+	var index uint64
+	err := s.safely("scheduling an evaluation", func() { index = s.processEval(ctx, e) },
+		"eval", e.ID, "job", e.JobID, "namespace", e.Namespace)
+	if err != nil {
+		return s.failPending(ctx, e, err)
+	}
+	return index
+}
+
+// failPending fails e unless it is no longer pending.
+func (s *Server) failPending(ctx context.Context, e *structs.Evaluation, err error) uint64 {
+	cur := s.store.Snapshot().Eval(e.ID)
+	if cur == nil || cur.Status != structs.EvalStatusPending {
+		return s.store.Snapshot().Index()
+	}
+	return s.failEval(ctx, cur, err, false)
+}

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ValidationProblem is one thing wrong with a job: the field it concerns, as
@@ -158,6 +157,7 @@ func (v *validator) group(path string, j *Job, tg *TaskGroup) {
 	if tg.EphemeralDisk != nil && tg.EphemeralDisk.SizeMB < 10 {
 		v.add(path+".EphemeralDisk.SizeMB", "", "ephemeral disk size %d MB is below the minimum of 10 MB", tg.EphemeralDisk.SizeMB)
 	}
+	v.groupBounds(path, tg)
 	if tg.ShutdownDelay != nil && *tg.ShutdownDelay < 0 {
 		v.add(path+".ShutdownDelay", "", "shutdown delay must not be negative")
 	}
@@ -220,6 +220,7 @@ func (v *validator) task(path string, tg *TaskGroup, t *Task, ports *portSet) {
 	if t.ShutdownDelay < 0 {
 		v.add(path+".ShutdownDelay", "", "shutdown delay must not be negative")
 	}
+	v.taskBounds(path, t)
 	v.constraints(path+".Constraints", t.Constraints)
 	v.affinities(path+".Affinities", t.Affinities)
 	if t.RestartPolicy != nil && !specEqualPtr(t.RestartPolicy, tg.RestartPolicy) {
@@ -243,6 +244,7 @@ func (v *validator) taskResources(path string, t *Task, ports *portSet) {
 		return
 	}
 	rpath := path + ".Resources"
+	v.resourceBounds(rpath, r)
 	switch {
 	case r.Cores < 0:
 		v.add(rpath+".Cores", "", "cores %d must not be negative", r.Cores)
@@ -278,7 +280,8 @@ func (v *validator) restart(path string, p *RestartPolicy) {
 	if p.Delay < 0 || p.Interval < 0 {
 		v.add(path, "", "delay and interval must not be negative")
 	}
-	if p.Attempts > 0 && p.Interval < time.Duration(p.Attempts)*p.Delay {
+	v.restartBounds(path, p)
+	if !restartsFit(p.Attempts, p.Delay, p.Interval) {
 		v.add(path+".Interval", "make interval at least attempts × delay",
 			"%d restarts with a delay of %s cannot fit in an interval of %s", p.Attempts, p.Delay, p.Interval)
 	}
@@ -294,6 +297,7 @@ func (v *validator) reschedule(path string, p *ReschedulePolicy) {
 	if p.Attempts < 0 {
 		v.add(path+".Attempts", "", "attempts %d must not be negative", p.Attempts)
 	}
+	v.rescheduleBounds(path, p)
 	if p.Delay < 0 || p.Interval < 0 || p.MaxDelay < 0 {
 		v.add(path, "", "delay, max_delay and interval must not be negative")
 	}
@@ -318,6 +322,7 @@ func (v *validator) update(path string, u *UpdateStrategy) {
 	if u.Canary < 0 {
 		v.add(path+".Canary", "", "canary %d must not be negative", u.Canary)
 	}
+	v.updateBounds(path, u)
 	if u.Stagger < 0 || u.MinHealthyTime < 0 || u.ProgressDeadline < 0 {
 		v.add(path, "", "stagger, min_healthy_time and progress_deadline must not be negative")
 	}

@@ -207,6 +207,7 @@ func (v *validator) check(p string, s *Service, c *ServiceCheck, ports *portSet,
 	default:
 		v.add(p+".InitialStatus", `use "passing", "warning" or "critical"`, "unknown initial status %q", c.InitialStatus)
 	}
+	v.checkBounds(p, c)
 	if c.SuccessBeforePassing < 0 || c.FailuresBeforeCritical < 0 {
 		v.add(p, "", "success_before_passing and failures_before_critical must not be negative")
 	}
@@ -242,6 +243,7 @@ func (v *validator) checkRestart(p string, cr *CheckRestart) {
 	if cr == nil {
 		return
 	}
+	v.checkRestartBounds(p, cr)
 	if cr.Limit < 0 {
 		v.add(p+".Limit", "", "check_restart limit must not be negative")
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wharf-project/wharf/internal/catalog"
+	"github.com/wharf-project/wharf/internal/jsonlimit"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -96,7 +97,7 @@ func (s *Server) agentSelf(*http.Request) (any, error) {
 // by another node is refused with 409.
 func (s *Server) register(r *http.Request) (any, error) {
 	var in serviceRegistration
-	if err := decodeBody(r, &in); err != nil {
+	if err := s.decodeBody(r, &in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -171,8 +172,9 @@ func (s *Server) deregister(r *http.Request) (any, error) {
 	return nil, nil
 }
 
-// decodeBody reads JSON into dst; a bad body is a 400 naming the field.
-func decodeBody(r *http.Request, dst any) error {
+// decodeBody reads JSON into dst; a bad body is a 400 naming the field,
+// a body nested deeper than Config.JSONMaxDepth a 400 naming the limit.
+func (s *Server) decodeBody(r *http.Request, dst any) error {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return errorf(http.StatusBadRequest, "Request decode failed: %v", err)
@@ -182,6 +184,9 @@ func decodeBody(r *http.Request, dst any) error {
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return errorf(http.StatusBadRequest, "Request decode failed: empty body")
+	}
+	if err := jsonlimit.CheckDepth(raw, s.cfg.JSONMaxDepth); err != nil {
+		return errorf(http.StatusBadRequest, "Request decode failed: %v (limits.json_max_depth)", err)
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return errorf(http.StatusBadRequest, "Request decode failed: %s", describeJSONError(err))

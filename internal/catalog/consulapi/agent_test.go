@@ -98,6 +98,8 @@ func TestRegisterBadInput(t *testing.T) {
 		{`{"Name":"db","Kind":"connect-proxy"}`, "Kind"},
 		{`{"ID":"_wharf-task-x","Name":"db"}`, "reserved"},
 		{`[1,2]`, "(body)"},
+		{`{"Name":"db","Meta":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`, "limits.json_max_depth"},
+		{`{"Name":"db","Check":{"TTL":"1s","Args":` + strings.Repeat("[", 101) + strings.Repeat("]", 101) + `}}`, "limit of 100 levels"},
 	}
 	for _, c := range cases {
 		code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", c.body)

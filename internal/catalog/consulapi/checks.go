@@ -16,7 +16,7 @@ import (
 // the check's TTL.
 func (s *Server) checkUpdate(verb string) func(*http.Request) (any, error) {
 	return func(r *http.Request) (any, error) {
-		status, output, err := updateFromRequest(verb, r)
+		status, output, err := s.updateFromRequest(verb, r)
 		if err != nil {
 			return nil, err
 		}
@@ -34,7 +34,7 @@ func (s *Server) checkUpdate(verb string) func(*http.Request) (any, error) {
 	}
 }
 
-func updateFromRequest(verb string, r *http.Request) (status, output string, err error) {
+func (s *Server) updateFromRequest(verb string, r *http.Request) (status, output string, err error) {
 	switch verb {
 	case "pass":
 		return structs.HealthPassing, capOutput(r.URL.Query().Get("note")), nil
@@ -44,7 +44,7 @@ func updateFromRequest(verb string, r *http.Request) (status, output string, err
 		return structs.HealthCritical, capOutput(r.URL.Query().Get("note")), nil
 	}
 	var u checkUpdate
-	if err := decodeBody(r, &u); err != nil {
+	if err := s.decodeBody(r, &u); err != nil {
 		return "", "", err
 	}
 	if !validStatus(u.Status) {

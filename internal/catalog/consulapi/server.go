@@ -42,6 +42,9 @@ type Config struct {
 	// Version is shown by /v1/agent/self.
 	Version string
 	Logger  *slog.Logger
+	// JSONMaxDepth bounds the nesting of request bodies; 0 means
+	// jsonlimit.DefaultMaxDepth.
+	JSONMaxDepth int
 }
 
 // Server is the Consul-shaped API.
