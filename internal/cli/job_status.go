@@ -130,6 +130,10 @@ func (m *meta) formatJobStatus(v *jobStatusView, verbose bool) string {
 	}))
 	b.WriteString("\nSummary\n")
 	b.WriteString(formatSummary(v.Summary))
+	if failed := latestFailedEval(v.Evaluations); failed != nil {
+		b.WriteString("\nLatest Evaluation Failed\n")
+		b.WriteString(failed.StatusDescription + "\n")
+	}
 	if failure := latestPlacementFailure(v.Evaluations); failure != nil {
 		b.WriteString("\nPlacement Failure\n")
 		b.WriteString(formatFailedGroups(failure.FailedTGAllocs, j, "", "  "))
