@@ -47,6 +47,7 @@ type Agent struct {
 
 	conns    *connLimits                  // limits.go
 	limiters map[string]*netlimit.Limiter // by listener role
+	tlsState agentTLS                     // tls.go
 }
 
 // Start brings up the roles of cfg (already normalized) and returns once
@@ -134,6 +135,7 @@ func (a *Agent) startState(ctx context.Context) error {
 			DataDir: filepath.Join(a.cfg.DataDir, "etcd"), Name: ec.Name,
 			ClientURL: ec.ClientURL, PeerURL: ec.PeerURL,
 			InitialCluster: ec.InitialCluster, ClusterState: ec.InitialClusterState,
+			TLS: a.embeddedEtcdTLS(),
 		})
 		if err != nil {
 			return fmt.Errorf("start embedded etcd in %s: %w", filepath.Join(a.cfg.DataDir, "etcd"), err)
@@ -143,6 +145,9 @@ func (a *Agent) startState(ctx context.Context) error {
 		storeCfg.MaxTxnOps, storeCfg.MaxRequestBytes = srv.MaxTxnOps(), srv.MaxRequestBytes()
 	}
 	storeCfg.Endpoints = endpoints
+	if err := a.etcdClientTLS(&storeCfg); err != nil {
+		return err
+	}
 	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	st, err := etcdstore.Open(octx, storeCfg)
@@ -158,7 +163,10 @@ func (a *Agent) listen() error {
 	if err != nil {
 		return fmt.Errorf("listen for the HTTP API on %s: %w", a.cfg.HTTPAddr(), err)
 	}
-	a.httpLn = a.limitListener("api", ln)
+	if ln, err = a.wrapTLS(a.limitListener("api", ln), apiListener); err != nil {
+		return err
+	}
+	a.httpLn = ln
 	ctx, cancel := context.WithCancel(context.Background())
 	a.baseCtx, a.cancel = ctx, cancel
 	// Requests run under ctx, so blocking queries and log follows end at
@@ -184,6 +192,9 @@ func (a *Agent) startServer() error {
 		return err
 	}
 	a.server = srv
+	if err := a.setClientTransport(srv); err != nil {
+		return err
+	}
 	a.wg.Add(1)
 	go func() { defer a.wg.Done(); _ = srv.Run(a.baseCtx) }()
 	return nil
@@ -203,8 +214,12 @@ func (a *Agent) startClient() error {
 		return fmt.Errorf("start client: %w", err)
 	}
 	a.jails = jails
+	hc, err := a.serverHTTPClient()
+	if err != nil {
+		return fmt.Errorf("start client: %w", err)
+	}
 	c, err := client.New(client.Config{
-		Servers: servers, DataDir: a.cfg.DataDir, NodeName: a.cfg.Name, Datacenter: a.cfg.Datacenter,
+		Servers: a.agentURLs(servers), HTTPClient: hc, DataDir: a.cfg.DataDir, NodeName: a.cfg.Name, Datacenter: a.cfg.Datacenter,
 		NodeClass: cc.NodeClass, NodePool: cc.NodePool, Meta: cc.Meta, Region: a.cfg.Region,
 		Drivers: []drivers.Driver{raw, jails}, HTTPAddr: a.advertiseHTTP(), Version: a.cfg.Version,
 		NetworkInterface: cc.NetworkInterface, Logger: a.log.With("role", "client"),
@@ -236,7 +251,7 @@ func (a *Agent) serveHTTP() {
 	if a.server != nil {
 		h = a.withUI(h)
 	}
-	a.httpSrv.Handler = h
+	a.httpSrv.Handler = a.requireNodeRole(h)
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()

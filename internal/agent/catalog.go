@@ -153,8 +153,12 @@ func (a *Agent) startConsulAPI() error {
 		api.Close()
 		return fmt.Errorf("listen for the Consul API on %s: %w", addr, err)
 	}
+	if ln, err = a.wrapTLS(a.limitListener("consul", ln), userListener); err != nil {
+		api.Close()
+		return err
+	}
 	base := a.baseCtx
-	c.api, c.ln = api, a.limitListener("consul", ln)
+	c.api, c.ln = api, ln
 	c.http = a.bound(&http.Server{Handler: api.Handler(), BaseContext: func(net.Listener) context.Context { return base }})
 	a.wg.Add(1)
 	go func() {

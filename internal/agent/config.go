@@ -140,6 +140,14 @@ type EtcdConfig struct {
 	PeerURL             string `hcl:"peer_url,optional"`
 	InitialCluster      string `hcl:"initial_cluster,optional"`
 	InitialClusterState string `hcl:"initial_cluster_state,optional"`
+	// An external cluster's TLS files (the CA that signed its
+	// certificates, and a client certificate and key when it requires
+	// one) and user; the embedded members use the tls block instead.
+	CAFile   string `hcl:"ca_file,optional"`
+	CertFile string `hcl:"cert_file,optional"`
+	KeyFile  string `hcl:"key_file,optional"`
+	Username string `hcl:"username,optional"`
+	Password string `hcl:"password,optional"`
 }
 
 // DefaultHTTPPort is the API port, as Nomad's.

@@ -147,8 +147,12 @@ func (a *Agent) startIngress() error {
 		return err
 	}
 	var cats []watch.BulkCatalog
-	for _, addr := range a.ingressAPIAddresses() {
-		c, err := api.NewClient(&api.Config{Address: addr, Namespace: "*"})
+	hc, err := a.serverHTTPClient()
+	if err != nil {
+		return fmt.Errorf("ingress: %w", err)
+	}
+	for _, addr := range a.agentURLs(a.ingressAPIAddresses()) {
+		c, err := api.NewClient(&api.Config{Address: addr, Namespace: "*", HTTPClient: hc})
 		if err != nil {
 			return fmt.Errorf("ingress: server %q: %w", addr, err)
 		}

@@ -16,6 +16,13 @@ func (a *Agent) potDriver() (*pot.Driver, error) {
 	dataDir := filepath.Join(a.cfg.DataDir, "pot")
 	cc := fetch.Config{Dir: filepath.Join(dataDir, "images"), Logger: a.log.With("role", "images")}
 	cc.ProgressDeadline, _ = parseDuration(pc.ProgressDeadline)
+	if a.cfg.TLSEnabled() {
+		r, err := a.tlsFiles()
+		if err != nil {
+			return nil, err
+		}
+		cc.HTTPClient = webHTTPClient(r)
+	}
 	if pc.TrustedKeysFile != "" {
 		keys, err := image.ReadPublicKeysFile(pc.TrustedKeysFile)
 		if err != nil {

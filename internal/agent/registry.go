@@ -48,7 +48,10 @@ func (a *Agent) startRegistry() error {
 		_ = srv.Close()
 		return fmt.Errorf("listen for the registry on %s: %w", addr, err)
 	}
-	ln = a.limitListener("registry", ln)
+	if ln, err = a.wrapTLS(a.limitListener("registry", ln), userListener); err != nil {
+		_ = srv.Close()
+		return err
+	}
 	r := &registryRole{srv: srv, ln: ln, token: generated, http: a.bound(&http.Server{Handler: srv.Handler()})}
 	a.registry = r
 	a.wg.Add(1)

@@ -15,6 +15,16 @@ type localClient struct {
 	mu      sync.RWMutex
 	nodeID  string
 	handler http.Handler
+	// transport reaches other nodes over TLS when set.
+	transport http.RoundTripper
+}
+
+// SetClientTransport makes requests for allocations on other nodes go to
+// them over https:// through rt (the agents' mutual TLS).
+func (s *Server) SetClientTransport(rt http.RoundTripper) {
+	s.local.mu.Lock()
+	defer s.local.mu.Unlock()
+	s.local.transport = rt
 }
 
 // SetLocalClient routes /v1/client/ requests for allocations on nodeID to
@@ -38,7 +48,7 @@ func (s *Server) clientAllocRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.local.mu.RLock()
-	nodeID, h := s.local.nodeID, s.local.handler
+	nodeID, h, rt := s.local.nodeID, s.local.handler, s.local.transport
 	s.local.mu.RUnlock()
 	if h != nil && alloc.NodeID == nodeID {
 		h.ServeHTTP(w, r)
@@ -51,7 +61,12 @@ func (s *Server) clientAllocRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Header.Set("X-Wharf-Forwarded", "1")
-	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: node.HTTPAddr})
+	target := &url.URL{Scheme: "http", Host: node.HTTPAddr}
+	if rt != nil {
+		target.Scheme = "https"
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = rt
 	proxy.FlushInterval = -1 // stream log frames as they come
 	proxy.ServeHTTP(w, r)
 }

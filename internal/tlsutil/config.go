@@ -210,3 +210,45 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
+
+// WebClientConfig returns the configuration of a dialer that may reach
+// both agents and the wider web (image downloads): it trusts the system's
+// roots and the CA, checks the dialed host name as browsers do, and
+// presents the certificate to servers that ask for one.
+func (r *Reloader) WebClientConfig() *tls.Config {
+	system, err := x509.SystemCertPool()
+	if err != nil {
+		system = nil
+	}
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// Verified below, against the current CA as well as the system's
+		// roots.
+		InsecureSkipVerify: true,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			cert, _ := r.current()
+			if cert == nil {
+				return &tls.Certificate{}, nil
+			}
+			return cert, nil
+		},
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("tls: the server sent no certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, c := range cs.PeerCertificates[1:] {
+				inter.AddCert(c)
+			}
+			opts := x509.VerifyOptions{DNSName: cs.ServerName, Intermediates: inter}
+			_, pool := r.current()
+			opts.Roots = pool
+			if _, err := cs.PeerCertificates[0].Verify(opts); err == nil {
+				return nil
+			}
+			opts.Roots = system
+			_, err := cs.PeerCertificates[0].Verify(opts)
+			return err
+		},
+	}
+}

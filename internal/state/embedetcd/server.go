@@ -39,8 +39,9 @@ type Config struct {
 	DataDir string
 	// Name of the member; "wharf" when empty.
 	Name string
-	// ClientURL and PeerURL are http://host:port URLs to listen on and
-	// advertise; a free loopback port each when empty.
+	// ClientURL and PeerURL are http://host:port URLs (https:// with
+	// TLS) to listen on and advertise; a free loopback port each when
+	// empty.
 	ClientURL, PeerURL string
 	// InitialCluster lists every member as name=peerURL,...; just this
 	// member when empty. Ignored once DataDir holds a member.
@@ -63,6 +64,9 @@ type Config struct {
 	UnsafeNoFsync bool
 	// Logger gets etcd's logs; none when nil.
 	Logger *zap.Logger
+	// TLS, when set, serves both URLs over mutual TLS (https:// URLs are
+	// picked when empty).
+	TLS *TLS
 }
 
 // Server is a running member.
@@ -149,6 +153,7 @@ func buildConfig(cfg *Config) (*embed.Config, error) {
 	ec.MaxTxnOps, ec.MaxRequestBytes = cfg.MaxTxnOps, cfg.MaxRequestBytes
 	ec.AutoCompactionMode, ec.AutoCompactionRetention = embed.CompactorModePeriodic, cfg.CompactionRetention
 	ec.UnsafeNoFsync = cfg.UnsafeNoFsync
+	applyTLS(ec, cfg.TLS)
 	ec.Logger = "zap"
 	logger := cfg.Logger
 	if logger == nil {
@@ -177,7 +182,7 @@ func setDefaults(cfg *Config) error {
 		if err != nil {
 			return err
 		}
-		*u = fmt.Sprintf("http://127.0.0.1:%d", port)
+		*u = fmt.Sprintf("%s://127.0.0.1:%d", urlScheme(cfg.TLS), port)
 	}
 	def(&cfg.InitialCluster, cfg.Name+"="+cfg.PeerURL)
 	if cfg.MaxTxnOps == 0 {

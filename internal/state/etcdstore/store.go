@@ -12,6 +12,7 @@ package etcdstore
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,6 +53,10 @@ type Config struct {
 	DialTimeout time.Duration
 	// Logger gets watch errors and reloads; slog.Default() when nil.
 	Logger *slog.Logger
+	// TLS dials the endpoints over TLS when set; Username and Password
+	// authenticate to an etcd with auth enabled.
+	TLS                *tls.Config
+	Username, Password string
 }
 
 func (c *Config) setDefaults() {
@@ -142,6 +147,7 @@ func (s *Store) connect() error {
 		DialTimeout:        s.cfg.DialTimeout,
 		Logger:             zap.NewNop(),
 		MaxCallSendMsgSize: s.cfg.MaxRequestBytes + 1<<20,
+		TLS:                s.cfg.TLS, Username: s.cfg.Username, Password: s.cfg.Password,
 	})
 	if err != nil {
 		return fmt.Errorf("etcdstore: connect to %v: %w", s.cfg.Endpoints, err)

@@ -1,0 +1,279 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/tlsutil"
+)
+
+// pkiDir holds a CA and server, client and cli certificates made by the
+// real CLI, plus an expired cli certificate and another CA's.
+type pkiDir struct {
+	dir, other string
+}
+
+func (p pkiDir) path(name string) string { return filepath.Join(p.dir, name) }
+
+func makePKI(t *testing.T) pkiDir {
+	t.Helper()
+	p := pkiDir{dir: t.TempDir(), other: t.TempDir()}
+	for _, step := range []struct {
+		dir  string
+		args []string
+	}{
+		{p.dir, []string{"tls", "ca", "create"}},
+		{p.dir, []string{"tls", "cert", "create", "-server"}},
+		{p.dir, []string{"tls", "cert", "create", "-client"}},
+		{p.dir, []string{"tls", "cert", "create", "-cli"}},
+		{p.other, []string{"tls", "ca", "create"}},
+		{p.other, []string{"tls", "cert", "create", "-cli"}},
+	} {
+		cmd := exec.Command(wharfBin, step.args...)
+		cmd.Dir = step.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("wharf %v: %v\n%s", step.args, err, out)
+		}
+	}
+	// An expired cli certificate of the right CA: the CLI makes none.
+	caPEM, _ := os.ReadFile(p.path("wharf-agent-ca.pem"))
+	keyPEM, _ := os.ReadFile(p.path("wharf-agent-ca-key.pem"))
+	ca, caKey, err := tlsutil.ParseCA(caPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, certKey, err := tlsutil.GenerateCert(tlsutil.CertOptions{Role: tlsutil.RoleCLI, CA: ca, CAKey: caKey,
+		NotBefore: time.Now().Add(-72 * time.Hour), Days: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"expired-cli.pem": certPEM, "expired-cli-key.pem": certKey} {
+		if err := os.WriteFile(p.path(name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// tlsBlock is the agent's tls block with role's certificate.
+func (p pkiDir) tlsBlock(role string) string {
+	return fmt.Sprintf(`tls {
+  http = true
+  rpc  = true
+  ca_file   = %q
+  cert_file = %q
+  key_file  = %q
+  verify_server_hostname = true
+  verify_https_client    = true
+}
+`, p.path("wharf-agent-ca.pem"), p.path("global-"+role+"-wharf.pem"), p.path("global-"+role+"-wharf-key.pem"))
+}
+
+// httpsClient presents cert (a file name in the pki dir, "" for none) and
+// trusts caFile.
+func httpsClient(t *testing.T, caFile, cert string) *http.Client {
+	t.Helper()
+	tc := &api.TLSConfig{CACert: caFile}
+	if cert != "" {
+		tc.ClientCert, tc.ClientKey = cert+".pem", cert+"-key.pem"
+	}
+	cfg, err := tc.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+}
+
+// startConfigAgent runs `wharf agent -config` with body and returns the
+// process; it is stopped when the test ends.
+func startConfigAgent(t *testing.T, body string) *agentProc {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "agent.hcl")
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := &agentProc{cmd: exec.Command(wharfBin, "agent", "-config", file), out: &syncBuffer{}, done: make(chan struct{})}
+	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.err = a.cmd.Wait(); close(a.done) }()
+	t.Cleanup(a.shutdown)
+	return a
+}
+
+// getStatus GETs url with c and returns the status code, or an error.
+func getStatus(c *http.Client, method, url string) (int, string, error) {
+	req, err := http.NewRequestWithContext(context.Background(), method, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+// TestMutualTLSCluster runs a server and a client agent with tls http and
+// rpc on and verify_https_client: a raw_exec job runs end to end (the
+// client registers and heartbeats over mTLS, the server forwards its logs
+// from the client over mTLS), the CLI works with its cert flags and
+// variables, and plaintext, wrong-CA, expired and wrong-role peers are
+// refused.
+func TestMutualTLSCluster(t *testing.T) {
+	p := makePKI(t)
+	httpPort, consulPort := freePort(t), freePort(t)
+	addr := fmt.Sprintf("https://127.0.0.1:%d", httpPort)
+	startConfigAgent(t, fmt.Sprintf(`datacenter = "minipot"
+data_dir  = %q
+bind_addr = "127.0.0.1"
+ports { http = %d }
+server { enabled = true }
+consul {
+  enabled = true
+  port    = %d
+}
+%s`, t.TempDir(), httpPort, consulPort, p.tlsBlock("server")))
+	clientPort := freePort(t)
+	startConfigAgent(t, fmt.Sprintf(`datacenter = "minipot"
+data_dir  = %q
+bind_addr = "127.0.0.1"
+ports { http = %d }
+client {
+  enabled = true
+  servers = ["127.0.0.1:%d"]
+  options = { "driver.raw_exec.enable" = "1" }
+  pot { disabled = true }
+}
+%s`, t.TempDir(), clientPort, httpPort, p.tlsBlock("client")))
+
+	ca := p.path("wharf-agent-ca.pem")
+	cli := httpsClient(t, ca, p.path("global-cli-wharf"))
+	waitFor(t, 60*time.Second, "the client node to be ready over mTLS", func() bool {
+		code, body, err := getStatus(cli, "GET", addr+"/v1/nodes")
+		return err == nil && code == 200 && strings.Contains(body, `"ready"`)
+	})
+
+	certFlags := []string{"-ca-cert", ca, "-client-cert", p.path("global-cli-wharf.pem"), "-client-key", p.path("global-cli-wharf-key.pem")}
+	job := rawJob(t, "tlsjob", "tls-marker", `echo "hello over tls"; while true; do sleep 1; done`, "")
+	if out, code := run(t, addr, append(append([]string{"job", "run"}, certFlags...), job)...); code != 0 {
+		t.Fatalf("job run with cert flags: %d\n%s", code, out)
+	}
+	c, err := api.NewClient(&api.Config{Address: addr, TLSConfig: &api.TLSConfig{CACert: ca,
+		ClientCert: p.path("global-cli-wharf.pem"), ClientKey: p.path("global-cli-wharf-key.pem")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "a running allocation", func() bool { return len(runningAllocs(t, c, "tlsjob")) == 1 })
+	alloc := runningAllocs(t, c, "tlsjob")[0]
+	waitFor(t, 15*time.Second, "the task's log through the server's mTLS hop to the client", func() bool {
+		out, _ := run(t, addr, append(append([]string{"alloc", "logs"}, certFlags...), alloc.ID)...)
+		return strings.Contains(out, "hello over tls")
+	})
+	if out, code := run(t, addr, append([]string{"job", "status"}, certFlags...)...); code != 0 || !strings.Contains(out, "tlsjob") {
+		t.Fatalf("job status with flags: %d\n%s", code, out)
+	}
+	if out, code := runEnv(t, []string{"WHARF_ADDR=" + addr, "WHARF_CACERT=" + ca, "WHARF_CLIENT_CERT=" + p.path("global-cli-wharf.pem"),
+		"WHARF_CLIENT_KEY=" + p.path("global-cli-wharf-key.pem"), "WHARF_TLS_SERVER_NAME=server.global.wharf"}, "job", "status", "tlsjob"); code != 0 ||
+		!strings.Contains(out, "running") {
+		t.Fatalf("job status with variables: %d\n%s", code, out)
+	}
+
+	t.Run("refusals", func(t *testing.T) {
+		consul := fmt.Sprintf("https://127.0.0.1:%d/v1/catalog/services", consulPort)
+		plain := &http.Client{Timeout: 10 * time.Second}
+		if code, body, err := getStatus(plain, "GET", strings.Replace(addr, "https", "http", 1)+"/v1/jobs"); err != nil || code != 400 ||
+			!strings.Contains(body, "HTTPS") {
+			t.Errorf("plaintext API: %d %q %v", code, body, err)
+		}
+		if code, _, err := getStatus(plain, "GET", strings.Replace(consul, "https", "http", 1)); err != nil || code != 400 {
+			t.Errorf("plaintext Consul API: %d %v", code, err)
+		}
+		if code, _, err := getStatus(cli, "GET", consul); err != nil || code != 200 {
+			t.Errorf("Consul API with the cli certificate: %d %v", code, err)
+		}
+		for _, tt := range []struct {
+			name, ca, cert, want string
+		}{
+			{"no certificate", ca, "", "certificate required"},
+			{"certificate of another CA", ca, filepath.Join(p.other, "global-cli-wharf"), "unknown certificate authority"},
+			{"expired certificate", ca, p.path("expired-cli"), "expired certificate"},
+			{"server of another CA", filepath.Join(p.other, "wharf-agent-ca.pem"), p.path("global-cli-wharf"), "unknown authority"},
+		} {
+			for _, url := range []string{addr + "/v1/jobs", consul} {
+				if _, _, err := getStatus(httpsClient(t, tt.ca, tt.cert), "GET", url); err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%s at %s: %v, want %q", tt.name, url, err, tt.want)
+				}
+			}
+		}
+		out, code := run(t, addr, "job", "status", "-ca-cert", ca, "-client-cert", p.path("expired-cli.pem"), "-client-key", p.path("expired-cli-key.pem"))
+		if code == 0 || !strings.Contains(out, "expired certificate") {
+			t.Errorf("CLI with an expired certificate: %d %s", code, out)
+		}
+		out, code = run(t, addr, "job", "status")
+		if code == 0 || !strings.Contains(out, "unknown authority") {
+			t.Errorf("CLI without TLS settings: %d %s", code, out)
+		}
+		// A cli certificate may read, but not act as a node.
+		for _, path := range []string{"/v1/node/register", "/v1/node/" + alloc.NodeID + "/heartbeat", "/v1/allocations/update"} {
+			code, body, err := getStatus(cli, "PUT", addr+path)
+			if err != nil || code != 403 || !strings.Contains(body, "client or server certificate") {
+				t.Errorf("PUT %s with a cli certificate: %d %q %v", path, code, body, err)
+			}
+		}
+	})
+
+	t.Run("a client certificate where a server is required", func(t *testing.T) {
+		// A second client pointed at the first client's API: that peer
+		// holds a client certificate, and verify_server_hostname wants
+		// server.global.wharf.
+		impostor := startConfigAgent(t, fmt.Sprintf(`datacenter = "minipot"
+data_dir  = %q
+bind_addr = "127.0.0.1"
+ports { http = %d }
+client {
+  enabled = true
+  servers = ["127.0.0.1:%d"]
+  pot { disabled = true }
+}
+%s`, t.TempDir(), freePort(t), clientPort, p.tlsBlock("client")))
+		waitFor(t, 30*time.Second, "the second client to refuse a peer without a server certificate", func() bool {
+			return strings.Contains(impostor.out.String(), "none of the roles [server]")
+		})
+		_, body, _ := getStatus(cli, "GET", addr+"/v1/nodes")
+		if strings.Count(body, `"ID"`) != 1 {
+			t.Errorf("nodes: %s", body)
+		}
+	})
+}
+
+// runEnv runs the wharf CLI with env added to the test's environment.
+func runEnv(t *testing.T, env []string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, wharfBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run wharf %v: %v", args, err)
+	}
+	return string(out), code
+}
