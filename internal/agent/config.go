@@ -99,6 +99,14 @@ type PotConfig struct {
 	ProgressDeadline string `hcl:"progress_deadline,optional"`
 	// Runc is the OCI runtime binary; "runc" from PATH by default.
 	Runc string `hcl:"runc,optional"`
+	// AllowHostPorts are agent ports jails may reach on the host (all
+	// of the agent's ports but DNS and the ingress are closed to them).
+	AllowHostPorts []int `hcl:"allow_host_ports,optional"`
+	// Egress is the policy for traffic jails send through the host:
+	// "allow" (default) or "deny" (only other jails, the host's open
+	// ports and EgressAllow).
+	Egress      string   `hcl:"egress,optional"`
+	EgressAllow []string `hcl:"egress_allow,optional"`
 }
 
 // RegistryConfig configures the registry role: a plain HTTP file server of

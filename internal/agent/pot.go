@@ -34,9 +34,13 @@ func (a *Agent) potDriver() (*pot.Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image cache: %w", err)
 	}
+	guard, err := a.jailGuard()
+	if err != nil {
+		return nil, err
+	}
 	d := pot.New(pot.Options{
 		Enabled: !pc.Disabled, DataDir: dataDir, Cache: cache, RuncPath: pc.Runc,
-		Bridge: pc.Bridge, CIDR: pc.Network, NFTTable: pc.NFTTable,
+		Bridge: pc.Bridge, CIDR: pc.Network, NFTTable: pc.NFTTable, Guard: guard,
 	})
 	if err := d.NetworkError(); err != nil {
 		return nil, fmt.Errorf("client.pot.network: %w", err)

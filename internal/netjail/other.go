@@ -82,3 +82,6 @@ func ReadHostNet(bridge, resolvConf string) (HostNet, error) {
 	rs, err := ReadResolvers(resolvConf)
 	return HostNet{Resolvers: rs}, err
 }
+
+// SetGuard is not supported on this system.
+func (n *NAT) SetGuard(g Guard) error { return errUnsupported }

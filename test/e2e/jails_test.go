@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/netjail"
 )
 
 // jailJob writes a one-task pot job on the hello-web image whose task
@@ -96,4 +100,72 @@ func TestPotJailEnvIsolated(t *testing.T) {
 		t.Fatalf("job stop: %d\n%s", code, out)
 	}
 	e.waitClean(t, id)
+}
+
+// hostAddr returns a global IPv4 address of the host, or "".
+func hostAddr(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() && !strings.HasPrefix(n.IP.String(), "10.2") {
+			return n.IP.String()
+		}
+	}
+	return ""
+}
+
+// TestPotJailCannotReachAgent: an agent listening on every address; from
+// inside a jail its API is refused on the bridge gateway and on the
+// host's own address, while the agent's DNS still answers it and its
+// port forward from the host still works. Stopping the agent removes the rules.
+func TestPotJailCannotReachAgent(t *testing.T) {
+	dnsPort := freePort(t)
+	e := startPotAgent(t, "-bind", "0.0.0.0", "-dns-port", strconv.Itoa(dnsPort))
+	_, cidr, err := net.ParseCIDR(e.cidr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := cidr.IP.To4()
+	gw[3] = 1
+	api := strings.TrimPrefix(e.a.addr, "http://127.0.0.1:")
+	targets := gw.String() + ":" + api
+	if h := hostAddr(t); h != "" {
+		targets += " " + h + ":" + api
+	}
+	script := "mkdir -p /tmp/w && echo fwd-ok > /tmp/w/index.html && httpd -p 8080 -h /tmp/w; sleep 1; " +
+		"for a in $TARGETS; do if wget -q -O /dev/null http://$a/v1/status/leader; then echo REACHED $a; else echo BLOCKED $a; fi; done; " +
+		"nslookup -type=srv nothing.service.wharf $GW:$DNS_PORT 2>&1; echo PROBES-DONE; exec sleep 3600"
+	job := e.jailJob(t, "jail-guard", script, "", fmt.Sprintf(`      env {
+        TARGETS = %q
+        GW = %q
+        DNS_PORT = "%d"
+      }`, targets, gw, dnsPort))
+	id := e.runJailJob(t, "jail-guard", job)
+	var out string
+	waitFor(t, 30*time.Second, "the jail's probes", func() bool {
+		out, _ = run(t, e.a.addr, "alloc", "logs", id)
+		return strings.Contains(out, "PROBES-DONE")
+	})
+	for _, target := range strings.Fields(targets) {
+		if !strings.Contains(out, "BLOCKED "+target) {
+			t.Errorf("the jail reached the agent's API at %s:\n%s", target, out)
+		}
+	}
+	alloc, _, err := e.a.client(t).Allocations().Info(id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body, err := httpGet("http://" + hostPort(t, alloc, "http") + "/"); err != nil || code != 200 || !strings.Contains(body, "fwd-ok") {
+		t.Errorf("the jail's port forward from the host: %d %q %v", code, body, err)
+	}
+	if strings.Contains(out, "timed out") || strings.Contains(out, "no servers could be reached") {
+		t.Errorf("the agent's DNS did not answer the jail:\n%s", out)
+	}
+	e.a.stop(t)
+	if left, err := netjail.Leftovers(e.bridge, e.table); err != nil || len(left) > 0 {
+		t.Errorf("left after the agent stopped: %q, %v", left, err)
+	}
 }

@@ -80,7 +80,10 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 			}
 		}
 	}
-	args = append([]string{"agent"}, append(args, "-bind", "127.0.0.1")...)
+	if !slices.Contains(args, "-bind") {
+		args = append(args, "-bind", "127.0.0.1")
+	}
+	args = append([]string{"agent"}, args...)
 	a := &agentProc{cmd: exec.Command(wharfBin, args...), addr: fmt.Sprintf("http://127.0.0.1:%d", port),
 		out: &syncBuffer{}, done: make(chan struct{})}
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out

@@ -50,6 +50,8 @@ type Options struct {
 	Bridge   string
 	CIDR     string
 	NFTTable string
+	// Guard closes the agent's ports to jails and sets the egress policy.
+	Guard netjail.Guard
 	// ResolvConf is the host's resolver file the jail network must not
 	// shadow; default /etc/resolv.conf.
 	ResolvConf string

@@ -49,6 +49,9 @@ func (d *Driver) network() (*netjail.IPAM, *netjail.NAT, error) {
 	if err == nil {
 		nat, err = netjail.NewNAT(d.opts.NFTTable, d.opts.Bridge, ipam.Network())
 	}
+	if err == nil {
+		err = nat.SetGuard(d.opts.Guard)
+	}
 	if err != nil {
 		n.err = err
 		return nil, nil, err
