@@ -136,11 +136,13 @@ func (a *Agent) startState(ctx context.Context) error {
 			ClientURL: ec.ClientURL, PeerURL: ec.PeerURL,
 			InitialCluster: ec.InitialCluster, ClusterState: ec.InitialClusterState,
 			TLS: a.embeddedEtcdTLS(),
+			Log: a.log.With("role", "etcd"), DiskReserve: a.diskReserve(),
 		})
 		if err != nil {
 			return fmt.Errorf("start embedded etcd in %s: %w", filepath.Join(a.cfg.DataDir, "etcd"), err)
 		}
 		a.etcd = srv
+		a.watchEtcd()
 		endpoints = srv.Endpoints()
 		storeCfg.MaxTxnOps, storeCfg.MaxRequestBytes = srv.MaxTxnOps(), srv.MaxRequestBytes()
 	}
@@ -251,7 +253,7 @@ func (a *Agent) serveHTTP() {
 	if a.server != nil {
 		h = a.withUI(h)
 	}
-	a.httpSrv.Handler = a.requireNodeRole(h)
+	a.httpSrv.Handler = a.guardWrites(a.requireNodeRole(h))
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()

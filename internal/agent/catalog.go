@@ -159,7 +159,7 @@ func (a *Agent) startConsulAPI() error {
 	}
 	base := a.baseCtx
 	c.api, c.ln = api, ln
-	c.http = a.bound(&http.Server{Handler: api.Handler(), BaseContext: func(net.Listener) context.Context { return base }})
+	c.http = a.bound(&http.Server{Handler: a.guardWrites(api.Handler()), BaseContext: func(net.Listener) context.Context { return base }})
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()

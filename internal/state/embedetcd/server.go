@@ -1,8 +1,10 @@
 // Package embedetcd runs an etcd member inside the wharf process
 // (go.etcd.io/etcd/server/v3/embed): one member for a single server, or
 // one of the 3 or 5 members of a cluster formed through InitialCluster.
-// It picks free loopback ports when no URLs are given, keeps etcd's logs
-// quiet, raises etcd's transaction limits and tells the store about them.
+// It picks free loopback ports when no URLs are given, passes etcd's
+// warnings and errors on (and logs why before etcd ends the process),
+// refuses writes while the data dir's disk is under its reserve, raises
+// etcd's transaction limits and tells the store about them.
 //
 // embedetcd must never import the stores or any package above state
 // (server, scheduler, client, api).
@@ -12,9 +14,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -62,11 +66,20 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// UnsafeNoFsync skips fsync: for tests and throw-away dev data only.
 	UnsafeNoFsync bool
-	// Logger gets etcd's logs; none when nil.
+	// Logger gets etcd's logs; when nil, Log gets its warnings and
+	// errors.
 	Logger *zap.Logger
 	// TLS, when set, serves both URLs over mutual TLS (https:// URLs are
 	// picked when empty).
 	TLS *TLS
+	// Log gets etcd's warnings, errors and fatal conditions (logged with
+	// their cause before the process exits), and the disk guard's
+	// reports; slog.Default() when nil.
+	Log *slog.Logger
+	// DiskReserve is the free space the data dir's disk keeps: below it
+	// the member refuses writes (WriteBlocked, etcd's NOSPACE alarm) and
+	// serves reads, and it does not start. 0 turns the guard off.
+	DiskReserve int64
 }
 
 // Server is a running member.
@@ -74,6 +87,11 @@ type Server struct {
 	etcd      *embed.Etcd
 	cfg       Config
 	closeOnce sync.Once
+	log       *slog.Logger
+	// blocked is why writes are refused now, nil when they are not.
+	blocked      atomic.Pointer[string]
+	stopGuard    context.CancelFunc
+	guardStopped chan struct{}
 }
 
 // portAttempts is how many times Start picks new free ports when one it
@@ -84,6 +102,14 @@ const portAttempts = 5
 // picks itself (empty URLs) are picked again if another process takes one
 // between the pick and etcd's bind.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.DataDir != "" {
+		if err := checkStart(cfg); err != nil {
+			return nil, err
+		}
+	}
 	orig := cfg
 	var e *embed.Etcd
 	for attempt := 1; ; attempt++ {
@@ -108,7 +134,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		e.Close()
 		return nil, err
 	}
-	return &Server{etcd: e, cfg: cfg}, nil
+	s := &Server{etcd: e, cfg: cfg, log: cfg.Log, guardStopped: make(chan struct{})}
+	gctx, cancel := context.WithCancel(context.Background())
+	s.stopGuard = cancel
+	go func() { defer close(s.guardStopped); s.guard(gctx) }()
+	return s, nil
 }
 
 // waitReady waits for the member to serve, fail, or time out.
@@ -157,7 +187,7 @@ func buildConfig(cfg *Config) (*embed.Config, error) {
 	ec.Logger = "zap"
 	logger := cfg.Logger
 	if logger == nil {
-		logger = zap.NewNop()
+		logger = newLogger(cfg.Log, cfg.DataDir)
 	}
 	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
 	return ec, nil
@@ -229,6 +259,10 @@ func (s *Server) Err() <-chan error { return s.etcd.Err() }
 // Close stops the member and waits until it has stopped; closing again
 // does nothing.
 func (s *Server) Close() error {
-	s.closeOnce.Do(s.etcd.Close)
+	s.closeOnce.Do(func() {
+		s.stopGuard()
+		<-s.guardStopped
+		s.etcd.Close()
+	})
 	return nil
 }

@@ -1,0 +1,63 @@
+package embedetcd
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"syscall"
+	"testing"
+
+	"go.uber.org/zap"
+)
+
+func TestCause(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"write /d/member/snap/db: no space left on device", "ENOSPC"},
+		{"open /d/member/wal/x.tmp: read-only file system", "EROFS"},
+		{"open /d: permission denied", "not writable"},
+		{"accept tcp: too many open files", "EMFILE"},
+		{"etcdserver: mvcc: database space exceeded", "NOSPACE alarm"},
+		{"something else", "something else"},
+	} {
+		if got := Cause(tc.text); !strings.Contains(got, tc.want) {
+			t.Errorf("Cause(%q) = %q, want it to say %q", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestFatalIsLoggedWithCause has etcd's logger report a fatal write
+// error: the agent's log gets the cause before the process would exit.
+func TestFatalIsLoggedWithCause(t *testing.T) {
+	var buf bytes.Buffer
+	exited := 0
+	exit = func(code int) { exited = code }
+	t.Cleanup(func() { exit = osExit })
+	lg := newLogger(slog.New(slog.NewTextHandler(&buf, nil)), "/data/etcd")
+	lg.Warn("slow fdatasync") // debug: not shown
+	lg.Error("failed to apply", zap.Int("index", 7))
+	lg.Fatal("failed to commit tx", zap.Error(errors.New("write /data/etcd/member/snap/db: "+syscall.ENOSPC.Error())))
+	out := buf.String()
+	for _, want := range []string{"etcd: failed to apply", "index=7", "fatal: the embedded etcd member cannot go on",
+		"the disk is full (ENOSPC)", "data_dir=/data/etcd"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "slow fdatasync") {
+		t.Errorf("a warning was logged above debug:\n%s", out)
+	}
+	if exited != 1 {
+		t.Errorf("exit code %d after a fatal entry, want 1", exited)
+	}
+}
+
+// TestStartRefusesFullDisk starts a member whose reserve exceeds the free
+// space: Start fails naming the full disk, before etcd writes anything.
+func TestStartRefusesFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Start(t.Context(), Config{DataDir: dir, DiskReserve: 1 << 60})
+	if err == nil || !strings.Contains(err.Error(), "disk is full") {
+		t.Fatalf("Start on a disk under the reserve: %v", err)
+	}
+}
