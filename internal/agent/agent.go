@@ -253,7 +253,7 @@ func (a *Agent) serveHTTP() {
 	if a.server != nil {
 		h = a.withUI(h)
 	}
-	a.httpSrv.Handler = a.guardWrites(a.requireNodeRole(h))
+	a.httpSrv.Handler = a.requireNodeRole(a.guardWrites(h))
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
