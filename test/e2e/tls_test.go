@@ -277,3 +277,68 @@ func runEnv(t *testing.T, env []string, args ...string) (string, int) {
 	}
 	return string(out), code
 }
+
+// TestDevAgentOverTLS runs a -dev agent with the tls block on: its own
+// client reaches its server over mTLS with verify_server_hostname, the web
+// UI, the Consul-shaped API and the registry serve HTTPS and want a
+// certificate, and the ingress follows the catalog over mTLS (a job's
+// service is routed) while its public entry point stays plain HTTP.
+func TestDevAgentOverTLS(t *testing.T) {
+	p := makePKI(t)
+	cfg := filepath.Join(t.TempDir(), "tls.hcl")
+	if err := os.WriteFile(cfg, []byte("client {\n  pot { disabled = true }\n}\n"+p.tlsBlock("server")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]int{}
+	args := []string{"agent", "-dev", "-config", cfg, "-bind", "127.0.0.1"}
+	for _, f := range []string{"-http-port", "-registry-port", "-consul-port", "-dns-port", "-ingress-port", "-dashboard-port"} {
+		ports[f] = freePort(t)
+		args = append(args, f, fmt.Sprint(ports[f]))
+	}
+	a := &agentProc{cmd: exec.Command(wharfBin, args...), out: &syncBuffer{}, done: make(chan struct{})}
+	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.err = a.cmd.Wait(); close(a.done) }()
+	t.Cleanup(a.shutdown)
+
+	ca := p.path("wharf-agent-ca.pem")
+	cli := httpsClient(t, ca, p.path("global-cli-wharf"))
+	url := func(flag, path string) string { return fmt.Sprintf("https://127.0.0.1:%d%s", ports[flag], path) }
+	waitFor(t, 60*time.Second, "the dev node to be ready over mTLS", func() bool {
+		code, body, err := getStatus(cli, "GET", url("-http-port", "/v1/nodes"))
+		return err == nil && code == 200 && strings.Contains(body, `"ready"`)
+	})
+	for _, u := range []string{url("-http-port", "/ui/"), url("-consul-port", "/v1/catalog/services"), url("-registry-port", "/v1/images")} {
+		if code, _, err := getStatus(cli, "GET", u); err != nil || code != 200 {
+			t.Errorf("GET %s with the cli certificate: %d %v", u, code, err)
+		}
+		if _, _, err := getStatus(httpsClient(t, ca, ""), "GET", u); err == nil || !strings.Contains(err.Error(), "certificate required") {
+			t.Errorf("GET %s without a certificate: %v", u, err)
+		}
+		if code, _, err := getStatus(&http.Client{Timeout: 10 * time.Second}, "GET", strings.Replace(u, "https", "http", 1)); err != nil || code != 400 {
+			t.Errorf("plaintext GET %s: %d %v", u, code, err)
+		}
+	}
+
+	env := []string{"WHARF_ADDR=" + url("-http-port", ""), "WHARF_CACERT=" + ca,
+		"WHARF_CLIENT_CERT=" + p.path("global-cli-wharf.pem"), "WHARF_CLIENT_KEY=" + p.path("global-cli-wharf-key.pem")}
+	if out, code := runEnv(t, env, "job", "run", "-detach", ingressJob(t, "tlsweb", "tlsweb", 1, "")); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	ingress := fmt.Sprintf("127.0.0.1:%d", ports["-ingress-port"])
+	plain := &http.Client{Timeout: 5 * time.Second}
+	waitFor(t, 60*time.Second, "the ingress to route tlsweb.minipot (it reads the catalog over mTLS)", func() bool {
+		req, _ := http.NewRequest("GET", "http://"+ingress+"/", nil)
+		req.Host = "tlsweb.minipot"
+		resp, err := plain.Do(req)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == 200 && strings.HasPrefix(string(b), "hello from ")
+	})
+}
