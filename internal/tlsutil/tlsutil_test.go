@@ -24,7 +24,7 @@ type testCA struct {
 	certPEM []byte
 }
 
-func newTestCA(t *testing.T, dir, name string) *testCA {
+func newTestCA(t testing.TB, dir, name string) *testCA {
 	t.Helper()
 	certPEM, keyPEM, err := GenerateCA(CAOptions{Domain: name})
 	if err != nil {
@@ -41,7 +41,7 @@ func newTestCA(t *testing.T, dir, name string) *testCA {
 
 // files writes a certificate of role signed by ca and returns the Files
 // that use it; a non-zero start back-dates it.
-func (ca *testCA) files(t *testing.T, dir, name string, role Role, start time.Time, days int) Files {
+func (ca *testCA) files(t testing.TB, dir, name string, role Role, start time.Time, days int) Files {
 	t.Helper()
 	certPEM, keyPEM, err := GenerateCert(CertOptions{Role: role, CA: ca.cert, CAKey: ca.key, NotBefore: start, Days: days})
 	if err != nil {
@@ -53,7 +53,7 @@ func (ca *testCA) files(t *testing.T, dir, name string, role Role, start time.Ti
 	return f
 }
 
-func writeFile(t *testing.T, path string, b []byte) {
+func writeFile(t testing.TB, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
