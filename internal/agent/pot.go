@@ -16,6 +16,9 @@ func (a *Agent) potDriver() (*pot.Driver, error) {
 	dataDir := filepath.Join(a.cfg.DataDir, "pot")
 	cc := fetch.Config{Dir: filepath.Join(dataDir, "images"), Logger: a.log.With("role", "images")}
 	cc.ProgressDeadline, _ = parseDuration(pc.ProgressDeadline)
+	if cl, err := a.cfg.ConnLimits(); err == nil {
+		cc.MaxUnpackedBytes = cl.ImageMaxUnpacked // limits.image_max_unpacked
+	}
 	if a.cfg.TLSEnabled() {
 		r, err := a.tlsFiles()
 		if err != nil {

@@ -38,7 +38,11 @@ func (a *Agent) startRegistry() error {
 	if err != nil {
 		return err
 	}
-	srv, err := registry.New(registry.Config{Dir: dir, Tokens: tokens, Logger: a.log.With("role", "registry")})
+	maxUpload := DefaultRegistryMaxUpload
+	if cl, err := a.cfg.ConnLimits(); err == nil {
+		maxUpload = cl.RegistryMaxUpload // limits.registry_max_upload
+	}
+	srv, err := registry.New(registry.Config{Dir: dir, Tokens: tokens, MaxUploadBytes: maxUpload, Logger: a.log.With("role", "registry")})
 	if err != nil {
 		return fmt.Errorf("start registry in %s: %w", dir, err)
 	}

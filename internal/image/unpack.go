@@ -16,11 +16,24 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Default limits of Unpack.
+// Default limits of Unpack. No real image comes near them: a jail's
+// rootfs is a few GiB at most, and real files compress by well under
+// 1000:1 (zstd gets 3-10:1 on binaries and text); an archive beyond them
+// is a decompression bomb meant to fill the node's disk.
 const (
 	DefaultMaxBytes   int64 = 16 << 30
 	DefaultMaxEntries       = 1 << 20
+	// DefaultMaxRatio bounds the unpacked size of an archive at this many
+	// times its compressed size, once beyond RatioFloor.
+	DefaultMaxRatio = 1000
+	// RatioFloor is the unpacked size every archive may reach whatever
+	// its ratio.
+	RatioFloor int64 = 1 << 30
 )
+
+// ErrTooLarge is wrapped by the error of an archive whose files exceed
+// the unpacked size limit.
+var ErrTooLarge = errors.New("image exceeds the unpacked size limit")
 
 // ErrUnsafeEntry is wrapped by every refusal of an archive entry; the error
 // text names the entry.
@@ -30,10 +43,26 @@ var ErrUnsafeEntry = errors.New("unsafe archive entry")
 type UnpackOptions struct {
 	// MaxBytes caps the sum of regular file sizes (DefaultMaxBytes).
 	MaxBytes int64
+	// MaxRatio caps, for UnpackWith, the sum of regular file sizes at
+	// MaxRatio times the compressed file's size, but never below
+	// RatioFloor (DefaultMaxRatio; negative: no ratio cap).
+	MaxRatio int
 	// MaxEntries caps the number of archive entries (DefaultMaxEntries).
 	MaxEntries int
 	// AllowSetid keeps setuid/setgid bits; by default they are dropped.
 	AllowSetid bool
+}
+
+// ratioFloor is RatioFloor; tests lower it.
+var ratioFloor = RatioFloor
+
+// ratioCap is the MaxBytes of o for an archive of compressed bytes.
+func ratioCap(o UnpackOptions, compressed int64) int64 {
+	o = o.withDefaults()
+	if o.MaxRatio < 0 || compressed <= 0 || compressed > (1<<62)/int64(o.MaxRatio) {
+		return o.MaxBytes
+	}
+	return min(o.MaxBytes, max(ratioFloor, compressed*int64(o.MaxRatio)))
 }
 
 func (o UnpackOptions) withDefaults() UnpackOptions {
@@ -42,6 +71,9 @@ func (o UnpackOptions) withDefaults() UnpackOptions {
 	}
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = DefaultMaxEntries
+	}
+	if o.MaxRatio == 0 {
+		o.MaxRatio = DefaultMaxRatio
 	}
 	return o
 }
@@ -66,6 +98,9 @@ func UnpackWith(ctx context.Context, tarZstPath, destDir string, o UnpackOptions
 		return fmt.Errorf("unpack: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil {
+		o.MaxBytes = ratioCap(o, fi.Size())
+	}
 	zr, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 	if err != nil {
 		return fmt.Errorf("unpack %s: %w", tarZstPath, err)
@@ -285,7 +320,8 @@ func (u *unpacker) dir(rel string, hdr *tar.Header) error {
 
 func (u *unpacker) file(rel string, hdr *tar.Header, tr io.Reader) error {
 	if hdr.Size < 0 || hdr.Size > u.opts.MaxBytes-u.bytes {
-		return fmt.Errorf("entry %q: archive exceeds the size limit of %d bytes", hdr.Name, u.opts.MaxBytes)
+		return fmt.Errorf("entry %q: %w: its files take more than the size limit of %d bytes (%s)",
+			hdr.Name, ErrTooLarge, u.opts.MaxBytes, humanBytes(u.opts.MaxBytes))
 	}
 	u.bytes += hdr.Size
 	if err := u.ensureParent(hdr.Name, rel); err != nil {
@@ -391,4 +427,12 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// humanBytes writes n bytes in GiB or MiB.
+func humanBytes(n int64) string {
+	if n >= 1<<30 {
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

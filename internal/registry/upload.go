@@ -37,7 +37,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, name string) {
 		return
 	}
 	if r.ContentLength > s.maxBody {
-		http.Error(w, fmt.Sprintf("upload too large: limit is %d bytes", s.maxBody), http.StatusRequestEntityTooLarge)
+		http.Error(w, tooLarge(s.maxBody), http.StatusRequestEntityTooLarge)
 		return
 	}
 	_, existed := s.root.Stat(name)
@@ -105,7 +105,7 @@ func checkBody(n, contentLength int64, err error, limit int64) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return &uploadError{http.StatusRequestEntityTooLarge, fmt.Sprintf("upload too large: limit is %d bytes", limit)}
+		return &uploadError{http.StatusRequestEntityTooLarge, tooLarge(limit)}
 	case err != nil:
 		return &uploadError{http.StatusBadRequest, fmt.Sprintf("upload interrupted after %d bytes: %v", n, err)}
 	case contentLength >= 0 && n != contentLength:
@@ -167,4 +167,10 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request, name string) {
 		s.log.Info("registry: deleted", "file", name)
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// tooLarge is the 413 message for an upload over limit bytes.
+func tooLarge(limit int64) string {
+	return fmt.Sprintf("upload too large: the registry's limit is %d bytes (%.1f MiB); an operator raises it with limits.registry_max_upload",
+		limit, float64(limit)/(1<<20))
 }

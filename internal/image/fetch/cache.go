@@ -37,6 +37,10 @@ type Config struct {
 	TrustedKeys []ed25519.PublicKey
 	// Logger receives debug and info messages; nil discards them.
 	Logger *slog.Logger
+	// MaxUnpackedBytes caps the files of one image's rootfs
+	// (image.DefaultMaxBytes when zero); an image beyond it fails with
+	// image.ErrTooLarge.
+	MaxUnpackedBytes int64
 }
 
 // Progress reports a running download. Bytes counts bytes of File present
@@ -59,6 +63,7 @@ type Cache struct {
 	deadline time.Duration
 	keys     []ed25519.PublicKey
 	log      *slog.Logger
+	unpacked int64
 
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -84,6 +89,7 @@ func NewCache(cfg Config) (*Cache, error) {
 		deadline: cfg.ProgressDeadline,
 		keys:     cfg.TrustedKeys,
 		log:      cfg.Logger,
+		unpacked: cfg.MaxUnpackedBytes,
 		flights:  map[string]*flight{},
 	}
 	if c.client == nil {
@@ -180,7 +186,7 @@ func (c *Cache) get(ctx context.Context, baseURL, name, tag string, progress fun
 	if err != nil {
 		return "", nil, err
 	}
-	if err := image.Unpack(ctx, c.path(name, tag, image.ExtRootfs), rootfs); err != nil {
+	if err := image.UnpackWith(ctx, c.path(name, tag, image.ExtRootfs), rootfs, image.UnpackOptions{MaxBytes: c.unpacked}); err != nil {
 		return "", nil, fmt.Errorf("image %s: %w", image.Ref(name, tag), err)
 	}
 	c.log.Info("image ready", "image", image.Ref(name, tag), "rootfs", rootfs)
