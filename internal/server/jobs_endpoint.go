@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -100,7 +101,7 @@ func (s *Server) decodeSubmittedJob(w http.ResponseWriter, r *http.Request, req 
 		return nil, err
 	}
 	j := job()
-	if err := s.checkSubmittedJob(body, j); err != nil {
+	if err := s.checkSubmittedJob(body, reflect.TypeOf(req), j); err != nil {
 		return nil, err
 	}
 	if id := r.PathValue("id"); id != "" && id != j.ID {
@@ -135,13 +136,14 @@ func jobTooLarge(size int64, limit int) error {
 }
 
 // checkSubmittedJob checks a decoded job against the body it came from:
-// present, no unsupported Nomad features, within the limits; and sets
+// present, no unknown fields or unsupported Nomad features, within the
+// limits; and sets
 // the count of groups that did not send one.
-func (s *Server) checkSubmittedJob(body []byte, j *structs.Job) error {
+func (s *Server) checkSubmittedJob(body []byte, reqType reflect.Type, j *structs.Job) error {
 	if j == nil {
 		return errorf(http.StatusBadRequest, "field Job: missing job")
 	}
-	if err := checkUnsupported(body); err != nil {
+	if err := checkFields(body, reqType); err != nil {
 		return err
 	}
 	if err := defaultCounts(body, j); err != nil {
@@ -339,7 +341,7 @@ func (s *Server) jobValidate(w http.ResponseWriter, r *http.Request) (any, uint6
 		resp["Error"] = err.Error()
 		return resp, 0, nil
 	}
-	if err := s.checkSubmittedJob(body, req.Job); err != nil {
+	if err := s.checkSubmittedJob(body, reflect.TypeOf(req), req.Job); err != nil {
 		return fail(err)
 	}
 	req.Job.Canonicalize()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/scheduler"
@@ -84,7 +85,11 @@ func annotateDiff(d *structs.JobDiff, ann *structs.PlanAnnotations) {
 func (s *Server) jobScale(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	ns, id := namespace(r), r.PathValue("id")
 	var req structs.ScalingRequest
-	if _, err := decodeBody(w, r, &req); err != nil {
+	body, err := decodeBody(w, r, &req)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkFields(body, reflect.TypeOf(req)); err != nil {
 		return nil, 0, err
 	}
 	group := req.Target["Group"]

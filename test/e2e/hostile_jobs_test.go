@@ -175,6 +175,14 @@ func TestHostileJobs(t *testing.T) {
 		{"unknown driver", register, map[string]any{"Job": hostileJob("x", 1, 1, 1, withTask(func(task map[string]any) {
 			task["Driver"] = "docker"
 		}))}, 400, []string{`Driver: "docker": unknown driver`}},
+		{"unknown job field", register, map[string]any{"Job": hostileJob("x", 1, 1, 1, func(j map[string]any) { j["Prority"] = 50 })},
+			400, []string{"unknown field: Job.Prority"}},
+		{"unknown task field", a.addr + "/v1/validate/job", map[string]any{"Job": hostileJob("x", 1, 1, 1, withTask(func(task map[string]any) {
+			task["Envv"] = map[string]any{"A": "b"}
+		}))}, 200, []string{"unknown field: Job.TaskGroups[0].Tasks[0].Envv"}},
+		{"Nomad feature wharf lacks", register, map[string]any{"Job": hostileJob("x", 1, 1, 1, withTask(func(task map[string]any) {
+			task["Vault"] = map[string]any{"Policies": []any{"p"}}
+		}))}, 400, []string{"unsupported by wharf: Job.TaskGroups[0].Tasks[0].Vault"}},
 		{"scale to the int64 maximum", a.addr + "/v1/job/keeper/scale", `{"Count": 9223372036854775807, "Target": {"Group": "g0"}}`,
 			400, []string{"field Count", "limits.job_max_count"}},
 	}
