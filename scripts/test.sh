@@ -10,3 +10,9 @@ go mod download
 go vet ./...
 GOOS=freebsd go build ./...
 go test -count=1 -timeout 25m ./...
+# Time-budgeted fuzzing of the parsers that take hostile input (about 1 min).
+for target in 'FuzzJobRegisterBody ./internal/server' 'FuzzParse ./internal/jobspec' \
+	'FuzzNestingOverflow ./internal/jobspec' 'FuzzCheckDepth ./internal/jsonlimit'; do
+	set -- $target
+	go test -run '^$' -fuzz "^$1\$" -fuzztime 12s -fuzzminimizetime 50x "$2"
+done

@@ -89,3 +89,25 @@ func TestSeedFilesWithinDefaultDepth(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNestingOverflow checks the depth scan on any input: it never
+// panics, reports an offset inside the source where nesting opens, and a
+// source within a limit stays within every larger one.
+func FuzzNestingOverflow(f *testing.F) {
+	for _, s := range []string{`a { b = [1] }`, "a = <<EOF\n[[\nEOF\n", `a = "${"${1}"}"`, `#[[[` + "\n" + `/*{{*/ x = ((1))`} {
+		f.Add([]byte(s), 2)
+	}
+	f.Fuzz(func(t *testing.T, src []byte, limit int) {
+		limit = 1 + (limit%64+64)%64
+		off := NestingOverflow(src, limit)
+		if off >= len(src) || off < -1 {
+			t.Fatalf("offset %d outside a %d byte source", off, len(src))
+		}
+		if off >= 0 && !strings.ContainsRune(`{[("<$%`, rune(src[off])) {
+			t.Fatalf("offset %d is at %q, which opens nothing", off, src[off])
+		}
+		if off == -1 && NestingOverflow(src, limit+1) != -1 {
+			t.Fatalf("within %d but not within %d", limit, limit+1)
+		}
+	})
+}
