@@ -223,7 +223,7 @@ func (a *Agent) startClient() error {
 	c, err := client.New(client.Config{
 		Servers: a.agentURLs(servers), HTTPClient: hc, DataDir: a.cfg.DataDir, NodeName: a.cfg.Name, Datacenter: a.cfg.Datacenter,
 		NodeClass: cc.NodeClass, NodePool: cc.NodePool, Meta: cc.Meta, Region: a.cfg.Region,
-		Drivers: []drivers.Driver{raw, jails}, HTTPAddr: a.advertiseHTTP(), Version: a.cfg.Version,
+		Drivers: []drivers.Driver{raw, jails}, HostVolumes: a.cfg.HostVolumes(), HTTPAddr: a.advertiseHTTP(), Version: a.cfg.Version,
 		NetworkInterface: cc.NetworkInterface, Logger: a.log.With("role", "client"),
 	})
 	if err != nil {

@@ -41,6 +41,10 @@ type Config struct {
 	// NodePool defaults to "default".
 	NodePool string
 	Meta     map[string]string
+	// HostVolumes are the host directories the operator declared; the
+	// node advertises them and they are the only host paths a job may
+	// mount.
+	HostVolumes map[string]*structs.ClientHostVolumeConfig
 	// Drivers are the task drivers this node offers.
 	Drivers []drivers.Driver
 	// HTTPAddr is what the node advertises as its HTTP address.

@@ -24,7 +24,7 @@ func (c *Client) buildNode(ctx context.Context) *structs.Node {
 		HTTPAddr: c.cfg.HTTPAddr, Attributes: fp.Attributes, NodeResources: fp.Resources,
 		Meta: maps.Clone(c.cfg.Meta), NodeClass: c.cfg.NodeClass, NodePool: c.cfg.NodePool,
 		SchedulingEligibility: structs.NodeSchedulingEligible, Status: structs.NodeStatusReady,
-		Drivers: c.fingerprintDrivers(ctx),
+		Drivers: c.fingerprintDrivers(ctx), HostVolumes: c.cfg.HostVolumes,
 	}
 	if n.Meta == nil {
 		n.Meta = map[string]string{}

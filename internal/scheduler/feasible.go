@@ -104,11 +104,12 @@ func globMatch(p, s string) bool {
 type groupChecker struct {
 	drivers []string
 	cons    []*compiledConstraint
+	tg      *structs.TaskGroup
 }
 
 // newGroupChecker compiles the rules of tg in job.
 func newGroupChecker(job *structs.Job, tg *structs.TaskGroup) *groupChecker {
-	g := &groupChecker{}
+	g := &groupChecker{tg: tg}
 	g.add(job.Constraints)
 	g.add(tg.Constraints)
 	for _, t := range tg.Tasks {
@@ -143,7 +144,7 @@ func (g *groupChecker) check(n *structs.Node) (bool, string) {
 			return false, c.key
 		}
 	}
-	return true, ""
+	return hostMountsFit(n, g.tg)
 }
 
 // driverHealthy reports whether the node has the driver detected and

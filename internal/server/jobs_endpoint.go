@@ -170,7 +170,7 @@ func (s *Server) prepareJob(job *structs.Job) error {
 	if err := s.validateDriverConfigs(job); err != nil {
 		return errorf(http.StatusBadRequest, "job validation failed: %v", err)
 	}
-	return nil
+	return s.checkHostMounts(job)
 }
 
 // validateDriverConfigs checks every task's driver and config with
@@ -349,6 +349,9 @@ func (s *Server) jobValidate(w http.ResponseWriter, r *http.Request) (any, uint6
 		return fail(err)
 	}
 	if err := s.validateDriverConfigs(req.Job); err != nil {
+		return fail(err)
+	}
+	if err := s.checkHostMounts(req.Job); err != nil {
 		return fail(err)
 	}
 	resp["DriverConfigValidated"] = s.cfg.ValidateDriverConfig != nil

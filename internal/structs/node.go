@@ -43,8 +43,11 @@ type Node struct {
 	StatusUpdatedAt       int64
 	Events                []*NodeEvent
 	Drivers               map[string]*DriverInfo
-	CreateIndex           uint64
-	ModifyIndex           uint64
+	// HostVolumes are the host directories the client's operator declared
+	// (client host_volume blocks): the only host paths jobs may mount.
+	HostVolumes map[string]*ClientHostVolumeConfig
+	CreateIndex uint64
+	ModifyIndex uint64
 }
 
 // NodeEvent is one thing that happened to a node.

@@ -169,3 +169,75 @@ func TestPotJailCannotReachAgent(t *testing.T) {
 		t.Errorf("left after the agent stopped: %q, %v", left, err)
 	}
 }
+
+// TestPotHostVolumes: `mount = ["/:/host"]` is refused at submit with the
+// reason; mounts inside declared host volumes work, a read-only volume's
+// mount is read-only, and a symlink out of a volume is refused by the
+// client with a task event, the jail never starting.
+func TestPotHostVolumes(t *testing.T) {
+	dir := t.TempDir()
+	rw, ro := filepath.Join(dir, "rw"), filepath.Join(dir, "ro")
+	for _, d := range []string{rw, ro} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(ro, "in.txt"), []byte("from-the-host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc", filepath.Join(rw, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	e := startPotAgentWith(t, fmt.Sprintf("  host_volume \"rw\" {\n    path = %q\n  }\n  host_volume \"ro\" {\n    path = %q\n    read_only = true\n  }\n", rw, ro))
+
+	root := e.jailJob(t, "vol-root", "ls /host; exec sleep 3600", `        mount = ["/:/host"]`, "")
+	out, code := run(t, e.a.addr, "job", "run", "-detach", root)
+	if code == 0 || !strings.Contains(out, `"/:/host"`) || !strings.Contains(out, `task "t"`) || !strings.Contains(out, "host_volume") {
+		t.Fatalf("job run with mount /:/host: exit %d\n%s", code, out)
+	}
+	if o, _ := run(t, e.a.addr, "job", "status", "vol-root"); !strings.Contains(o, "no job with ID") {
+		t.Errorf("the refused job was stored:\n%s", o)
+	}
+
+	ok := e.jailJob(t, "vol-ok", "cat /ro/in.txt; echo written > /data/out.txt && echo rw-ok; touch /ro/x 2>/dev/null && echo ro-writable || echo ro-refused; echo VOL-DONE; exec sleep 3600",
+		fmt.Sprintf(`        mount = [%q, %q]`, rw+":/data", ro+":/ro"), "")
+	id := e.runJailJob(t, "vol-ok", ok)
+	waitFor(t, 20*time.Second, "the jail's volume probes", func() bool {
+		out, _ = run(t, e.a.addr, "alloc", "logs", id)
+		return strings.Contains(out, "VOL-DONE")
+	})
+	for _, want := range []string{"from-the-host", "rw-ok", "ro-refused"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the jail's output lacks %q:\n%s", want, out)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(rw, "out.txt")); err != nil || string(b) != "written\n" {
+		t.Errorf("the jail's write to the volume: %q, %v", b, err)
+	}
+
+	// The server sees /data/escape inside the volume; the client resolves
+	// the symlink to /etc and refuses to start the jail.
+	esc := e.jailJob(t, "vol-escape", "ls /e; exec sleep 3600", fmt.Sprintf(`        mount = [%q]`, filepath.Join(rw, "escape")+":/e"), "")
+	if out, code := run(t, e.a.addr, "job", "run", "-detach", esc); code != 0 {
+		t.Fatalf("job run vol-escape: %d\n%s", code, out)
+	}
+	c := e.a.client(t)
+	waitFor(t, 30*time.Second, "a task event refusing the symlink", func() bool {
+		allocs, _, err := c.Jobs().Allocations("vol-escape", false, nil)
+		if err != nil || len(allocs) == 0 {
+			return false
+		}
+		st, _ := run(t, e.a.addr, "alloc", "status", allocs[0].ID)
+		return strings.Contains(st, "outside every host volume")
+	})
+	allocs, _, _ := c.Jobs().Allocations("vol-escape", false, nil)
+	for _, a := range allocs {
+		for _, ts := range a.TaskStates {
+			for _, ev := range ts.Events {
+				if ev.Type == "Started" {
+					t.Errorf("the jail with the escaping mount started: %+v", ev)
+				}
+			}
+		}
+	}
+}

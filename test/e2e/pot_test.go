@@ -52,13 +52,20 @@ func needJails(t *testing.T) {
 // of its own, builds the example images and pushes them to its registry.
 func startPotAgent(t *testing.T, args ...string) *potEnv {
 	t.Helper()
+	return startPotAgentWith(t, "", args...)
+}
+
+// startPotAgentWith is startPotAgent with extra lines in the agent
+// config's client block.
+func startPotAgentWith(t *testing.T, client string, args ...string) *potEnv {
+	t.Helper()
 	needJails(t)
 	skipWithoutPackages(t)
 	n := rand.IntN(200) + 20
 	e := &potEnv{bridge: fmt.Sprintf("we%d", n), table: fmt.Sprintf("wharf_e%d", n), cidr: fmt.Sprintf("10.252.%d.0/24", n)}
 	cfg := filepath.Join(t.TempDir(), "agent.hcl")
-	hcl := fmt.Sprintf("client {\n  pot {\n    bridge = %q\n    network = %q\n    nft_table = %q\n  }\n}\n",
-		e.bridge, e.cidr, e.table)
+	hcl := fmt.Sprintf("client {\n  pot {\n    bridge = %q\n    network = %q\n    nft_table = %q\n  }\n%s}\n",
+		e.bridge, e.cidr, e.table, client)
 	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wharf-project/wharf/internal/image/fetch"
 	"github.com/wharf-project/wharf/internal/netjail"
+	"github.com/wharf-project/wharf/internal/structs"
 )
 
 // Name is the driver name jobs use.
@@ -50,6 +51,9 @@ type Options struct {
 	Bridge   string
 	CIDR     string
 	NFTTable string
+	// HostVolumes are the node's host volumes: the only host paths a
+	// jail's mount, mount_read_only and copy entries may name.
+	HostVolumes map[string]*structs.ClientHostVolumeConfig
 	// Guard closes the agent's ports to jails and sets the egress policy.
 	Guard netjail.Guard
 	// ResolvConf is the host's resolver file the jail network must not

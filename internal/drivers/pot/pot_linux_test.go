@@ -230,7 +230,6 @@ func TestJailsReachEachOther(t *testing.T) {
 func TestConfigKeysShapeTheJail(t *testing.T) {
 	needJails(t)
 	o := options(t, newTestNet(t))
-	d := pot.New(o)
 	src := t.TempDir()
 	if err := os.WriteFile(filepath.Join(src, "conf"), []byte("copied\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -239,6 +238,8 @@ func TestConfigKeysShapeTheJail(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ro, "data"), []byte("shared\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	o.HostVolumes = map[string]*structs.ClientHostVolumeConfig{"src": {Name: "src", Path: src}, "ro": {Name: "ro", Path: ro}}
+	d := pot.New(o)
 	cfg := taskConfig(t, registry(t), map[string]any{
 		"command": "/bin/sleep", "args": []any{"1000"},
 		"copy": []any{filepath.Join(src, "conf") + ":/etc/app.conf"}, "mount_read_only": []any{ro + ":/data"},
