@@ -52,6 +52,9 @@ func (c *Config) normalizeTLS() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("%s: required with tls.http or tls.rpc on", strings.Join(missing, ", "))
 	}
+	if err := c.plainServerURL(); err != nil {
+		return err
+	}
 	if !t.RPC || c.Etcd == nil || len(c.Etcd.Endpoints) > 0 {
 		return nil
 	}
@@ -62,6 +65,30 @@ func (c *Config) normalizeTLS() error {
 	}
 	if strings.Contains(c.Etcd.InitialCluster, "=http://") {
 		return errors.New("etcd.initial_cluster: peer URLs must be https:// with tls.rpc on")
+	}
+	return nil
+}
+
+// plainServerURL refuses http:// server addresses while agents serve
+// their API over TLS: every agent of a cluster shares the tls block.
+func (c *Config) plainServerURL() error {
+	type list struct {
+		name  string
+		addrs []string
+	}
+	var lists []list
+	if c.Client != nil {
+		lists = append(lists, list{"client.servers", c.Client.Servers})
+	}
+	if c.Ingress != nil {
+		lists = append(lists, list{"ingress.servers", c.Ingress.Servers})
+	}
+	for _, l := range lists {
+		for _, a := range l.addrs {
+			if strings.HasPrefix(strings.ToLower(a), "http://") {
+				return fmt.Errorf("%s: %q is plain HTTP but tls is on: use https:// or host:port", l.name, a)
+			}
+		}
 	}
 	return nil
 }

@@ -37,7 +37,11 @@ prints the registry's answer as JSON.`,
 
 // runLs fetches and prints the registry's image list.
 func (m *meta) runLs(ctx context.Context, base string, asJSON bool) (int, error) {
-	images, err := fetchImages(ctx, base)
+	hc, err := m.httpClient()
+	if err != nil {
+		return exitError, err
+	}
+	images, err := fetchImages(ctx, hc, base)
 	if err != nil {
 		return exitError, err
 	}
@@ -58,13 +62,13 @@ func (m *meta) runLs(ctx context.Context, base string, asJSON bool) (int, error)
 }
 
 // fetchImages GETs base/v1/images.
-func fetchImages(ctx context.Context, base string) ([]registry.Image, error) {
+func fetchImages(ctx context.Context, hc *http.Client, base string) ([]registry.Image, error) {
 	url := base + "/v1/images"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}

@@ -68,7 +68,11 @@ func (m *meta) runPull(ctx context.Context, f imagePullFlags, name, tag string) 
 		return exitError, fmt.Errorf("create image directory: %w", err)
 	}
 	base := registryURL(f.registry)
-	man, err := fetch.DownloadFiles(ctx, fetch.Config{Dir: f.dir, TrustedKeys: keys}, base, name, tag, progressLine(m.errOut))
+	hc, err := m.httpClient()
+	if err != nil {
+		return exitError, err
+	}
+	man, err := fetch.DownloadFiles(ctx, fetch.Config{Dir: f.dir, TrustedKeys: keys, HTTPClient: hc}, base, name, tag, progressLine(m.errOut))
 	if err != nil {
 		return exitError, err
 	}

@@ -70,9 +70,13 @@ func (m *meta) runPush(ctx context.Context, f imagePushFlags, name, tag string) 
 	if err != nil {
 		return exitError, err
 	}
+	hc, err := m.httpClient()
+	if err != nil {
+		return exitError, err
+	}
 	base := registryURL(f.registry)
 	for _, pf := range files {
-		if err := uploadFile(ctx, base, token, filepath.Join(f.dir, pf.name), pf); err != nil {
+		if err := uploadFile(ctx, hc, base, token, filepath.Join(f.dir, pf.name), pf); err != nil {
 			return exitError, err
 		}
 		fmt.Fprintf(m.out, "    uploaded %s\n", pf.name)
@@ -114,7 +118,7 @@ func sha256Hex(b []byte) string {
 }
 
 // uploadFile PUTs the file at path to base/pf.name.
-func uploadFile(ctx context.Context, base, token, path string, pf pushFile) error {
+func uploadFile(ctx context.Context, hc *http.Client, base, token, path string, pf pushFile) error {
 	file, err := os.Open(path)
 	if err != nil {
 		return err
@@ -130,17 +134,17 @@ func uploadFile(ctx context.Context, base, token, path string, pf pushFile) erro
 	}
 	req.ContentLength = fi.Size()
 	req.Header.Set(registry.DigestHeader, pf.sum)
-	_, err = registryDo(req, token)
+	_, err = registryDo(hc, req, token)
 	return err
 }
 
 // registryDo sends req with token (when set), returning the response's
 // status code on 2xx and an error naming the URL and status otherwise.
-func registryDo(req *http.Request, token string) (int, error) {
+func registryDo(hc *http.Client, req *http.Request, token string) (int, error) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
 	}
@@ -192,6 +196,10 @@ func (m *meta) runRm(ctx context.Context, f imagePushFlags, name, tag string) (i
 	if err != nil {
 		return exitError, err
 	}
+	hc, err := m.httpClient()
+	if err != nil {
+		return exitError, err
+	}
 	base := registryURL(f.registry)
 	var errs []error
 	for _, file := range []string{names.Digest, names.Sig, names.Manifest, names.Rootfs} {
@@ -199,7 +207,7 @@ func (m *meta) runRm(ctx context.Context, f imagePushFlags, name, tag string) (i
 		if err != nil {
 			return exitError, err
 		}
-		code, err := registryDo(req, token)
+		code, err := registryDo(hc, req, token)
 		if code == http.StatusUnauthorized || code == http.StatusForbidden {
 			return exitError, err
 		}

@@ -71,6 +71,7 @@ func (m *meta) run(args []string) int {
 		if ee.err != nil {
 			fmt.Fprintf(m.errOut, "Error: %v\n", ee.err)
 			m.hintUnreachable(ee.err)
+			m.hintTLS(ee.err)
 		}
 		return ee.code
 	}

@@ -138,6 +138,9 @@ func (f certCreateFlags) role() (tlsutil.Role, error) {
 	return roles[0], nil
 }
 
+// roleLabel names a role in the command's output, as Nomad's.
+var roleLabel = map[tlsutil.Role]string{tlsutil.RoleServer: "Server", tlsutil.RoleClient: "Client", tlsutil.RoleCLI: "CLI"}
+
 func runCertCreate(out io.Writer, f certCreateFlags) error {
 	role, err := f.role()
 	if err != nil {
@@ -158,7 +161,7 @@ func runCertCreate(out io.Writer, f certCreateFlags) error {
 		return exitWith(exitError, err)
 	}
 	certFile, keyFile := tlsutil.CertFileNames(role, f.region, f.domain)
-	if err := writeNewFiles(out, strings.ToUpper(string(role[:1]))+string(role[1:]), certFile, certPEM, keyFile, keyPEM); err != nil {
+	if err := writeNewFiles(out, roleLabel[role], certFile, certPEM, keyFile, keyPEM); err != nil {
 		return exitWith(exitError, err)
 	}
 	return nil

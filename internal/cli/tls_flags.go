@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"net/http"
+
 	"github.com/spf13/pflag"
 
 	"github.com/wharf-project/wharf/internal/api"
@@ -45,4 +47,21 @@ func (f *tlsFlags) apply(cfg *api.Config) {
 		t.Insecure = true
 	}
 	cfg.TLSConfig = &t
+}
+
+// httpClient is the client for requests outside the API (a registry's
+// images), with the same TLS settings as the API client.
+func (m *meta) httpClient() (*http.Client, error) {
+	cfg := api.DefaultConfig()
+	m.tls.apply(cfg)
+	if cfg.TLSConfig == nil {
+		return http.DefaultClient, nil
+	}
+	tc, err := cfg.TLSConfig.Config()
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tc
+	return &http.Client{Transport: tr}, nil
 }

@@ -103,10 +103,11 @@ func TestTLSFlagsAndEnvironmentReachAnHTTPSServer(t *testing.T) {
 		{"role name", nil, []string{"-ca-cert", ca, "-client-cert", cert, "-client-key", key, "-tls-server-name", "server.global.wharf"}, 0, "nginx-minipot"},
 		{"flag beats environment", map[string]string{"WHARF_CACERT": "missing.pem", "WHARF_CLIENT_CERT": cert, "WHARF_CLIENT_KEY": key},
 			[]string{"-ca-cert", ca}, 0, "nginx-minipot"},
-		{"no client certificate", nil, []string{"-ca-cert", ca}, 1, "certificate required"},
-		{"no CA", nil, []string{"-client-cert", cert, "-client-key", key}, 1, "unknown authority"},
+		{"no client certificate", nil, []string{"-ca-cert", ca}, 1, "set -client-cert and -client-key"},
+		{"no CA", nil, []string{"-client-cert", cert, "-client-key", key}, 1, "set -ca-cert or WHARF_CACERT"},
+		{"plain http to https", nil, []string{"-address", strings.Replace(addr, "https", "http", 1)}, 1, "use an https:// address"},
 		{"skip verify", nil, []string{"-tls-skip-verify", "-client-cert", cert, "-client-key", key}, 0, "nginx-minipot"},
-		{"wrong server name", nil, []string{"-ca-cert", ca, "-client-cert", cert, "-client-key", key, "-tls-server-name", "client.global.wharf"}, 1, "client.global.wharf"},
+		{"wrong server name", nil, []string{"-ca-cert", ca, "-client-cert", cert, "-client-key", key, "-tls-server-name", "client.global.wharf"}, 1, "set -tls-server-name"},
 	}
 	vars := []string{"WHARF_CACERT", "WHARF_CLIENT_CERT", "WHARF_CLIENT_KEY", "NOMAD_CACERT", "NOMAD_CLIENT_CERT", "NOMAD_CLIENT_KEY"}
 	for _, tt := range tests {

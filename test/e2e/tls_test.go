@@ -184,6 +184,10 @@ client {
 		out, _ := run(t, addr, append(append([]string{"alloc", "logs"}, certFlags...), alloc.ID)...)
 		return strings.Contains(out, "hello over tls")
 	})
+	out, code := run(t, addr, append(append([]string{"alloc", "exec"}, certFlags...), alloc.ID[:8], "/bin/sh", "-c", "echo exec-$((6*7)); exit 3")...)
+	if code != 3 || !strings.Contains(out, "exec-42") {
+		t.Errorf("alloc exec through the server's mTLS hop: %d %q", code, out)
+	}
 	if out, code := run(t, addr, append([]string{"job", "status"}, certFlags...)...); code != 0 || !strings.Contains(out, "tlsjob") {
 		t.Fatalf("job status with flags: %d\n%s", code, out)
 	}
@@ -325,6 +329,12 @@ func TestDevAgentOverTLS(t *testing.T) {
 
 	env := []string{"WHARF_ADDR=" + url("-http-port", ""), "WHARF_CACERT=" + ca,
 		"WHARF_CLIENT_CERT=" + p.path("global-cli-wharf.pem"), "WHARF_CLIENT_KEY=" + p.path("global-cli-wharf-key.pem")}
+	if out, code := runEnv(t, env, "image", "ls", "-registry", url("-registry-port", "")); code != 0 {
+		t.Errorf("image ls over TLS with the CLI's variables: %d %s", code, out)
+	}
+	if out, code := runEnv(t, env[:2], "image", "ls", "-registry", url("-registry-port", "")); code == 0 || !strings.Contains(out, "certificate required") {
+		t.Errorf("image ls without a client certificate: %d %s", code, out)
+	}
 	if out, code := runEnv(t, env, "job", "run", "-detach", ingressJob(t, "tlsweb", "tlsweb", 1, "")); code != 0 {
 		t.Fatalf("job run: %d\n%s", code, out)
 	}
