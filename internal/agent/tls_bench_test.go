@@ -110,4 +110,3 @@ func benchPKI(b *testing.B, dir string) tlsutil.Files {
 	}
 	return f
 }
-
