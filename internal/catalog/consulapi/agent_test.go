@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/state/memstore"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -202,5 +204,27 @@ func TestBlockingQuery(t *testing.T) {
 	_, _, h2 := f.do(t, "GET", "/v1/catalog/services?wait=10ms&index=999999", "")
 	if h2.Get("X-Consul-Index") == "" {
 		t.Fatal("no index after timeout")
+	}
+}
+
+func TestConfiguredJSONDepth(t *testing.T) {
+	st := memstore.New()
+	t.Cleanup(func() { _ = st.Close() })
+	srv, err := New(Config{Store: st, Datacenter: "dc1", JSONMaxDepth: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	for body, want := range map[string]int{
+		`{"Name":"db","Meta":{"a":"b"}}`:              200,
+		`{"Name":"db","Check":{"Args":[["x"]]}}`:      400,
+		`{"Name":"db","Tags":["a"],"Meta":{"b":"c"}}`: 200,
+	} {
+		req := httptest.NewRequest("PUT", "/v1/agent/service/register", strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != want || want == 400 && !strings.Contains(rec.Body.String(), "limit of 3 levels") {
+			t.Errorf("%s: %d %q, want %d", body, rec.Code, rec.Body.String(), want)
+		}
 	}
 }
