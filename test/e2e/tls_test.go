@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	consul "github.com/hashicorp/consul/api"
+	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/tlsutil"
@@ -197,6 +202,25 @@ client {
 		t.Fatalf("job status with variables: %d\n%s", code, out)
 	}
 
+	t.Run("nomad and consul clients", func(t *testing.T) {
+		cert, key := p.path("global-cli-wharf.pem"), p.path("global-cli-wharf-key.pem")
+		nc, err := nomad.NewClient(&nomad.Config{Address: addr, TLSConfig: &nomad.TLSConfig{CACert: ca, ClientCert: cert, ClientKey: key}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if jobs, _, err := nc.Jobs().List(nil); err != nil || len(jobs) != 1 || jobs[0].ID != "tlsjob" {
+			t.Errorf("nomad/api over mTLS: %v %v", jobs, err)
+		}
+		cc, err := consul.NewClient(&consul.Config{Address: fmt.Sprintf("127.0.0.1:%d", consulPort), Scheme: "https",
+			TLSConfig: consul.TLSConfig{CAFile: ca, CertFile: cert, KeyFile: key}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cc.Catalog().Services(nil); err != nil {
+			t.Errorf("consul/api over mTLS: %v", err)
+		}
+	})
+
 	t.Run("refusals", func(t *testing.T) {
 		consul := fmt.Sprintf("https://127.0.0.1:%d/v1/catalog/services", consulPort)
 		plain := &http.Client{Timeout: 10 * time.Second}
@@ -290,7 +314,8 @@ func runEnv(t *testing.T, env []string, args ...string) (string, int) {
 func TestDevAgentOverTLS(t *testing.T) {
 	p := makePKI(t)
 	cfg := filepath.Join(t.TempDir(), "tls.hcl")
-	if err := os.WriteFile(cfg, []byte("client {\n  pot { disabled = true }\n}\n"+p.tlsBlock("server")), 0o600); err != nil {
+	body := "client {\n  pot { disabled = true }\n}\nlimits {\n  handshake_timeout = \"1s\"\n}\n" + p.tlsBlock("server")
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ports := map[string]int{}
@@ -327,6 +352,13 @@ func TestDevAgentOverTLS(t *testing.T) {
 		}
 	}
 
+	t.Run("handshakes that never finish", func(t *testing.T) {
+		assertStalledHandshakesClosed(t, fmt.Sprintf("127.0.0.1:%d", ports["-http-port"]), func() bool {
+			code, _, err := getStatus(cli, "GET", url("-http-port", "/v1/jobs"))
+			return err == nil && code == 200
+		})
+	})
+
 	env := []string{"WHARF_ADDR=" + url("-http-port", ""), "WHARF_CACERT=" + ca,
 		"WHARF_CLIENT_CERT=" + p.path("global-cli-wharf.pem"), "WHARF_CLIENT_KEY=" + p.path("global-cli-wharf-key.pem")}
 	if out, code := runEnv(t, env, "image", "ls", "-registry", url("-registry-port", "")); code != 0 {
@@ -351,4 +383,42 @@ func TestDevAgentOverTLS(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode == 200 && strings.HasPrefix(string(b), "hello from ")
 	})
+}
+
+// assertStalledHandshakesClosed opens connections to addr that send
+// nothing, half a ClientHello, or garbage: the API still answers while
+// they are open (answers), and the agent closes each within a few
+// seconds (handshake_timeout is 1s).
+func assertStalledHandshakesClosed(t *testing.T, addr string, answers func() bool) {
+	t.Helper()
+	payloads := [][]byte{nil, {0x16, 0x03, 0x01, 0x02, 0x00, 0x01}, []byte("\x00\xff garbage that is not TLS\r\n\r\n")}
+	var conns []net.Conn
+	for i := range 30 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if p := payloads[i%len(payloads)]; p != nil {
+			_, _ = c.Write(p)
+		}
+		conns = append(conns, c)
+	}
+	if !answers() {
+		t.Fatal("the API did not answer while stalled handshakes were open")
+	}
+	for i, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		start := time.Now()
+		buf := make([]byte, 512)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Fatalf("connection %d (payload %q) still open after %s", i, payloads[i%len(payloads)], time.Since(start))
+				}
+				break
+			}
+		}
+	}
 }
