@@ -70,6 +70,9 @@ type TaskConfig struct {
 	CPUShares   int64
 	MemoryMB    int64
 	MemoryMaxMB int64
+	// DiskMB is the group's ephemeral_disk size; drivers that bound a
+	// task's disk (pot) stop the task once it writes more.
+	DiskMB int64
 	// AllocDir is the allocation's directory; TaskDir the task's own
 	// (working directory of the task), both on the host.
 	AllocDir string

@@ -241,3 +241,38 @@ func TestPotHostVolumes(t *testing.T) {
 		}
 	}
 }
+
+// TestPotEphemeralDiskExceeded: a jail writing 30 MB with an
+// ephemeral_disk of 10 MB is stopped, and its Terminated event says it
+// exceeded its ephemeral_disk.
+func TestPotEphemeralDiskExceeded(t *testing.T) {
+	e := startPotAgent(t)
+	path := e.jailJob(t, "jail-disk", "dd if=/dev/zero of=/fill bs=1048576 count=30; exec sleep 3600", "", "")
+	job, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job = []byte(strings.Replace(string(job), "group \"g\" {", "group \"g\" {\n    ephemeral_disk {\n      size = 10\n    }", 1))
+	if err := os.WriteFile(path, job, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run(t, e.a.addr, "job", "run", "-detach", path); code != 0 {
+		t.Fatalf("job run: %d\n%s", code, out)
+	}
+	c := e.a.client(t)
+	var st string
+	waitFor(t, 60*time.Second, "the jail stopped for its disk use", func() bool {
+		allocs, _, err := c.Jobs().Allocations("jail-disk", false, nil)
+		if err != nil || len(allocs) == 0 {
+			return false
+		}
+		st, _ = run(t, e.a.addr, "alloc", "status", allocs[0].ID)
+		return strings.Contains(st, "exceeded ephemeral_disk")
+	})
+	if !strings.Contains(st, "over its 10 MiB") {
+		t.Errorf("the event does not name the limit:\n%s", st)
+	}
+	if out, code := run(t, e.a.addr, "job", "stop", "jail-disk"); code != 0 {
+		t.Fatalf("job stop: %d\n%s", code, out)
+	}
+}

@@ -29,6 +29,11 @@ func (taskConfigHook) Prestart(_ context.Context, req *StartRequest) error {
 	c.User = t.User
 	c.AllocDir, c.TaskDir = req.AllocDir.Dir, req.TaskDir.Dir
 	c.CPUShares, c.MemoryMB, c.MemoryMaxMB = taskLimits(a, t)
+	if a.Job != nil {
+		if tg := a.Job.LookupTaskGroup(a.TaskGroup); tg != nil && tg.EphemeralDisk != nil {
+			c.DiskMB = int64(tg.EphemeralDisk.SizeMB)
+		}
+	}
 	if a.AllocatedResources != nil {
 		c.Ports = slices.Clone(a.AllocatedResources.Shared.Ports)
 	}

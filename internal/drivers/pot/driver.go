@@ -3,6 +3,7 @@ package pot
 import (
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/wharf-project/wharf/internal/image/fetch"
 	"github.com/wharf-project/wharf/internal/netjail"
@@ -54,6 +55,9 @@ type Options struct {
 	// HostVolumes are the node's host volumes: the only host paths a
 	// jail's mount, mount_read_only and copy entries may name.
 	HostVolumes map[string]*structs.ClientHostVolumeConfig
+	// DiskCheckInterval is how often a jail's disk use is compared with
+	// its ephemeral_disk (DefaultDiskCheckInterval when zero).
+	DiskCheckInterval time.Duration
 	// Guard closes the agent's ports to jails and sets the egress policy.
 	Guard netjail.Guard
 	// ResolvConf is the host's resolver file the jail network must not

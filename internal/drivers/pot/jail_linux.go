@@ -43,6 +43,9 @@ type jail struct {
 	Ports map[string]int `json:"ports,omitempty"`
 	// CgroupsPath is the container's cgroups path.
 	CgroupsPath string `json:"cgroups_path"`
+	// DiskMB is the group's ephemeral_disk, enforced on DiskPaths.
+	DiskMB    int64    `json:"disk_mb,omitempty"`
+	DiskPaths []string `json:"disk_paths,omitempty"`
 }
 
 // rootfs is the jail's root mount point.
@@ -101,7 +104,8 @@ func (d *Driver) prepare(ctx context.Context, cfg *drivers.TaskConfig) (_ *jail,
 		return nil, err
 	}
 	j := &jail{TaskID: cfg.ID, ContainerID: containerID(cfg.ID), Dir: dir, Image: m.Ref(), Lower: lower,
-		CgroupsPath: path.Join("wharf", containerID(cfg.ID))}
+		CgroupsPath: path.Join("wharf", containerID(cfg.ID)), DiskMB: cfg.DiskMB}
+	j.DiskPaths = diskPaths(j, cfg.TaskDir, cfg.AllocDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pot: task dir: %w", err)
 	}

@@ -35,8 +35,9 @@ type Driver struct {
 	netPicked bool  // the jail network was chosen, not configured
 
 	mu       sync.Mutex
-	jails    map[string]*jail // by task ID
-	starting map[string]bool  // task IDs whose StartTask is under way
+	jails    map[string]*jail      // by task ID
+	starting map[string]bool       // task IDs whose StartTask is under way
+	disk     map[string]*diskWatch // ephemeral_disk watches, by task ID
 }
 
 var (
@@ -50,7 +51,7 @@ var (
 // New returns a pot driver; it looks for runc now, once.
 func New(opts Options) *Driver {
 	opts = opts.withDefaults()
-	d := &Driver{opts: opts, jails: map[string]*jail{}, starting: map[string]bool{}}
+	d := &Driver{opts: opts, jails: map[string]*jail{}, starting: map[string]bool{}, disk: map[string]*diskWatch{}}
 	d.core = rawexec.New(rawexec.Options{Enabled: true, StateDir: opts.StateDir,
 		SupervisorCommand: opts.SupervisorCommand, Label: Name})
 	d.cache = opts.Cache
@@ -225,7 +226,11 @@ func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 
 // WaitTask yields the jail's exit.
 func (d *Driver) WaitTask(ctx context.Context, id string) (<-chan *drivers.ExitResult, error) {
-	return d.core.WaitTask(ctx, id)
+	ch, err := d.core.WaitTask(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.withDiskError(id, ch), nil
 }
 
 // StopTask sends signal (SIGTERM when empty) to the jail's init and kills
@@ -287,12 +292,14 @@ func (d *Driver) unreserve(id string) {
 // hold records a jail the driver runs.
 func (d *Driver) hold(j *jail) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.jails[j.TaskID] = j
+	d.mu.Unlock()
+	d.startDiskWatch(j)
 }
 
 // release forgets a jail and returns it.
 func (d *Driver) release(id string) *jail {
+	d.stopDiskWatch(id)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	j := d.jails[id]
