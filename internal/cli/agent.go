@@ -200,17 +200,19 @@ func runAgent(cmd *cobra.Command, cfg *agent.Config) error {
 	fmt.Fprintf(out, "       Region: %s (datacenter %s)\n", cfg.Region, cfg.Datacenter)
 	fmt.Fprintf(out, "     Data dir: %s\n", a.DataDir())
 	if addr := a.HTTPAddr(); addr != "" {
-		fmt.Fprintf(out, "     HTTP API: http://%s  (export WHARF_ADDR=http://%s)\n", addr, addr)
+		s := agentScheme(cfg, true)
+		fmt.Fprintf(out, "     HTTP API: %s://%s  (export WHARF_ADDR=%s://%s%s)\n", s, addr, s, addr, caHint(cfg))
 	}
 	if addr := a.RegistryAddr(); addr != "" {
-		fmt.Fprintf(out, "     Registry: http://%s", addr)
+		fmt.Fprintf(out, "     Registry: %s://%s", agentScheme(cfg, false), addr)
 		if f := a.RegistryTokenFile(); f != "" {
 			fmt.Fprintf(out, "  (upload token in %s)", f)
 		}
 		fmt.Fprintln(out)
 	}
 	if addr := a.ConsulAddr(); addr != "" {
-		fmt.Fprintf(out, "   Consul API: http://%s  (export CONSUL_HTTP_ADDR=%s)\n", addr, addr)
+		s := agentScheme(cfg, false)
+		fmt.Fprintf(out, "   Consul API: %s://%s  (export CONSUL_HTTP_ADDR=%s://%s)\n", s, addr, s, addr)
 	}
 	if addr := a.DNSAddr(); addr != "" {
 		fmt.Fprintf(out, "          DNS: %s (udp, tcp)\n", addr)

@@ -352,6 +352,11 @@ func TestDevAgentOverTLS(t *testing.T) {
 		}
 	}
 
+	waitFor(t, 10*time.Second, "the banner to name the https:// addresses", func() bool {
+		out := a.out.String()
+		return strings.Contains(out, "HTTP API: "+url("-http-port", "")) && strings.Contains(out, "Consul API: "+url("-consul-port", "")) &&
+			strings.Contains(out, "Registry: "+url("-registry-port", ""))
+	})
 	t.Run("handshakes that never finish", func(t *testing.T) {
 		assertStalledHandshakesClosed(t, fmt.Sprintf("127.0.0.1:%d", ports["-http-port"]), func() bool {
 			code, _, err := getStatus(cli, "GET", url("-http-port", "/v1/jobs"))
