@@ -103,7 +103,7 @@ func runRegistry(cmd *cobra.Command, f registryFlags) error {
 // serveUntil serves h on ln until ctx ends, then gives in-flight requests
 // ten seconds to finish.
 func serveUntil(ctx context.Context, ln net.Listener, h http.Handler) error {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 180 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -138,3 +138,30 @@ func TestIdleFloodBeyondDescriptors(t *testing.T) {
 	default:
 	}
 }
+
+// TestSilentConnectionsClosedOnEveryListener opens a connection that
+// never sends a byte to each of a dev agent's HTTP listeners with
+// limits.handshake_timeout = 1s: every one is closed within a few
+// seconds.
+func TestSilentConnectionsClosedOnEveryListener(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "agent.hcl")
+	if err := os.WriteFile(cfg, []byte("limits {\n  handshake_timeout = \"1s\"\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startAgent(t, "-dev", "-config", cfg)
+	for _, name := range []string{"HTTP API", "Registry", "Consul API", "Ingress", "Dashboard"} {
+		m := regexp.MustCompile(regexp.QuoteMeta(name) + `: http://(\S+)`).FindStringSubmatch(a.out.String())
+		if m == nil {
+			t.Fatalf("the agent did not print its %s address:\n%s", name, a.out)
+		}
+		c, err := net.Dial("tcp", m[1])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil || strings.Contains(err.Error(), "timeout") {
+			t.Errorf("%s: a connection that sent nothing is still open after 5 s (handshake_timeout 1s): %v", name, err)
+		}
+	}
+}
