@@ -144,3 +144,46 @@ func TestTLSPicksHTTPSURLs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMemberWithoutAServerCertificateCannotJoin: of 3 members, the one
+// holding a client certificate is refused by its peers (they want
+// testServerName) and never becomes ready, while the other two serve.
+func TestMemberWithoutAServerCertificateCannotJoin(t *testing.T) {
+	ctx := testCtx(t)
+	pki := testPKI(t, t.TempDir())
+	cfgs := cluster(t, 3)
+	for i := range cfgs {
+		f := pki[tlsutil.RoleServer]
+		if i == 2 {
+			f = pki[tlsutil.RoleClient]
+			cfgs[i].ReadyTimeout = 8 * time.Second
+		}
+		cfgs[i].ClientURL = strings.Replace(cfgs[i].ClientURL, "http://", "https://", 1)
+		cfgs[i].PeerURL = strings.Replace(cfgs[i].PeerURL, "http://", "https://", 1)
+		cfgs[i].InitialCluster = strings.ReplaceAll(cfgs[i].InitialCluster, "http://", "https://")
+		cfgs[i].TLS = &TLS{CAFile: f.CAFile, CertFile: f.CertFile, KeyFile: f.KeyFile, ServerName: testServerName}
+	}
+	srvs := make([]*Server, len(cfgs))
+	errs := make([]error, len(cfgs))
+	var wg sync.WaitGroup
+	for i, cfg := range cfgs {
+		wg.Go(func() { srvs[i], errs[i] = Start(ctx, cfg) })
+	}
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatalf("member %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { _ = srvs[i].Close() })
+	}
+	if errs[2] == nil {
+		_ = srvs[2].Close()
+		t.Fatal("the member holding a client certificate joined the cluster")
+	}
+	if !strings.Contains(errs[2].Error(), "not ready") {
+		t.Fatalf("the refused member failed otherwise: %v", errs[2])
+	}
+	if _, err := tlsClient(t, srvs[0].Endpoints(), pki[tlsutil.RoleServer]).Put(ctx, "k", "v"); err != nil {
+		t.Fatalf("the two server members lost their quorum: %v", err)
+	}
+}
