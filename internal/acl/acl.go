@@ -206,6 +206,25 @@ func (a *ACL) AllowServiceWrite(name string) bool {
 	return a.management || allowWrite(a.serviceLevel(name))
 }
 
+// AllowServiceWriteAny reports whether some catalog service may be
+// written (the handler then checks each name).
+func (a *ACL) AllowServiceWriteAny() bool {
+	if a.management {
+		return true
+	}
+	for _, l := range a.services {
+		if l == PolicyWrite {
+			return true
+		}
+	}
+	for _, p := range a.prefixes {
+		if p.level == PolicyWrite {
+			return true
+		}
+	}
+	return false
+}
+
 // serviceLevel is the level of the service rule for name, else of the
 // longest service_prefix rule it starts with.
 func (a *ACL) serviceLevel(name string) string {

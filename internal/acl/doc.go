@@ -5,5 +5,6 @@
 // compile into, which answers every permission question the API asks.
 //
 // acl must never import state, server, client, api or any package that
-// does; it depends only on the HCL parser and the standard library.
+// does; it depends only on structs, the HCL parser and the standard
+// library.
 package acl

@@ -36,6 +36,8 @@ type Agent struct {
 	baseCtx context.Context // ends at shutdown: requests and the server's work
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	// ownToken is the agent token made at start (see acl_token.go).
+	ownToken string
 
 	registry     *registryRole
 	catalog      *catalogRole
@@ -197,6 +199,7 @@ func (a *Agent) startServer() error {
 	if err := a.setClientTransport(srv); err != nil {
 		return err
 	}
+	a.prepareAgentToken()
 	a.wg.Add(1)
 	go func() { defer a.wg.Done(); _ = srv.Run(a.baseCtx) }()
 	return nil
@@ -224,7 +227,7 @@ func (a *Agent) startClient() error {
 		Servers: a.agentURLs(servers), HTTPClient: hc, DataDir: a.cfg.DataDir, NodeName: a.cfg.Name, Datacenter: a.cfg.Datacenter,
 		NodeClass: cc.NodeClass, NodePool: cc.NodePool, Meta: cc.Meta, Region: a.cfg.Region,
 		Drivers: []drivers.Driver{raw, jails}, HostVolumes: a.cfg.HostVolumes(), HTTPAddr: a.advertiseHTTP(), Version: a.cfg.Version,
-		NetworkInterface: cc.NetworkInterface, Logger: a.log.With("role", "client"),
+		NetworkInterface: cc.NetworkInterface, Logger: a.log.With("role", "client"), Token: a.agentToken(),
 	})
 	if err != nil {
 		return fmt.Errorf("start client: %w", err)

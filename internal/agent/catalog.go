@@ -141,7 +141,7 @@ func (a *Agent) startConsulAPI() error {
 	if nodeName == "" {
 		nodeName, _ = os.Hostname()
 	}
-	api, err := consulapi.New(consulapi.Config{Store: a.store, Datacenter: a.cfg.Datacenter, NodeName: nodeName,
+	api, err := consulapi.New(consulapi.Config{Store: a.store, Datacenter: a.cfg.Datacenter, NodeName: nodeName, ACLEnabled: a.cfg.ACLEnabled(),
 		LocalNodeID: a.NodeID, Leader: c.leader.Leader, Peers: c.leader.Peers, Version: a.cfg.Version,
 		Logger: a.log.With("role", "consul-api"), JSONMaxDepth: a.cfg.jsonMaxDepth()})
 	if err != nil {

@@ -152,7 +152,7 @@ func (a *Agent) startIngress() error {
 		return fmt.Errorf("ingress: %w", err)
 	}
 	for _, addr := range a.agentURLs(a.ingressAPIAddresses()) {
-		c, err := api.NewClient(&api.Config{Address: addr, Namespace: "*", HTTPClient: hc})
+		c, err := api.NewClient(&api.Config{Address: addr, Namespace: "*", HTTPClient: hc, Token: a.agentToken()})
 		if err != nil {
 			return fmt.Errorf("ingress: server %q: %w", addr, err)
 		}

@@ -32,11 +32,16 @@ type Config struct {
 	Region string
 	// TLSConfig configures https:// addresses when HTTPClient is nil.
 	TLSConfig *TLSConfig
+	// Token is the ACL token's secret, sent in X-Nomad-Token.
+	Token string
+	// NodeSecret is a client node's secret, sent in X-Wharf-Node-Secret.
+	NodeSecret string
 }
 
 // DefaultConfig returns a Config read from the environment: WHARF_ADDR
 // (NOMAD_ADDR as a fallback), WHARF_NAMESPACE (NOMAD_NAMESPACE),
-// WHARF_REGION (NOMAD_REGION) and the TLS variables (see TLSConfig).
+// WHARF_REGION (NOMAD_REGION), WHARF_TOKEN (NOMAD_TOKEN) and the TLS
+// variables (see TLSConfig).
 func DefaultConfig() *Config {
 	addr := firstEnv("WHARF_ADDR", "NOMAD_ADDR")
 	if addr == "" {
@@ -47,6 +52,7 @@ func DefaultConfig() *Config {
 		Namespace: firstEnv("WHARF_NAMESPACE", "NOMAD_NAMESPACE"),
 		Region:    firstEnv("WHARF_REGION", "NOMAD_REGION"),
 		TLSConfig: tlsFromEnv(),
+		Token:     tokenFromEnv(),
 	}
 }
 
@@ -281,6 +287,7 @@ func (c *Client) httpRequest(r *request) (*http.Request, error) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	c.setAuth(req.Header)
 	return req, nil
 }
 

@@ -117,7 +117,7 @@ func (c *Client) dialExec(ctx context.Context, allocID, task string, cmd []strin
 	}
 	u := *req.URL
 	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
-	conn, resp, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: c.http})
+	conn, resp, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: c.http, HTTPHeader: req.Header})
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			return nil, newError(r.method, r.path, resp)

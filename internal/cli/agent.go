@@ -30,6 +30,7 @@ func newAgentCommand() *cobra.Command {
 		ingressPort  int
 		dashPort     int
 		endpoints    string
+		aclF         *aclFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -78,6 +79,7 @@ tasks are re-attached by the next agent.`,
 			}
 			mergeCatalogFlags(cfg, consulPort, dnsPort)
 			mergeIngressFlags(cfg, ingressPort, dashPort)
+			aclF.merge(cfg)
 			cfg.Version = Version
 			if err := cfg.Normalize(); err != nil {
 				return fmt.Errorf("agent configuration: %w", err)
@@ -102,6 +104,7 @@ tasks are re-attached by the next agent.`,
 	f.IntVar(&dnsPort, "dns-port", 0, "catalog DNS port, UDP and TCP (default 8600; 0 keeps the default)")
 	f.IntVar(&ingressPort, "ingress-port", 0, "ingress HTTP entry point port (default 8080; 0 keeps the default)")
 	f.IntVar(&dashPort, "dashboard-port", 0, "ingress dashboard port (default 9200; 0 keeps the default)")
+	aclF = addACLFlags(f)
 	return cmd
 }
 

@@ -50,6 +50,7 @@ type meta struct {
 	address     string
 	namespace   string
 	region      string
+	token       string
 	tls         tlsFlags
 	now         func() time.Time
 	parseFile   func(path string) (*structs.Job, error)
@@ -104,6 +105,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	pf.StringVar(&m.address, "address", "", "address of a wharf server (default $WHARF_ADDR or "+api.DefaultAddress+")")
 	pf.StringVar(&m.namespace, "namespace", "", "namespace of the objects (default $WHARF_NAMESPACE or \"default\")")
 	pf.StringVar(&m.region, "region", "", "region of the server to ask (default $WHARF_REGION)")
+	pf.StringVar(&m.token, "token", "", "ACL token's secret to send (default $WHARF_TOKEN, then $NOMAD_TOKEN)")
 	m.tls.register(pf)
 	root.AddCommand(m.jobCommand(), m.allocCommand(), m.nodeCommand(), m.evalCommand(),
 		m.versionCommand(), newAgentCommand())
@@ -114,6 +116,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(m.templateCommand())
 	root.AddCommand(m.ingressCommand())
 	root.AddCommand(newTLSCommand())
+	root.AddCommand(m.aclCommand())
 	return root
 }
 
@@ -128,6 +131,9 @@ func (m *meta) client() (*api.Client, error) {
 	}
 	if m.region != "" {
 		cfg.Region = m.region
+	}
+	if m.token != "" {
+		cfg.Token = m.token
 	}
 	m.tls.apply(cfg)
 	return api.NewClient(cfg)

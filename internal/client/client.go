@@ -68,6 +68,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.authenticate(cfg.Token, id.SecretID)
 	c := &Client{
 		cfg: cfg, log: cfg.Logger.With("node_id", id.ID), db: db, id: id, servers: srv,
 		drivers: map[string]drivers.Driver{}, allocRoot: filepath.Join(cfg.DataDir, "alloc"),

@@ -51,6 +51,10 @@ type Config struct {
 	HTTPAddr string
 	// Region defaults to "global".
 	Region string
+	// Token is an ACL token sent to the servers; with ACLs on, a node
+	// registers for the first time only with a token that has node write
+	// (later it proves itself with its node secret).
+	Token string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// NetworkInterface, when set, is the interface whose IPv4 address the

@@ -229,7 +229,7 @@ func TestHeartbeatAndReregisterAfterNodeLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "node registered again", func() bool { return ts.store.Snapshot().Node(c.NodeID()) != nil })
-	if !strings.Contains(c.logs.String(), "servers do not know the node; registering again") {
+	if !strings.Contains(c.logs.String(), "servers do not know the node or its secret; registering again") {
 		t.Fatalf("no re-registration logged:\n%s", c.logs.String())
 	}
 }

@@ -91,8 +91,8 @@ func (c *Client) heartbeatOnce(ctx context.Context, ttl time.Duration) time.Dura
 		return resp.HeartbeatTTL
 	case ctx.Err() != nil:
 		return ttl
-	case api.IsNotFound(err):
-		c.log.Warn("servers do not know the node; registering again")
+	case api.IsNotFound(err), api.IsForbidden(err):
+		c.log.Warn("servers do not know the node or its secret; registering again", "err", err)
 		if newTTL, err := c.register(ctx); err == nil {
 			return newTTL
 		}

@@ -21,7 +21,7 @@ import (
 // of memory and the given healthy drivers.
 func NewNode(name, datacenter string, drivers ...string) *structs.Node {
 	n := &structs.Node{
-		ID: structs.GenerateUUID(), Name: name, Datacenter: datacenter,
+		ID: structs.GenerateUUID(), SecretID: structs.GenerateUUID(), Name: name, Datacenter: datacenter,
 		Status: structs.NodeStatusReady, SchedulingEligibility: structs.NodeSchedulingEligible,
 		Attributes: map[string]string{
 			"kernel.name": "linux", "cpu.arch": "amd64", "unique.network.ip-address": "127.0.0.1",
@@ -62,7 +62,7 @@ func Start(ctx context.Context, c *api.Client, node *structs.Node, opts Options)
 		return nil, fmt.Errorf("register fake node %s: %w", node.Name, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &Runner{Node: node, client: c.WithContext(ctx), opts: opts, cancel: cancel}
+	r := &Runner{Node: node, client: c.WithContext(ctx).WithNodeSecret(node.SecretID), opts: opts, cancel: cancel}
 	r.wg.Add(1)
 	go r.heartbeat(ctx, resp.HeartbeatTTL)
 	if opts.MarkRunning {
@@ -71,6 +71,10 @@ func Start(ctx context.Context, c *api.Client, node *structs.Node, opts Options)
 	}
 	return r, nil
 }
+
+// Client is the node's API client: it sends the node's secret, so it may
+// write what the node owns (its allocations and service instances).
+func (r *Runner) Client() *api.Client { return r.client }
 
 // Stop stops heartbeating: to the servers the node has died.
 func (r *Runner) Stop() {

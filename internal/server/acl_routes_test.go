@@ -81,7 +81,7 @@ func allowedBy(ts *testServer, p perm, rules string, req *http.Request) bool {
 	if err != nil {
 		ts.t.Fatalf("grant %q: %v", rules, err)
 	}
-	ai := &authInfo{acl: acl.New([]*acl.Policy{pol}), token: &structs.ACLToken{Policies: []string{"p"}}}
+	ai := &authInfo{acl: acl.New([]*acl.Policy{pol}), token: &structs.ACLToken{Policies: []string{"p"}}, aclsOn: true}
 	return p.allow(ts.srv, ts.store.Snapshot(), req, ai)
 }
 

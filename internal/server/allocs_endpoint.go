@@ -76,6 +76,9 @@ func (s *Server) allocsUpdate(w http.ResponseWriter, r *http.Request) (any, uint
 		return nil, 0, err
 	}
 	snap := s.store.Snapshot()
+	if err := mayUpdateAllocs(snap, authOf(r), req.Alloc); err != nil {
+		return nil, 0, err
+	}
 	var evals []*structs.Evaluation
 	freed := false
 	seenJob := map[structs.NamespacedID]bool{}
@@ -131,4 +134,22 @@ func unblockEvals(snap state.Snapshot, skip *structs.NamespacedID) []*structs.Ev
 		out = append(out, c)
 	}
 	return out
+}
+
+// mayUpdateAllocs lets a node update only its own allocations (a token
+// with node write, with ACLs on, may update any).
+func mayUpdateAllocs(snap state.Snapshot, ai *authInfo, allocs []*structs.Allocation) error {
+	if ai.nodeWriteToken() {
+		return nil
+	}
+	for i, upd := range allocs {
+		if upd == nil {
+			continue
+		}
+		cur := snap.Alloc(upd.ID)
+		if cur != nil && cur.NodeID != ai.callerNode() {
+			return denied("field Alloc[%d]: allocation %q runs on node %s; only that node may update it", i, upd.ID, cur.NodeID)
+		}
+	}
+	return nil
 }

@@ -3,10 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/acl"
@@ -14,15 +11,14 @@ import (
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
-// Token headers: Nomad's, and the standard bearer header.
+// Token headers: Nomad's, and the standard bearer header. A client node
+// sends its node secret in NodeSecretHeader (and its ACL token, if it has
+// one, in TokenHeader).
 const (
 	TokenHeader         = "X-Nomad-Token"
+	NodeSecretHeader    = "X-Wharf-Node-Secret"
 	authorizationHeader = "Authorization"
 )
-
-// bootstrapHint ends every refusal made before the ACL system has a
-// management token.
-const bootstrapHint = "ACL system not bootstrapped: run `wharf acl bootstrap` (POST /v1/acl/bootstrap) first"
 
 // authInfo is what a request authenticated as; handlers read it from the
 // request's context.
@@ -34,6 +30,12 @@ type authInfo struct {
 	acl *acl.ACL
 	// secret is the secret the request presented, "" when none.
 	secret string
+	// node is the node whose secret the request presented (in
+	// NodeSecretHeader), nil when none or unknown.
+	node *structs.Node
+	// aclsOn is true when the server enforces ACLs: only then does a
+	// token grant anything beyond what the request's node owns.
+	aclsOn bool
 }
 
 type authKey struct{}
@@ -64,83 +66,24 @@ func denied(format string, args ...any) error {
 	return errorf(http.StatusForbidden, "Permission denied: "+format, args...)
 }
 
-// authenticate resolves the request's token into an authInfo. With ACLs
-// off every request may do everything.
+// authenticate resolves the request's token into an authInfo (with ACLs
+// off every request may do everything), and its node secret, if any, into
+// the node it identifies.
 func (s *Server) authenticate(r *http.Request, snap state.Snapshot) (*authInfo, error) {
-	secret := requestSecret(r)
+	ai := &authInfo{secret: requestSecret(r), aclsOn: s.cfg.ACLEnabled}
+	if ns := r.Header.Get(NodeSecretHeader); ns != "" {
+		ai.node = snap.NodeBySecretHash(structs.HashSecret(ns))
+	}
 	if !s.cfg.ACLEnabled {
-		return &authInfo{acl: acl.ManagementACL, secret: secret}, nil
-	}
-	if snap.ACLBootstrapIndex() == 0 {
-		return nil, errorf(http.StatusForbidden, "Permission denied: %s", bootstrapHint)
-	}
-	if secret == "" {
-		return &authInfo{acl: s.acls.compile(snap, []string{structs.ACLAnonymousPolicy})}, nil
-	}
-	tok := snap.ACLTokenBySecretHash(structs.HashSecret(secret))
-	if tok == nil {
-		return nil, errorf(http.StatusForbidden, "ACL token not found")
-	}
-	if tok.Expired(time.Now()) {
-		return nil, errorf(http.StatusForbidden, "ACL token expired")
-	}
-	ai := &authInfo{token: tok, secret: secret}
-	if tok.Type == structs.ACLManagementToken {
 		ai.acl = acl.ManagementACL
-	} else {
-		ai.acl = s.acls.compile(snap, tok.Policies)
+		return ai, nil
 	}
+	tok, a, err := s.acls.Resolve(snap, ai.secret, time.Now())
+	if err != nil {
+		return nil, errorf(http.StatusForbidden, "Permission denied: %v", err)
+	}
+	ai.token, ai.acl = tok, a
 	return ai, nil
-}
-
-// aclCache keeps compiled ACLs by the names and modify indexes of their
-// policies, so a request compiles nothing when policies did not change.
-type aclCache struct {
-	mu     sync.Mutex
-	parsed map[string]*acl.Policy
-	acls   map[string]*acl.ACL
-}
-
-// maxCachedACLs bounds the cache; it is emptied when it grows past it.
-const maxCachedACLs = 4096
-
-func (c *aclCache) compile(snap state.Snapshot, names []string) *acl.ACL {
-	var pols []*structs.ACLPolicy
-	for _, n := range names {
-		if p := snap.ACLPolicy(n); p != nil {
-			pols = append(pols, p)
-		}
-	}
-	sort.Slice(pols, func(i, j int) bool { return pols[i].Name < pols[j].Name })
-	var key strings.Builder
-	for _, p := range pols {
-		key.WriteString(p.Name + "@" + strconv.FormatUint(p.ModifyIndex, 10) + ",")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if a, ok := c.acls[key.String()]; ok {
-		return a
-	}
-	if c.acls == nil || len(c.acls) > maxCachedACLs {
-		c.acls, c.parsed = map[string]*acl.ACL{}, map[string]*acl.Policy{}
-	}
-	var parsed []*acl.Policy
-	for _, p := range pols {
-		pk := p.Name + "@" + strconv.FormatUint(p.ModifyIndex, 10)
-		pp, ok := c.parsed[pk]
-		if !ok {
-			// Stored rules were parsed when written; a policy that no
-			// longer parses grants nothing.
-			pp, _ = acl.Parse(p.Rules)
-			c.parsed[pk] = pp
-		}
-		if pp != nil {
-			parsed = append(parsed, pp)
-		}
-	}
-	a := acl.New(parsed)
-	c.acls[key.String()] = a
-	return a
 }
 
 // authorize wraps h: it authenticates the request, checks p and runs h

@@ -116,8 +116,9 @@ func (ts *testServer) waitFor(what string, cond func() bool) {
 
 // fakeNode returns a ready node with the given drivers.
 func fakeNode(name, dc string, drivers ...string) *structs.Node {
+	id := structs.GenerateUUID()
 	n := &structs.Node{
-		ID: structs.GenerateUUID(), Name: name, Datacenter: dc, Status: structs.NodeStatusReady,
+		ID: id, SecretID: nodeSecret(id), Name: name, Datacenter: dc, Status: structs.NodeStatusReady,
 		Attributes: map[string]string{"kernel.name": "linux", "unique.network.ip-address": "127.0.0.1", "cpu.arch": "amd64"},
 		NodeResources: &structs.NodeResources{
 			Cpu: structs.NodeCpuResources{CpuShares: 4000, TotalCpuCores: 4}, Memory: structs.NodeMemoryResources{MemoryMB: 8192},
@@ -129,6 +130,36 @@ func fakeNode(name, dc string, drivers ...string) *structs.Node {
 		n.Drivers[d] = &structs.DriverInfo{Detected: true, Healthy: true}
 	}
 	return n
+}
+
+// nodeSecret is the secret fakeNode gives node id.
+func nodeSecret(id string) string { return "secret-of-" + id }
+
+// doAsNode is do with node nodeID's secret in the node secret header.
+func (ts *testServer) doAsNode(nodeID, method, path string, body, out any) (int, string) {
+	ts.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, ts.http.URL+path, rd)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	req.Header.Set(NodeSecretHeader, nodeSecret(nodeID))
+	return ts.send(req, out)
+}
+
+// mustDoAsNode is doAsNode that fails the test on a non-200 answer.
+func (ts *testServer) mustDoAsNode(nodeID, method, path string, body, out any) {
+	ts.t.Helper()
+	if code, raw := ts.doAsNode(nodeID, method, path, body, out); code != http.StatusOK {
+		ts.t.Fatalf("%s %s as node %s: %d %s", method, path, nodeID, code, raw)
+	}
 }
 
 func (ts *testServer) registerNode(n *structs.Node) *structs.NodeUpdateResponse {

@@ -101,6 +101,7 @@ func TestNodeMissingHeartbeatLosesAllocations(t *testing.T) {
 				// Plain HTTP: this goroutine may outlive the test's failure
 				// paths, so it must not call t.Fatal.
 				req, _ := http.NewRequest("PUT", ts.http.URL+"/v1/node/"+b.ID+"/heartbeat", strings.NewReader("{}"))
+				req.Header.Set(NodeSecretHeader, nodeSecret(b.ID))
 				if resp, err := http.DefaultClient.Do(req); err == nil {
 					resp.Body.Close()
 				}

@@ -58,10 +58,11 @@ func (s *Server) nodeRegister(w http.ResponseWriter, r *http.Request) (any, uint
 	if err := validateNode(&node); err != nil {
 		return nil, 0, err
 	}
-	if old := s.store.Snapshot().Node(node.ID); old != nil {
-		if old.SecretID != "" && old.SecretID != node.SecretID {
-			return nil, 0, errorf(http.StatusForbidden, "node %q is registered with another secret ID", node.ID)
-		}
+	old := s.store.Snapshot().Node(node.ID)
+	if err := mayRegisterNode(authOf(r), old, &node); err != nil {
+		return nil, 0, err
+	}
+	if old != nil {
 		// Eligibility and drain are the operator's: a re-registering
 		// client does not reset them.
 		node.SchedulingEligibility, node.Drain = old.SchedulingEligibility, old.Drain
@@ -82,10 +83,29 @@ func (s *Server) nodeRegister(w http.ResponseWriter, r *http.Request) (any, uint
 	return &structs.NodeUpdateResponse{HeartbeatTTL: ttl, NodeModifyIndex: index, Index: index}, index, nil
 }
 
+// mayRegisterNode lets a node register again only with the secret it
+// first registered with (trust on first use, as Nomad); a new node needs,
+// with ACLs on, a token with node write.
+func mayRegisterNode(ai *authInfo, old, n *structs.Node) error {
+	if old == nil {
+		if ai.aclsOn && !ai.acl.AllowNodeWrite() {
+			return denied("registering new node %q needs a token with node policy \"write\" (client acl { token })", n.ID)
+		}
+		return nil
+	}
+	if old.SecretHash != "" && old.SecretHash != structs.HashSecret(n.SecretID) {
+		return denied("node %q is registered with another secret ID", n.ID)
+	}
+	return nil
+}
+
 func validateNode(n *structs.Node) error {
 	var errs []error
 	if n.ID == "" {
 		errs = append(errs, errors.New("field ID: missing node ID"))
+	}
+	if len(n.SecretID) < 16 {
+		errs = append(errs, errors.New("field SecretID: missing or shorter than 16 characters; a node proves who it is with it"))
 	}
 	if n.Name == "" {
 		n.Name = n.ID

@@ -137,3 +137,70 @@ func policyHolderOrManagement() perm {
 		what: fixed("a management token, or a token holding the policy"),
 	}
 }
+
+// nodeWriteToken reports whether the request's token (with ACLs on) may
+// act for any node.
+func (ai *authInfo) nodeWriteToken() bool { return ai.aclsOn && ai.acl.AllowNodeWrite() }
+
+// ownNode allows the node named by path value "id" when the request
+// carries its node secret, and, with ACLs on, a token with node write.
+// With ACLs off only the node's secret passes.
+func ownNode() perm {
+	return perm{
+		allow: func(_ *Server, _ state.Snapshot, r *http.Request, ai *authInfo) bool {
+			return (ai.node != nil && ai.node.ID == r.PathValue("id")) || ai.nodeWriteToken()
+		},
+		what:  fixed("the node's own secret (" + NodeSecretHeader + ") or node policy \"write\""),
+		grant: `node { policy = "write" }`,
+	}
+}
+
+// ownNodeOrRead allows the node named by "id" with its secret, or node
+// read.
+func ownNodeOrRead() perm {
+	return perm{
+		allow: func(_ *Server, _ state.Snapshot, r *http.Request, ai *authInfo) bool {
+			return (ai.node != nil && ai.node.ID == r.PathValue("id")) || ai.acl.AllowNodeRead()
+		},
+		what:  fixed("the node's own secret (" + NodeSecretHeader + ") or node policy \"read\""),
+		grant: `node { policy = "read" }`,
+	}
+}
+
+// anyNode allows a request with a known node's secret (the handler then
+// checks that it touches only what that node owns), and, with ACLs on, a
+// token with node write.
+func anyNode() perm {
+	return perm{
+		allow: func(_ *Server, _ state.Snapshot, _ *http.Request, ai *authInfo) bool {
+			return ai.node != nil || ai.nodeWriteToken()
+		},
+		what:  fixed("a node secret (" + NodeSecretHeader + ") or node policy \"write\""),
+		grant: `node { policy = "write" }`,
+	}
+}
+
+// nodeRegistration allows a known node (re-registering itself, the
+// handler checks the secret) and a token with node write (a new node).
+func nodeRegistration() perm {
+	return perm{
+		allow: func(_ *Server, _ state.Snapshot, _ *http.Request, ai *authInfo) bool {
+			return ai.node != nil || ai.acl.AllowNodeWrite()
+		},
+		what:  fixed("node policy \"write\" to register a new node (client acl { token }), or the node's own secret"),
+		grant: `node { policy = "write" }`,
+	}
+}
+
+// serviceWriter allows a node secret, and any request with ACLs off; with
+// ACLs on a token that may write some service (the handler checks each
+// name and each instance's owner).
+func serviceWriter() perm {
+	return perm{
+		allow: func(_ *Server, _ state.Snapshot, _ *http.Request, ai *authInfo) bool {
+			return ai.node != nil || !ai.aclsOn || ai.acl.AllowServiceWriteAny()
+		},
+		what:  fixed("a node secret (" + NodeSecretHeader + ") or a service policy \"write\""),
+		grant: `service_prefix "" { policy = "write" }`,
+	}
+}

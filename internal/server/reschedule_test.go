@@ -21,7 +21,7 @@ func TestFailedAllocationIsRescheduled(t *testing.T) {
 	ts.waitEval(ts.register(job).EvalID)
 	failed := ts.liveAllocs("flaky")[0]
 
-	ts.mustDo("PUT", "/v1/allocations/update", structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{
+	ts.mustDoAsNode(failed.NodeID, "PUT", "/v1/allocations/update", structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{
 		ID: failed.ID, ClientStatus: structs.AllocClientStatusFailed, ClientDescription: "Failed tasks",
 	}}}, nil)
 	var repl *structs.Allocation
@@ -39,7 +39,7 @@ func TestFailedAllocationIsRescheduled(t *testing.T) {
 	}
 
 	// The one attempt is used up: a second failure is not rescheduled.
-	ts.mustDo("PUT", "/v1/allocations/update", structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{
+	ts.mustDoAsNode(repl.NodeID, "PUT", "/v1/allocations/update", structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{
 		ID: repl.ID, ClientStatus: structs.AllocClientStatusFailed,
 	}}}, nil)
 	ts.waitFor("every evaluation of the job to finish", func() bool {

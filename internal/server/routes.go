@@ -76,7 +76,7 @@ func (s *Server) allocRoutes() {
 	s.api("GET /v1/allocations", nsCap(acl.CapReadJob, queryNS), s.allocsList)
 	s.api("GET /v1/allocation/{id}", nsCap(acl.CapReadJob, allocNS("id")), s.allocInfo)
 	s.write("/v1/allocation/{id}/stop", nsCap(acl.CapAllocLifecycle, allocNS("id")), s.allocStop)
-	s.write("/v1/allocations/update", nodeWrite, s.allocsUpdate)
+	s.write("/v1/allocations/update", anyNode(), s.allocsUpdate)
 
 	alloc := allocNS("alloc")
 	proxy := http.HandlerFunc(s.clientAllocRequest)
@@ -92,10 +92,10 @@ func (s *Server) allocRoutes() {
 func (s *Server) nodeRoutes() {
 	s.api("GET /v1/nodes", nodeRead, s.nodesList)
 	s.api("GET /v1/node/{id}", nodeRead, s.nodeInfo)
-	s.api("GET /v1/node/{id}/allocations", nodeRead, s.nodeAllocations)
+	s.api("GET /v1/node/{id}/allocations", ownNodeOrRead(), s.nodeAllocations)
 	for _, method := range []string{"PUT", "POST"} {
-		s.handle(method+" /v1/node/register", nodeWrite, s.leaderOnly(s.wrap(s.nodeRegister)))
-		s.handle(method+" /v1/node/{id}/heartbeat", nodeWrite, s.leaderOnly(s.wrap(s.nodeHeartbeat)))
+		s.handle(method+" /v1/node/register", nodeRegistration(), s.leaderOnly(s.wrap(s.nodeRegister)))
+		s.handle(method+" /v1/node/{id}/heartbeat", ownNode(), s.leaderOnly(s.wrap(s.nodeHeartbeat)))
 	}
 	s.write("/v1/node/{id}/eligibility", nodeWrite, s.nodeEligibility)
 	s.write("/v1/node/{id}/drain", nodeWrite, s.nodeDrain)
@@ -106,9 +106,9 @@ func (s *Server) serviceRoutes() {
 	s.api("GET /v1/services", nsCap(acl.CapReadJob, q), s.servicesList)
 	s.api("GET /v1/service/{name}", nsCap(acl.CapReadJob, q), s.serviceGet)
 	s.api("DELETE /v1/service/{name}/{id}", nsCap(acl.CapSubmitJob, q), s.serviceDelete)
-	s.write("/v1/services/register", nodeWrite, s.servicesRegister)
-	s.write("/v1/services/deregister", nodeWrite, s.servicesDeregister)
-	s.api("GET /v1/services/node/{id}", nodeRead, s.servicesByNode)
+	s.write("/v1/services/register", serviceWriter(), s.servicesRegister)
+	s.write("/v1/services/deregister", serviceWriter(), s.servicesDeregister)
+	s.api("GET /v1/services/node/{id}", ownNodeOrRead(), s.servicesByNode)
 	s.api("GET /v1/services/instances", nsCap(acl.CapReadJob, q), s.servicesInstances)
 }
 

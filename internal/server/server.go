@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/state"
 )
 
@@ -80,7 +81,7 @@ type Server struct {
 	mux   *http.ServeMux
 
 	routeTable []route
-	acls       aclCache
+	acls       acl.Resolver
 
 	mu         sync.Mutex
 	leading    bool

@@ -114,6 +114,12 @@ func (s *Server) servicesRegister(w http.ResponseWriter, r *http.Request) (any, 
 		index := s.writeIndex(0)
 		return &serviceWriteResponse{Index: index}, index, nil
 	}
+	snap, ai := s.store.Snapshot(), authOf(r)
+	for _, reg := range req.Services {
+		if err := mayRegister(snap, ai, reg); err != nil {
+			return nil, 0, err
+		}
+	}
 	index, err := s.store.UpsertServiceRegistrations(r.Context(), req.Services)
 	if err != nil {
 		return nil, 0, fmt.Errorf("register %d service instances: %w", len(req.Services), err)
@@ -136,6 +142,12 @@ func (s *Server) servicesDeregister(w http.ResponseWriter, r *http.Request) (any
 	}
 	if err := invalid("deregistration", errs); err != nil {
 		return nil, 0, err
+	}
+	snap, ai := s.store.Snapshot(), authOf(r)
+	for _, id := range req.IDs {
+		if err := mayDeregister(snap, ai, id); err != nil {
+			return nil, 0, err
+		}
 	}
 	var index uint64
 	if len(req.IDs) > 0 {

@@ -225,7 +225,9 @@ func TestNodeLossDeletesServiceRegistrations(t *testing.T) {
 	})
 	a := fakeNode("a", "dc1", "raw_exec")
 	ts.registerNode(a)
-	ts.registerServices(testReg("a1", "api", a.ID), testReg("x1", "api", "other-node"))
+	ts.registerServices(testReg("x1", "api", "other-node"))
+	ts.mustDoAsNode(a.ID, "PUT", "/v1/services/register", &structs.ServiceRegisterRequest{
+		Services: []*structs.ServiceRegistration{testReg("a1", "api", a.ID)}}, nil)
 	ts.waitFor("node a down", func() bool { return ts.store.Snapshot().Node(a.ID).Status == structs.NodeStatusDown })
 	ts.waitFor("node a's registrations gone", func() bool {
 		return len(ts.store.Snapshot().ServiceRegistrationsByNode(a.ID)) == 0

@@ -97,7 +97,8 @@ type Store interface {
 	// DeleteEvals removes evaluations (garbage collection).
 	DeleteEvals(ctx context.Context, ids []string) (uint64, error)
 
-	// UpsertNode registers or replaces a node; CreateIndex is kept.
+	// UpsertNode registers or replaces a node; CreateIndex is kept. A
+	// SecretID is stored as its SecretHash only.
 	UpsertNode(ctx context.Context, node *structs.Node) (uint64, error)
 	// UpdateNodeStatus sets a node's Status (and StatusUpdatedAt) and writes
 	// evals in the same transaction. ErrNotFound if unknown. An unchanged
@@ -194,6 +195,8 @@ type Snapshot interface {
 	Node(id string) *structs.Node
 	Nodes() []*structs.Node
 	NodesByIDPrefix(prefix string) []*structs.Node
+	// NodeBySecretHash finds a node by the SHA-256 of its secret.
+	NodeBySecretHash(hash string) *structs.Node
 
 	ServiceRegistration(id string) *structs.ServiceRegistration
 	// ServiceRegistrations lists every registration, sorted by service

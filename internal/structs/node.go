@@ -23,8 +23,12 @@ const (
 
 // Node is a client machine that runs allocations.
 type Node struct {
-	ID                    string
+	ID string
+	// SecretID is the node's secret as the client sends it at
+	// registration; the store keeps only SecretHash (HashSecret of it),
+	// which no API answer shows.
 	SecretID              string `json:",omitempty"`
+	SecretHash            string `json:"-"`
 	Datacenter            string
 	Name                  string
 	HTTPAddr              string

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -79,6 +80,11 @@ func startAgent(t *testing.T, args ...string) *agentProc {
 				args = append(args, flag, strconv.Itoa(freePort(t)))
 			}
 		}
+	}
+	// ACLs are on by default outside -dev; tests where they are not the
+	// point turn them off (the ACL tests pass -acl-enabled themselves).
+	if !slices.Contains(args, "-dev") && !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-acl-enabled") }) {
+		args = append(args, "-acl-enabled=false")
 	}
 	if !slices.Contains(args, "-bind") {
 		args = append(args, "-bind", "127.0.0.1")

@@ -136,12 +136,14 @@ func TestNodeLossRemovesServiceRegistrations(t *testing.T) {
 	c := a.client(t)
 	nodes := startNodes(t, c, 2)
 	lost, live := nodes[0].Node.ID, nodes[1].Node.ID
-	err := c.Services().Register([]*structs.ServiceRegistration{
+	// Each instance is registered by its own node, the only one that may.
+	for i, reg := range []*structs.ServiceRegistration{
 		e2eReg("lost-1", "web", lost, "10.1.0.1", 80, structs.HealthPassing),
 		e2eReg("live-1", "web", live, "10.1.0.2", 80, structs.HealthPassing),
-	})
-	if err != nil {
-		t.Fatal(err)
+	} {
+		if err := nodes[i].Client().Services().Register([]*structs.ServiceRegistration{reg}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	nodes[0].Stop()
 	waitFor(t, 15*time.Second, "the lost node's registrations removed", func() bool {

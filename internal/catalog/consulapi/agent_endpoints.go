@@ -110,6 +110,9 @@ func (s *Server) register(r *http.Request) (any, error) {
 	if err := s.checkOwner(old); err != nil {
 		return nil, err
 	}
+	if err := s.mayWrite(r, reg); err != nil {
+		return nil, err
+	}
 	keepCheckResults(reg, old, &in)
 	if _, err := s.cfg.Store.UpsertServiceRegistrations(r.Context(), []*structs.ServiceRegistration{reg}); err != nil {
 		return nil, fmt.Errorf("store registration %s: %w", reg.ID, err)
@@ -164,6 +167,9 @@ func (s *Server) deregister(r *http.Request) (any, error) {
 	}
 	if old.AllocID != "" {
 		return nil, errorf(http.StatusBadRequest, "service ID %q belongs to allocation %s; stop the task instead", id, old.AllocID)
+	}
+	if ai := authOf(r); ai.aclsOn && !ai.acl.AllowServiceWrite(old.ServiceName) {
+		return nil, errorf(http.StatusForbidden, "Permission denied: token lacks service %q policy \"write\"", old.ServiceName)
 	}
 	if _, err := s.cfg.Store.DeleteServiceRegistrations(r.Context(), []string{id}); err != nil {
 		return nil, fmt.Errorf("delete registration %s: %w", id, err)

@@ -26,6 +26,9 @@ func (s *Server) checkUpdate(verb string) func(*http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if ai := authOf(r); ai.aclsOn && !ai.acl.AllowServiceWrite(reg.ServiceName) {
+			return nil, errorf(http.StatusForbidden, "Permission denied: token lacks service %q policy \"write\"", reg.ServiceName)
+		}
 		s.ttl.arm(reg.ID, c)
 		if c.Status == status && c.Output == output {
 			return nil, nil

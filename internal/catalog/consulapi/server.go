@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/catalog"
 )
 
@@ -45,6 +46,10 @@ type Config struct {
 	// JSONMaxDepth bounds the nesting of request bodies; 0 means
 	// jsonlimit.DefaultMaxDepth.
 	JSONMaxDepth int
+	// ACLEnabled makes every request but the status ones need a token
+	// (X-Consul-Token, ?token= or Authorization: Bearer) with the
+	// permission its route requires (acl.go).
+	ACLEnabled bool
 }
 
 // Server is the Consul-shaped API.
@@ -54,6 +59,9 @@ type Server struct {
 	// mu serializes the agent API's read-modify-write of registrations.
 	mu  sync.Mutex
 	ttl *ttlTimers
+
+	routeTable []route
+	acls       acl.Resolver
 }
 
 // New returns the API over cfg.Store.
@@ -83,30 +91,35 @@ func (s *Server) Handler() http.Handler { return s.mux }
 func (s *Server) Close() { s.ttl.stopAll() }
 
 func (s *Server) routes() {
-	reads := map[string]func(*http.Request, *catalog.View) (any, error){
-		"/v1/catalog/services":       s.catalogServices,
-		"/v1/catalog/service/{name}": s.catalogService,
-		"/v1/catalog/nodes":          s.catalogNodes,
-		"/v1/catalog/node/{node}":    s.catalogNode,
-		"/v1/health/service/{name}":  s.healthService,
-		"/v1/health/checks/{name}":   s.healthChecks,
-		"/v1/health/state/{state}":   s.healthState,
-		"/v1/health/node/{node}":     s.healthNode,
-		"/v1/agent/services":         s.agentServices,
-		"/v1/agent/service/{id}":     s.agentService,
-		"/v1/agent/checks":           s.agentChecks,
+	reads := []struct {
+		path string
+		perm perm
+		fn   func(*http.Request, *catalog.View) (any, error)
+	}{
+		{"/v1/catalog/services", allServicesRead(), s.catalogServices},
+		{"/v1/catalog/service/{name}", serviceRead("name"), s.catalogService},
+		{"/v1/catalog/nodes", nodeReadPerm(), s.catalogNodes},
+		{"/v1/catalog/node/{node}", nodeReadPerm(), s.catalogNode},
+		{"/v1/health/service/{name}", serviceRead("name"), s.healthService},
+		{"/v1/health/checks/{name}", serviceRead("name"), s.healthChecks},
+		{"/v1/health/state/{state}", nodeReadPerm(), s.healthState},
+		{"/v1/health/node/{node}", nodeReadPerm(), s.healthNode},
+		{"/v1/agent/services", allServicesRead(), s.agentServices},
+		{"/v1/agent/service/{id}", allServicesRead(), s.agentService},
+		{"/v1/agent/checks", allServicesRead(), s.agentChecks},
 	}
-	for path, fn := range reads {
-		s.mux.Handle("GET "+path, s.blocking(fn))
+	for _, rd := range reads {
+		s.handle("GET "+rd.path, rd.perm, s.blocking(rd.fn))
 	}
-	s.mux.HandleFunc("GET /v1/catalog/datacenters", s.simple(s.datacenters))
-	s.mux.HandleFunc("GET /v1/status/leader", s.simple(s.statusLeader))
-	s.mux.HandleFunc("GET /v1/status/peers", s.simple(s.statusPeers))
-	s.mux.HandleFunc("GET /v1/agent/self", s.simple(s.agentSelf))
-	s.mux.HandleFunc("PUT /v1/agent/service/register", s.simple(s.register))
-	s.mux.HandleFunc("PUT /v1/agent/service/deregister/{id}", s.simple(s.deregister))
+	open := perm{open: true}
+	s.handle("GET /v1/catalog/datacenters", open, s.simple(s.datacenters))
+	s.handle("GET /v1/status/leader", open, s.simple(s.statusLeader))
+	s.handle("GET /v1/status/peers", open, s.simple(s.statusPeers))
+	s.handle("GET /v1/agent/self", agentReadPerm(), s.simple(s.agentSelf))
+	s.handle("PUT /v1/agent/service/register", someServiceWrite(), s.simple(s.register))
+	s.handle("PUT /v1/agent/service/deregister/{id}", someServiceWrite(), s.simple(s.deregister))
 	for _, verb := range []string{"pass", "warn", "fail", "update"} {
-		s.mux.HandleFunc("PUT /v1/agent/check/"+verb+"/{id}", s.simple(s.checkUpdate(verb)))
+		s.handle("PUT /v1/agent/check/"+verb+"/{id}", someServiceWrite(), s.simple(s.checkUpdate(verb)))
 	}
 }
 

@@ -56,7 +56,16 @@ func encodeEval(e *structs.Evaluation, jobWrite bool) (string, error) {
 	return encode(evalValue{Evaluation: e, WharfJobWrite: jobWrite})
 }
 
-func encodeNode(n *structs.Node) (string, error) { return encode(n) }
+// nodeValue is a stored node: its JSON (which never holds the secret
+// hash) plus the hash.
+type nodeValue struct {
+	*structs.Node
+	WharfSecretHash string `json:",omitempty"`
+}
+
+func encodeNode(n *structs.Node) (string, error) {
+	return encode(nodeValue{Node: n, WharfSecretHash: n.SecretHash})
+}
 
 func encode(v any) (string, error) {
 	b, err := json.Marshal(v)
@@ -104,9 +113,15 @@ func decodeEval(kv *mvccpb.KeyValue) (*structs.Evaluation, error) {
 }
 
 func decodeNode(kv *mvccpb.KeyValue) (*structs.Node, error) {
-	n := &structs.Node{}
-	if err := json.Unmarshal(kv.Value, n); err != nil {
+	v := nodeValue{Node: &structs.Node{}}
+	if err := json.Unmarshal(kv.Value, &v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", kv.Key, err)
+	}
+	n := v.Node
+	n.SecretHash = v.WharfSecretHash
+	if n.SecretID != "" {
+		// Written before secrets were hashed.
+		n.SecretHash, n.SecretID = structs.HashSecret(n.SecretID), ""
 	}
 	n.CreateIndex, n.ModifyIndex = uint64(kv.CreateRevision), uint64(kv.ModRevision)
 	return n, nil

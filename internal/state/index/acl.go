@@ -9,8 +9,19 @@ import (
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
-// tokenBySecret is the index of tokens by SecretHash.
-const tokenBySecret = "secret"
+// tokenBySecret and nodeBySecret index tokens and nodes by SecretHash.
+const (
+	tokenBySecret = "secret"
+	nodeBySecret  = "secret"
+)
+
+// NodeBySecretHash returns the node whose SecretHash is hash, or nil.
+func (s *Snapshot) NodeBySecretHash(hash string) *structs.Node {
+	if hash == "" {
+		return nil
+	}
+	return first[structs.Node](s, string(state.TableNodes), nodeBySecret, hash)
+}
 
 // bootRow is the ACL bootstrap marker.
 type bootRow struct {

@@ -79,7 +79,7 @@ func schema() *memdb.DBSchema {
 				func(a *structs.Allocation) string { return a.JobID })),
 			secondary("node", fields(func(a *structs.Allocation) string { return a.NodeID })),
 			secondary("eval", fields(func(a *structs.Allocation) string { return a.EvalID }))),
-		table(string(state.TableNodes), primary(str("ID"))),
+		table(string(state.TableNodes), primary(str("ID")), secondary(nodeBySecret, str("SecretHash"))),
 		servicesTable(),
 		table(string(state.TableACLPolicies), primary(str("Name"))),
 		table(string(state.TableACLTokens), primary(str("AccessorID")),

@@ -14,6 +14,33 @@ var nodeTests = []testCase{
 	{"NodeListsAndPrefixes", testNodeLists},
 	{"UpdateNodeStatus", testUpdateNodeStatus},
 	{"DeleteNode", testDeleteNode},
+	{"NodeSecretStoredHashed", testNodeSecretHashed},
+}
+
+func testNodeSecretHashed(t *testing.T, e *env) {
+	n := NewNode("a")
+	n.SecretID = "node-secret-1"
+	e.must(e.s.UpsertNode(e.ctx, n))
+	got := e.snap().Node(n.ID)
+	if got.SecretID != "" || got.SecretHash != structs.HashSecret("node-secret-1") {
+		t.Fatalf("stored node secret %q hash %q, want no secret and its hash", got.SecretID, got.SecretHash)
+	}
+	if by := e.snap().NodeBySecretHash(structs.HashSecret("node-secret-1")); by == nil || by.ID != n.ID {
+		t.Fatalf("node by secret hash = %v", by)
+	}
+	again := got.Copy()
+	again.Name = "renamed"
+	e.must(e.s.UpsertNode(e.ctx, again))
+	if got := e.snap().Node(n.ID); got.SecretHash != structs.HashSecret("node-secret-1") || got.Name != "renamed" {
+		t.Fatalf("a write without a secret lost the hash: %+v", got)
+	}
+	e.must(e.s.UpdateNodeStatus(e.ctx, n.ID, structs.NodeStatusDown, nil))
+	if e.snap().NodeBySecretHash(structs.HashSecret("node-secret-1")) == nil {
+		t.Fatal("a status change lost the secret hash")
+	}
+	if e.snap().NodeBySecretHash(structs.HashSecret("other")) != nil || e.snap().NodeBySecretHash("") != nil {
+		t.Fatal("an unknown secret found a node")
+	}
 }
 
 func testUpsertNode(t *testing.T, e *env) {

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"github.com/wharf-project/wharf/internal/catalog"
+	"github.com/wharf-project/wharf/internal/state"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// callerNode is the ID of the node whose secret the request presented, or
+// "".
+func (ai *authInfo) callerNode() string {
+	if ai.node == nil {
+		return ""
+	}
+	return ai.node.ID
+}
+
+// tokenAllowsServiceWrite reports whether the request's token (not its
+// node secret) may write instances of service name. With ACLs off no token
+// grants anything here: only nodes own instances then.
+func (ai *authInfo) tokenAllowsServiceWrite(name string) bool {
+	return ai.aclsOn && ai.acl.AllowServiceWrite(name)
+}
+
+// mayRegister refuses a registration the request may not write:
+//   - an instance owned by a known node is changed only by that node;
+//   - a registration naming a known node is made only by that node;
+//   - a node registers the instances of its own allocations freely;
+//   - anything else needs, with ACLs on, a token with service write on
+//     the name, and may join a service that belongs to tasks only with
+//     such a token.
+func mayRegister(snap state.Snapshot, ai *authInfo, reg *structs.ServiceRegistration) error {
+	caller := ai.callerNode()
+	if owner := catalog.Owner(snap, snap.ServiceRegistration(reg.ID)); owner != "" && owner != caller {
+		return denied("service instance %q belongs to node %s; only that node may change it", reg.ID, owner)
+	}
+	if claimed := catalog.Owner(snap, reg); claimed != "" && claimed != caller {
+		return denied("registration %q names node %s; only that node (with its node secret) may register for it", reg.ID, claimed)
+	}
+	if caller != "" && reg.NodeID == caller && reg.AllocID != "" {
+		if a := snap.Alloc(reg.AllocID); a != nil && a.NodeID == caller {
+			return nil
+		}
+	}
+	if ai.aclsOn && !ai.acl.AllowServiceWrite(reg.ServiceName) {
+		return denied("missing service %q policy \"write\"", reg.ServiceName)
+	}
+	if catalog.UsedByTasks(snap, reg.Namespace, reg.ServiceName, caller) && !ai.tokenAllowsServiceWrite(reg.ServiceName) {
+		return denied("service %q belongs to tasks; an instance from outside them needs a token with service %q policy \"write\"",
+			reg.ServiceName, reg.ServiceName)
+	}
+	return nil
+}
+
+// mayDeregister refuses removing an instance the request does not own:
+// a known node's instance only by that node, others (with ACLs on) only
+// with service write on the name.
+func mayDeregister(snap state.Snapshot, ai *authInfo, id string) error {
+	stored := snap.ServiceRegistration(id)
+	if stored == nil {
+		return nil
+	}
+	if owner := catalog.Owner(snap, stored); owner != "" {
+		if owner != ai.callerNode() {
+			return denied("service instance %q belongs to node %s; only that node may remove it", id, owner)
+		}
+		return nil
+	}
+	if ai.aclsOn && !ai.acl.AllowServiceWrite(stored.ServiceName) {
+		return denied("missing service %q policy \"write\"", stored.ServiceName)
+	}
+	return nil
+}
