@@ -139,11 +139,8 @@ func (c *limitChecker) group(path string, tg *TaskGroup) {
 		c.add(path+".Tasks", "job_max_group_tasks", n, c.l.MaxGroupTasks, "number of tasks in the group")
 	}
 	c.meta(path+".Meta", tg.Meta)
-	for i, s := range tg.Services {
-		if s != nil {
-			c.meta(fmt.Sprintf("%s.Services[%d].Meta", path, i), s.Meta)
-		}
-	}
+	c.services(path, tg.Services)
+	c.networks(path+".Networks", tg.Networks)
 	for i, t := range tg.Tasks {
 		if t == nil {
 			continue
@@ -152,10 +149,9 @@ func (c *limitChecker) group(path string, tg *TaskGroup) {
 		c.name(tpath+".Name", t.Name)
 		c.meta(tpath+".Meta", t.Meta)
 		c.meta(tpath+".Env", t.Env)
-		for si, s := range t.Services {
-			if s != nil {
-				c.meta(fmt.Sprintf("%s.Services[%d].Meta", tpath, si), s.Meta)
-			}
+		c.services(tpath, t.Services)
+		if t.Resources != nil {
+			c.networks(tpath+".Resources.Networks", t.Resources.Networks)
 		}
 	}
 }
@@ -174,5 +170,31 @@ func (c *limitChecker) meta(field string, m map[string]string) {
 	}
 	if n > c.l.MaxMetaBytes {
 		c.add(field, "meta_max_bytes", n, c.l.MaxMetaBytes, "size in bytes")
+	}
+}
+
+func (c *limitChecker) services(path string, svcs []*Service) {
+	for i, s := range svcs {
+		if s != nil {
+			spath := fmt.Sprintf("%s.Services[%d]", path, i)
+			c.name(spath+".Name", s.Name)
+			c.meta(spath+".Meta", s.Meta)
+		}
+	}
+}
+
+// networks bounds port labels: they become environment variable names
+// and service references.
+func (c *limitChecker) networks(path string, nets []*NetworkResource) {
+	for i, n := range nets {
+		if n == nil {
+			continue
+		}
+		for j, p := range n.ReservedPorts {
+			c.name(fmt.Sprintf("%s[%d].ReservedPorts[%d].Label", path, i, j), p.Label)
+		}
+		for j, p := range n.DynamicPorts {
+			c.name(fmt.Sprintf("%s[%d].DynamicPorts[%d].Label", path, i, j), p.Label)
+		}
 	}
 }

@@ -34,6 +34,11 @@ func TestCheckLimits(t *testing.T) {
 		{"service meta", JobLimits{}, func(j *Job) { j.TaskGroups[1].Services[0].Meta = big }, []string{"TaskGroups[1].Services[0].Meta"}},
 		{"long names", JobLimits{}, func(j *Job) { j.TaskGroups[0].Tasks[0].Name = strings.Repeat("t", MaxNameBytes+1) },
 			[]string{"TaskGroups[0].Tasks[0].Name: length 257 bytes"}},
+		{"long port label", JobLimits{}, func(j *Job) {
+			j.TaskGroups[0].Networks[0].DynamicPorts[0].Label = strings.Repeat("p", 300)
+		}, []string{"TaskGroups[0].Networks[0].DynamicPorts[0].Label: length 300 bytes"}},
+		{"long service name", JobLimits{}, func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].Name = strings.Repeat("s", 300) },
+			[]string{"TaskGroups[0].Tasks[0].Services[0].Name: length 300"}},
 		{"nil groups and tasks are left to Validate", JobLimits{}, func(j *Job) {
 			j.TaskGroups = append(j.TaskGroups, nil)
 			j.TaskGroups[0].Tasks = append(j.TaskGroups[0].Tasks, nil)
