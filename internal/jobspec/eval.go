@@ -18,10 +18,11 @@ import (
 var functions = map[string]function.Function{
 	"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
 	"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc,
-	"chomp": stdlib.ChompFunc, "format": guardFormat(stdlib.FormatFunc), "formatlist": guardFormat(stdlib.FormatListFunc),
-	"join": stdlib.JoinFunc, "lower": stdlib.LowerFunc, "upper": stdlib.UpperFunc,
-	"regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc, "regex_replace": stdlib.RegexReplaceFunc,
-	"replace": stdlib.ReplaceFunc, "split": stdlib.SplitFunc, "substr": stdlib.SubstrFunc, "title": stdlib.TitleFunc,
+	"chomp": stdlib.ChompFunc, "format": guardSize(guardFormat(stdlib.FormatFunc), formatBound),
+	"formatlist": guardSize(guardFormat(stdlib.FormatListFunc), formatBound),
+	"join":       guardSize(stdlib.JoinFunc, joinBound), "lower": stdlib.LowerFunc, "upper": stdlib.UpperFunc,
+	"regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc, "regex_replace": guardSize(stdlib.RegexReplaceFunc, regexReplaceBound),
+	"replace": guardSize(stdlib.ReplaceFunc, replaceBound), "split": stdlib.SplitFunc, "substr": stdlib.SubstrFunc, "title": stdlib.TitleFunc,
 	"trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc, "trimsuffix": stdlib.TrimSuffixFunc,
 	"trimspace": stdlib.TrimSpaceFunc, "strlen": stdlib.StrlenFunc,
 	"coalesce": stdlib.CoalesceFunc, "compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc,
@@ -48,7 +49,7 @@ func evalContext(vars, locals map[string]cty.Value) *hcl.EvalContext {
 // value evaluates an attribute. Null counts as absent; errors are reported
 // against path.
 func (p *parser) value(a *hclsyntax.Attribute, path string) (cty.Value, bool) {
-	v, diags := a.Expr.Value(p.ctx)
+	v, diags := evalBounded(a.Expr, p.ctx)
 	if diags.HasErrors() {
 		p.addHCL(diags, path)
 		return cty.NilVal, false

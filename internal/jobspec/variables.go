@@ -60,7 +60,7 @@ func (p *parser) variable(b *hclsyntax.Block, name string, opts Options) cty.Val
 		}
 		val = v
 	} else if a := b.Body.Attributes["default"]; a != nil {
-		v, diags := a.Expr.Value(&hcl.EvalContext{Functions: functions})
+		v, diags := evalBounded(a.Expr, &hcl.EvalContext{Functions: functions})
 		if diags.HasErrors() {
 			p.addHCL(diags, "")
 			return cty.NullVal(ty)
@@ -92,6 +92,10 @@ func varFromString(name, raw string, ty cty.Type) (cty.Value, hcl.Diagnostics) {
 	return expr.Value(&hcl.EvalContext{Functions: functions})
 }
 
+// maxLocals bounds the locals of a job file: they are ordered by their
+// references, which costs the square of their number.
+const maxLocals = 1000
+
 // locals evaluates the locals blocks in dependency order.
 func (p *parser) locals(body *hclsyntax.Body) map[string]cty.Value {
 	pending := map[string]*hclsyntax.Attribute{}
@@ -110,6 +114,10 @@ func (p *parser) locals(body *hclsyntax.Body) map[string]cty.Value {
 			pending[a.Name] = a
 		}
 	}
+	if len(pending) > maxLocals {
+		p.errorf(body.SrcRange, "", "Too many locals", "", "%d locals are over the limit of %d", len(pending), maxLocals)
+		return map[string]cty.Value{}
+	}
 	done := map[string]cty.Value{}
 	for len(pending) > 0 {
 		ready := readyLocals(pending)
@@ -118,7 +126,7 @@ func (p *parser) locals(body *hclsyntax.Body) map[string]cty.Value {
 		}
 		p.ctx = evalContext(p.ctx.Variables["var"].AsValueMap(), done)
 		for _, name := range ready {
-			v, diags := pending[name].Expr.Value(p.ctx)
+			v, diags := evalBounded(pending[name].Expr, p.ctx)
 			if diags.HasErrors() {
 				p.addHCL(diags, "")
 				v = cty.NullVal(cty.DynamicPseudoType)

@@ -108,6 +108,18 @@ func deepHCL() string {
 	return `job "deep" {` + "\n  meta = { a = " + strings.Repeat("[", 100_000) + "1" + strings.Repeat("]", 100_000) + " }\n}\n"
 }
 
+// doublingLocals is a job file whose locals double a 1,000 byte string n
+// times.
+func doublingLocals(n int) string {
+	var b strings.Builder
+	b.WriteString("locals {\n  l0 = \"" + strings.Repeat("x", 1000) + "\"\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  l%d = \"${local.l%d}${local.l%d}\"\n", i, i-1, i-1)
+	}
+	fmt.Fprintf(&b, "}\njob \"x\" {\n  meta = { a = local.l%d }\n}\n", n)
+	return b.String()
+}
+
 // runningJob registers a one-task raw_exec job and waits until it runs.
 func runningJob(t *testing.T, a *agentProc, id string) {
 	t.Helper()
@@ -162,6 +174,8 @@ func TestHostileJobs(t *testing.T) {
 			413, []string{"limits.job_max_bytes"}},
 		{"deep HCL to parse", a.addr + "/v1/jobs/parse", map[string]any{"JobHCL": deepHCL()},
 			400, []string{"job.nomad.hcl:2:", "nested too deeply", "limits.hcl_max_depth"}},
+		{"locals doubling to 4 GB", a.addr + "/v1/jobs/parse", map[string]any{"JobHCL": doublingLocals(22)},
+			400, []string{"Value too large", "limit of 4194304 bytes"}},
 		{"invalid pot network_mode", register, map[string]any{"Job": hostileJob("x", 1, 1, 1, withTask(func(task map[string]any) {
 			task["Driver"] = "pot"
 			task["Config"] = map[string]any{"image": "http://127.0.0.1:1/i", "pot": "p", "tag": "1", "network_mode": "vnet"}
