@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -361,6 +362,9 @@ func TestDevAgentOverTLS(t *testing.T) {
 		return strings.Contains(out, "HTTP API: "+url("-http-port", "")) && strings.Contains(out, "Consul API: "+url("-consul-port", "")) &&
 			strings.Contains(out, "Registry: "+url("-registry-port", ""))
 	})
+	t.Run("a renewed certificate is served without a restart", func(t *testing.T) {
+		assertCertificateReloads(t, p, fmt.Sprintf("127.0.0.1:%d", ports["-http-port"]))
+	})
 	t.Run("handshakes that never finish", func(t *testing.T) {
 		assertStalledHandshakesClosed(t, fmt.Sprintf("127.0.0.1:%d", ports["-http-port"]), func() bool {
 			code, _, err := getStatus(cli, "GET", url("-http-port", "/v1/jobs"))
@@ -430,4 +434,49 @@ func assertStalledHandshakesClosed(t *testing.T, addr string, answers func() boo
 			}
 		}
 	}
+}
+
+// assertCertificateReloads renews the server certificate with the CLI,
+// writes it over the agent's files, and waits for new handshakes at addr
+// to get it.
+func assertCertificateReloads(t *testing.T, p pkiDir, addr string) {
+	t.Helper()
+	serial := func() string {
+		cfg, err := (&api.TLSConfig{CACert: p.path("wharf-agent-ca.pem"), ClientCert: p.path("global-cli-wharf.pem"),
+			ClientKey: p.path("global-cli-wharf-key.pem")}).Config()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			return ""
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	before := serial()
+	renew := t.TempDir()
+	cmd := exec.Command(wharfBin, "tls", "cert", "create", "-server", "-ca", p.path("wharf-agent-ca.pem"), "-key", p.path("wharf-agent-ca-key.pem"))
+	cmd.Dir = renew
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("wharf tls cert create: %v\n%s", err, out)
+	}
+	// The key first, then the certificate: a reload between the two keeps
+	// the old pair (the new key does not match the old certificate).
+	for _, f := range []string{"global-server-wharf-key.pem", "global-server-wharf.pem"} {
+		b, err := os.ReadFile(filepath.Join(renew, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p.path(f)+".tmp", b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(p.path(f)+".tmp", p.path(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 15*time.Second, "new handshakes to get the renewed certificate", func() bool {
+		s := serial()
+		return s != "" && s != before
+	})
 }
