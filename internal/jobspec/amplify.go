@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/wharf-project/wharf/internal/jsonlimit"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 )
@@ -18,12 +19,24 @@ import (
 // replace or join with a large separator.
 const MaxValueBytes = 4 << 20
 
+// MaxValueDepth bounds how deeply a computed value nests (jsondecode can
+// build one far deeper than the file's own nesting); a job's JSON could
+// not be submitted with it anyway.
+const MaxValueDepth = 100
+
 // valueSize is the memory a value stands for, roughly its JSON size; it
 // stops counting past limit.
 func valueSize(v cty.Value, limit int) int {
-	n := 0
-	_ = cty.Walk(v, func(_ cty.Path, e cty.Value) (bool, error) {
-		if n > limit {
+	n, _ := valueShape(v, limit)
+	return n
+}
+
+// valueShape returns valueSize and how deeply v nests, up to just past
+// MaxValueDepth.
+func valueShape(v cty.Value, limit int) (n, depth int) {
+	_ = cty.Walk(v, func(p cty.Path, e cty.Value) (bool, error) {
+		depth = max(depth, len(p))
+		if n > limit || depth > MaxValueDepth {
 			return false, nil
 		}
 		switch {
@@ -41,7 +54,7 @@ func valueSize(v cty.Value, limit int) int {
 		}
 		return true, nil
 	})
-	return n
+	return n, depth
 }
 
 // sizeEstimate bounds what evaluating expr in ctx can produce before it is
@@ -104,8 +117,14 @@ func evalBounded(expr hclsyntax.Expression, ctx *hcl.EvalContext) (cty.Value, hc
 	if diags.HasErrors() {
 		return v, diags
 	}
-	if n := valueSize(v, MaxValueBytes); n > MaxValueBytes {
+	n, depth := valueShape(v, MaxValueBytes)
+	if n > MaxValueBytes {
 		return cty.NilVal, tooLarge(expr.Range(), "its value is larger")
+	}
+	if depth > MaxValueDepth {
+		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Value nested too deeply",
+			Detail:  fmt.Sprintf("its value nests deeper than the limit of %d levels", MaxValueDepth),
+			Subject: expr.Range().Ptr()}}
 	}
 	return v, diags
 }
@@ -205,4 +224,34 @@ func formatBound(args []cty.Value) int {
 		}
 	}
 	return rows * (len(f) + strings.Count(f, "%")*largest)
+}
+
+// guardJSONDecode refuses, before decoding, a JSON text nested deeper than
+// MaxValueDepth: decoding costs the square of the depth.
+func guardJSONDecode(f function.Function) function.Function {
+	return function.New(&function.Spec{
+		Params: f.Params(), VarParam: f.VarParam(),
+		Type: func(args []cty.Value) (cty.Type, error) {
+			if err := jsonDepth(args); err != nil {
+				return cty.NilType, err
+			}
+			return f.ReturnTypeForValues(args)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if err := jsonDepth(args); err != nil {
+				return cty.NilVal, err
+			}
+			return f.Call(args)
+		},
+	})
+}
+
+func jsonDepth(args []cty.Value) error {
+	if len(args) == 0 || !args[0].IsKnown() || args[0].IsNull() || args[0].Type() != cty.String {
+		return nil
+	}
+	if err := jsonlimit.CheckDepth([]byte(args[0].AsString()), MaxValueDepth); err != nil {
+		return function.NewArgErrorf(0, "%v", err)
+	}
+	return nil
 }

@@ -31,6 +31,7 @@ func TestParseRefusesAmplification(t *testing.T) {
 		{"regex_replace", "job \"x\" {\n  meta = { a = regex_replace(" + big + ", \"a\", \"$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0\") }\n}\n", "over the limit"},
 		{"join separator", "job \"x\" {\n  meta = { a = join(" + big + ", split(\",\", \"" + strings.Repeat(",", 100) + "\")) }\n}\n", "over the limit"},
 		{"format reusing an argument", "job \"x\" {\n  meta = { a = format(\"" + strings.Repeat("%[1]s", 100) + "\", " + big + ") }\n}\n", "over the limit"},
+		{"jsondecode nesting", "job \"x\" {\n  meta = { a = jsondecode(\"" + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\") }\n}\n", "JSON nested deeper than the limit of 100"},
 		{"too many locals", "locals {\n" + manyLocals(1001) + "}\njob \"x\" {}\n", "Too many locals"},
 	}
 	for _, tt := range tests {

@@ -20,6 +20,6 @@
 // block, as Nomad does); attributes keep their HCL value, with whole numbers
 // as int and others as float64.
 //
-// jobspec imports only structs from wharf; it must never import state,
-// server, scheduler or client.
+// jobspec imports only structs and jsonlimit from wharf; it must never
+// import state, server, scheduler or client.
 package jobspec
