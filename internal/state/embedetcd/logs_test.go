@@ -3,10 +3,12 @@ package embedetcd
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -59,5 +61,48 @@ func TestStartRefusesFullDisk(t *testing.T) {
 	_, err := Start(t.Context(), Config{DataDir: dir, DiskReserve: 1 << 60})
 	if err == nil || !strings.Contains(err.Error(), "disk is full") {
 		t.Fatalf("Start on a disk under the reserve: %v", err)
+	}
+}
+
+// TestQuotaAlarmRefusesWrites fills a member with a 1 MiB database quota
+// until etcd raises its NOSPACE alarm: WriteBlocked names it, and reads
+// are still served.
+func TestQuotaAlarmRefusesWrites(t *testing.T) {
+	ctx := testCtx(t)
+	srv, err := Start(ctx, Config{DataDir: t.TempDir(), UnsafeNoFsync: true, QuotaBackendBytes: 1 << 20,
+		Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cli := client(t, srv)
+	if _, err := cli.Put(ctx, "first", "kept"); err != nil {
+		t.Fatal(err)
+	}
+	value := strings.Repeat("x", 64<<10)
+	for i := 0; ; i++ {
+		if _, err := cli.Put(ctx, fmt.Sprintf("k%d", i), value); err != nil {
+			if !strings.Contains(err.Error(), "database space exceeded") {
+				t.Fatalf("put %d: %v, want etcd's quota error", i, err)
+			}
+			break
+		}
+		if i == 1000 {
+			t.Fatal("1000 puts of 64 KiB within a 1 MiB quota")
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.WriteBlocked() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("WriteBlocked still nil 10 s after etcd's NOSPACE alarm")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := srv.WriteBlocked(); !errors.Is(err, ErrWritesRefused) || !strings.Contains(err.Error(), "NOSPACE alarm") {
+		t.Errorf("WriteBlocked = %v, want it to name the NOSPACE alarm", err)
+	}
+	resp, err := cli.Get(ctx, "first")
+	if err != nil || len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "kept" {
+		t.Errorf("read under the alarm: %v %v", resp, err)
 	}
 }

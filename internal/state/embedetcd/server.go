@@ -80,6 +80,9 @@ type Config struct {
 	// the member refuses writes (WriteBlocked, etcd's NOSPACE alarm) and
 	// serves reads, and it does not start. 0 turns the guard off.
 	DiskReserve int64
+	// QuotaBackendBytes is etcd's database quota (etcd's 2 GiB when 0):
+	// beyond it etcd raises its NOSPACE alarm and refuses writes.
+	QuotaBackendBytes int64
 }
 
 // Server is a running member.
@@ -183,6 +186,7 @@ func buildConfig(cfg *Config) (*embed.Config, error) {
 	ec.MaxTxnOps, ec.MaxRequestBytes = cfg.MaxTxnOps, cfg.MaxRequestBytes
 	ec.AutoCompactionMode, ec.AutoCompactionRetention = embed.CompactorModePeriodic, cfg.CompactionRetention
 	ec.UnsafeNoFsync = cfg.UnsafeNoFsync
+	ec.QuotaBackendBytes = cfg.QuotaBackendBytes
 	applyTLS(ec, cfg.TLS)
 	ec.Logger = "zap"
 	logger := cfg.Logger
