@@ -142,7 +142,8 @@ func TestHostileJobs(t *testing.T) {
 		t.Skip("reads the agent's memory from /proc")
 	}
 	dataDir := t.TempDir()
-	a := startAgent(t, "-dev", "-data-dir", dataDir)
+	consul := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	a := startAgent(t, "-dev", "-data-dir", dataDir, "-consul-port", strings.TrimPrefix(consul, "http://127.0.0.1:"))
 	runningJob(t, a, "keeper")
 	var before struct{ Version, JobModifyIndex uint64 }
 	getJSON(t, a.addr+"/v1/job/keeper", &before)
@@ -197,6 +198,9 @@ func TestHostileJobs(t *testing.T) {
 		{"Nomad feature wharf lacks", register, map[string]any{"Job": hostileJob("x", 1, 1, 1, withTask(func(task map[string]any) {
 			task["Vault"] = map[string]any{"Policies": []any{"p"}}
 		}))}, 400, []string{"unsupported by wharf: Job.TaskGroups[0].Tasks[0].Vault"}},
+		{"JSON nested 100,000 deep to the Consul-shaped API", consul + "/v1/agent/service/register",
+			`{"Name":"db","Meta":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "}",
+			400, []string{"limits.json_max_depth"}},
 		{"scale to the int64 maximum", a.addr + "/v1/job/keeper/scale", `{"Count": 9223372036854775807, "Target": {"Group": "g0"}}`,
 			400, []string{"field Count", "limits.job_max_count"}},
 	}
