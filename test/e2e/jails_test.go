@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
+
 	"github.com/wharf-project/wharf/internal/netjail"
 )
 
@@ -167,6 +169,13 @@ func TestPotJailCannotReachAgent(t *testing.T) {
 	e.a.stop(t)
 	if left, err := netjail.Leftovers(e.bridge, e.table); err != nil || len(left) > 0 {
 		t.Errorf("left after the agent stopped: %q, %v", left, err)
+	}
+	conn, err := nftables.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab, err := conn.ListTableOfFamily(e.table, nftables.TableFamilyIPv4); err == nil && tab != nil {
+		t.Errorf("the table %s with the guard rules is still there after the agent stopped", e.table)
 	}
 }
 
