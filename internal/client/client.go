@@ -20,11 +20,13 @@ import (
 
 // Client is a node agent.
 type Client struct {
-	cfg       Config
-	log       *slog.Logger
-	db        state.DB
-	id        *state.NodeIdentity
-	servers   *servers
+	cfg     Config
+	log     *slog.Logger
+	db      state.DB
+	id      *state.NodeIdentity
+	servers *servers
+	// tokens resolves the tokens of requests to the client's endpoints.
+	tokens    *tokenResolver
 	drivers   map[string]drivers.Driver
 	allocRoot string
 	updates   *updater
@@ -69,8 +71,9 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	srv.authenticate(cfg.Token, id.SecretID)
+	tokens := &tokenResolver{s: srv, now: time.Now}
 	c := &Client{
-		cfg: cfg, log: cfg.Logger.With("node_id", id.ID), db: db, id: id, servers: srv,
+		cfg: cfg, log: cfg.Logger.With("node_id", id.ID), db: db, id: id, servers: srv, tokens: tokens,
 		drivers: map[string]drivers.Driver{}, allocRoot: filepath.Join(cfg.DataDir, "alloc"),
 		reregister: make(chan struct{}, 1), registered: make(chan struct{}),
 		runners: map[string]*allocrunner.AllocRunner{}, destroying: map[string]bool{},

@@ -19,7 +19,7 @@ func (c *Client) Handler() http.Handler {
 	c.actionRoutes(mux)
 	c.execRoutes(mux)
 	c.statsRoutes(mux)
-	return mux
+	return c.guard(mux)
 }
 
 // serveLogs streams a task's stdout or stderr. A follow waits for a task

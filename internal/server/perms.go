@@ -7,6 +7,7 @@ import (
 
 	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/state"
+	"github.com/wharf-project/wharf/internal/structs"
 )
 
 // perm is what a route requires. Every route is registered with one (see
@@ -128,11 +129,14 @@ func ownTokenOrManagement() perm {
 }
 
 // policyHolderOrManagement allows a management token, or a token that
-// holds the policy named by path value "name".
+// holds the policy named by path value "name"; anyone may read the
+// anonymous policy (what anyone may do), so client agents can apply it.
 func policyHolderOrManagement() perm {
 	return perm{
 		allow: func(_ *Server, _ state.Snapshot, r *http.Request, ai *authInfo) bool {
-			return ai.acl.IsManagement() || (ai.token != nil && slices.Contains(ai.token.Policies, r.PathValue("name")))
+			name := r.PathValue("name")
+			return ai.acl.IsManagement() || name == structs.ACLAnonymousPolicy ||
+				(ai.token != nil && slices.Contains(ai.token.Policies, name))
 		},
 		what: fixed("a management token, or a token holding the policy"),
 	}

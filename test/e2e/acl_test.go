@@ -127,6 +127,12 @@ func TestACLBootstrapPoliciesAndTokens(t *testing.T) {
 		return task != nil
 	})
 	assertNoHijack(t, a.addr, root, task)
+	if out, code := runAs(t, a.addr, reader, "alloc", "logs", task.AllocID, "t"); code == 0 || !strings.Contains(out, `capability "read-logs"`) {
+		t.Fatalf("reader reads logs: %d\n%s", code, out)
+	}
+	if out, code := runAs(t, a.addr, root, "alloc", "logs", task.AllocID, "t"); code != 0 {
+		t.Fatalf("root reads logs: %d\n%s", code, out)
+	}
 
 	if out, code := runAs(t, a.addr, reader, "acl", "token", "self"); code != 0 || !strings.Contains(out, "reader") {
 		t.Fatalf("token self: %d\n%s", code, out)
