@@ -1,6 +1,8 @@
 // api.js: fetch wrappers for wharf's /v1 API, blocking-query loops that
 // stop when their page's AbortSignal fires, and polling with backoff.
 
+import { authHeaders } from './token.js';
+
 /** ApiError is a failed request: the HTTP status (0 for a network error) and the server's message. */
 export class ApiError extends Error {
   constructor(status, message, path) {
@@ -24,7 +26,7 @@ export function withQuery(path, params) {
 
 /** request sends one API request and returns {data, index}; it throws ApiError on failure. */
 export async function request(method, path, body, { signal } = {}) {
-  const init = { method, signal, headers: {} };
+  const init = { method, signal, headers: authHeaders() };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
@@ -43,6 +45,7 @@ export async function request(method, path, body, { signal } = {}) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, `connection lost while reading the answer: ${e.message}`, path);
   }
+  if (res.status === 403) throw new ApiError(403, `${text.trim() || res.statusText} — set an ACL token with the Token button`, path);
   if (!res.ok) throw new ApiError(res.status, text.trim() || res.statusText, path);
   const index = Number(res.headers.get('X-Nomad-Index') || 0);
   let data = null;

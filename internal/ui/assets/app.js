@@ -3,6 +3,7 @@
 // signal}); the signal aborts when the page changes, ending its loops.
 
 import { h, fill, errorBox } from './dom.js';
+import { initTokenDialog } from './token.js';
 
 const routes = [
   [/^\/ui\/?$/, 'jobs', './jobs.js'],
@@ -117,5 +118,6 @@ function showHelp() {
   if (!d.open) d.showModal();
 }
 document.getElementById('help-btn').addEventListener('click', showHelp);
+initTokenDialog(() => render(false));
 
 render(false);

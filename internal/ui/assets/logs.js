@@ -2,6 +2,7 @@
 // streaming endpoint (fetch + ReadableStream of JSON frames), search.
 
 import { withQuery, sleep } from './api.js';
+import { authHeaders } from './token.js';
 import { h, fill, showError } from './dom.js';
 
 const maxLines = 5000;
@@ -53,7 +54,7 @@ export function logViewer(allocID, signal) {
         { task, type: typ, follow: follow.checked, origin: 'end', offset: 64 << 10 });
       try {
         fill(status, follow.checked ? 'following…' : 'loading…');
-        const res = await fetch(url, { signal: sig });
+        const res = await fetch(url, { signal: sig, headers: authHeaders() });
         if (!res.ok) throw Object.assign(new Error((await res.text()).trim() || res.statusText), { label: `HTTP ${res.status}`, status: res.status });
         banner.hidden = true;
         lines = []; partial = '';
