@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -74,7 +75,10 @@ func probeWritable(dir string) error {
 func (s *Server) guard(ctx context.Context) {
 	t := time.NewTicker(guardEvery)
 	defer t.Stop()
-	raised := false
+	// An alarm the guard raised before a restart is etcd's state too: the
+	// marker says it is the guard's to disarm once the disk has room.
+	_, err := os.Stat(s.alarmMarker())
+	raised := err == nil
 	for {
 		cause := diskCause(s.cfg.DataDir, s.cfg.DiskReserve)
 		if cause == "" && raised {
@@ -106,13 +110,17 @@ func (s *Server) setBlocked(ctx context.Context, cause string, raised bool) bool
 		s.log.Error("writes refused, reads still served", "cause", cause)
 		if !raised && s.cfg.DiskReserve > 0 && probeWritable(s.cfg.DataDir) == nil {
 			raised = s.alarm(ctx, pb.AlarmRequest_ACTIVATE) == nil
+			if raised {
+				_ = os.WriteFile(s.alarmMarker(), nil, 0o600)
+			}
 		}
-	case cause == "" && prev != nil:
+	case cause == "" && (prev != nil || raised):
 		if raised {
 			if err := s.alarm(ctx, pb.AlarmRequest_DEACTIVATE); err != nil {
 				s.log.Error("cannot disarm etcd's NOSPACE alarm", "err", err)
 				return true
 			}
+			_ = os.Remove(s.alarmMarker())
 			raised = false
 		}
 		s.blocked.Store(nil)
@@ -153,3 +161,7 @@ func size(n int64) string {
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
 }
+
+// alarmMarker is the file that says the guard raised etcd's NOSPACE
+// alarm (it outlives a restart, as the alarm does).
+func (s *Server) alarmMarker() string { return filepath.Join(s.cfg.DataDir, "wharf-nospace-alarm") }
