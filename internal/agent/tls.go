@@ -173,8 +173,9 @@ func describeRole(r tlsutil.Role) string {
 	return "a " + string(r) + " certificate"
 }
 
-// setClientTransport makes srv reach other nodes' /v1/client/ endpoints
-// over TLS when the API port serves it.
+// setClientTransport makes srv reach other nodes' /v1/client/ endpoints,
+// and the leader it forwards node writes to, over TLS when the API port
+// serves it.
 func (a *Agent) setClientTransport(srv *server.Server) error {
 	rt, err := a.agentTransport(tlsutil.RoleClient, tlsutil.RoleServer)
 	if err != nil {
@@ -182,6 +183,13 @@ func (a *Agent) setClientTransport(srv *server.Server) error {
 	}
 	if rt != nil {
 		srv.SetClientTransport(rt)
+	}
+	leader, err := a.agentTransport(tlsutil.RoleServer)
+	if err != nil {
+		return err
+	}
+	if leader != nil {
+		srv.SetLeaderTransport(leader)
 	}
 	return nil
 }

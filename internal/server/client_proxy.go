@@ -15,8 +15,28 @@ type localClient struct {
 	mu      sync.RWMutex
 	nodeID  string
 	handler http.Handler
-	// transport reaches other nodes over TLS when set.
-	transport http.RoundTripper
+	// transport reaches other nodes over TLS when set; leaderTransport
+	// reaches the leader (forwarded node writes).
+	transport, leaderTransport http.RoundTripper
+}
+
+// SetLeaderTransport makes writes forwarded to the leader go over
+// https:// through rt.
+func (s *Server) SetLeaderTransport(rt http.RoundTripper) {
+	s.local.mu.Lock()
+	defer s.local.mu.Unlock()
+	s.local.leaderTransport = rt
+}
+
+// leaderTarget is the URL and transport of the leader at addr.
+func (s *Server) leaderTarget(addr string) (*url.URL, http.RoundTripper) {
+	s.local.mu.RLock()
+	rt := s.local.leaderTransport
+	s.local.mu.RUnlock()
+	if rt == nil {
+		return &url.URL{Scheme: "http", Host: addr}, nil
+	}
+	return &url.URL{Scheme: "https", Host: addr}, rt
 }
 
 // SetClientTransport makes requests for allocations on other nodes go to

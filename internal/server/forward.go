@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 )
 
 // leaderOnly runs h on the leader and proxies the request to the leader
@@ -25,7 +24,9 @@ func (s *Server) leaderOnly(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r.Header.Set("X-Wharf-Forwarded", "1")
-		proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+		target, rt := s.leaderTarget(addr)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		proxy.Transport = rt
 		proxy.ServeHTTP(w, r)
 	}
 }

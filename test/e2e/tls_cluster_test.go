@@ -6,13 +6,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/api"
 )
 
 // TestThreeServersOverTLS runs the production shape's servers: 3 agents
 // whose embedded etcd members form one cluster over https:// peer and
 // client URLs (mutual TLS, role server.global.wharf), with the API on
-// HTTPS requiring client certificates. They agree on one leader, and a
-// job written through one server is read through another.
+// HTTPS requiring client certificates. They agree on one leader, a job
+// written through one server is read through another, and a client agent
+// that knows only a server that does not lead registers and runs the job
+// (its node writes are forwarded to the leader over mutual TLS).
 func TestThreeServersOverTLS(t *testing.T) {
 	p := makePKI(t)
 	type member struct{ name, api, client, peer string }
@@ -58,11 +62,35 @@ etcd {
 	flags := []string{"-ca-cert", p.path("wharf-agent-ca.pem"), "-client-cert", p.path("global-cli-wharf.pem"),
 		"-client-key", p.path("global-cli-wharf-key.pem")}
 	job := rawJob(t, "over-tls", "m", "sleep 1000", "")
+	follower := members[0]
+	for _, m := range members {
+		if !strings.Contains(leaders[0], ":"+m.api+`"`) {
+			follower = m
+			break
+		}
+	}
+	t.Logf("DEBUG leaders %q follower %s", leaders, follower.api)
+	cl := startConfigAgent(t, fmt.Sprintf(`datacenter = "minipot"
+data_dir  = %q
+bind_addr = "127.0.0.1"
+ports { http = %d }
+client {
+  enabled = true
+  servers = ["127.0.0.1:%s"]
+  options = { "driver.raw_exec.enable" = "1" }
+  pot { disabled = true }
+}
+%s`, t.TempDir(), freePort(t), follower.api, p.tlsBlock("client")))
 	if out, code := run(t, "https://127.0.0.1:"+members[0].api, append(append([]string{"job", "run", "-detach"}, flags...), job)...); code != 0 {
 		t.Fatalf("job run through s1: %d\n%s", code, out)
 	}
-	waitFor(t, 20*time.Second, "s3 to read the job s1 wrote", func() bool {
-		out, code := run(t, "https://127.0.0.1:"+members[2].api, append([]string{"job", "status"}, flags...)...)
-		return code == 0 && strings.Contains(out, "over-tls")
+	c, err := api.NewClient(&api.Config{Address: "https://127.0.0.1:" + members[2].api, TLSConfig: &api.TLSConfig{
+		CACert: p.path("wharf-agent-ca.pem"), ClientCert: p.path("global-cli-wharf.pem"), ClientKey: p.path("global-cli-wharf-key.pem")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "s3 to see the job s1 took running on the client", func() bool {
+		return len(runningAllocs(t, c, "over-tls")) == 1
 	})
+	t.Logf("DEBUG client log:\n%s", cl.out)
 }
