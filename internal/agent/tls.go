@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/server"
 	"github.com/wharf-project/wharf/internal/tlsutil"
 )
@@ -109,14 +110,18 @@ func (a *Agent) agentTransport(roles ...tlsutil.Role) (*http.Transport, error) {
 	return tr, nil
 }
 
-// agentURLs gives bare host:port addresses of agents the https:// scheme
-// when the API port serves TLS; URLs keep theirs.
+// agentURLs gives bare host:port addresses of agents (and the API client's
+// default address) the https:// scheme when the API port serves TLS;
+// other URLs keep theirs.
 func (a *Agent) agentURLs(addrs []string) []string {
 	if !a.servesTLS(apiListener) {
 		return addrs
 	}
 	out := make([]string, len(addrs))
 	for i, s := range addrs {
+		if s == api.DefaultAddress {
+			s = strings.TrimPrefix(s, "http://")
+		}
 		if !strings.Contains(s, "://") {
 			s = "https://" + s
 		}

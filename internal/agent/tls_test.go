@@ -57,3 +57,16 @@ func TestExternalEtcdTLS(t *testing.T) {
 		t.Fatalf("missing ca: %v", err)
 	}
 }
+
+func TestAgentURLsUnderTLS(t *testing.T) {
+	in := []string{"10.0.0.1:4646", "https://s2:4646", "http://127.0.0.1:4646"}
+	plain := &Agent{cfg: &Config{}}
+	if got := plain.agentURLs(in); strings.Join(got, " ") != strings.Join(in, " ") {
+		t.Errorf("without tls: %v", got)
+	}
+	withTLS := &Agent{cfg: &Config{TLS: &TLSConfig{RPC: true}}}
+	want := "https://10.0.0.1:4646 https://s2:4646 https://127.0.0.1:4646"
+	if got := strings.Join(withTLS.agentURLs(in), " "); got != want {
+		t.Errorf("with tls: %s, want %s", got, want)
+	}
+}
