@@ -36,6 +36,10 @@ func (a *Agent) agentToken() string {
 // The token has a fixed accessor per agent (name and data dir), so each
 // start replaces the previous secret instead of adding tokens.
 func (a *Agent) prepareAgentToken() {
+	if a.cfg.ACLEnabled() && a.store != nil && a.store.Snapshot().ACLBootstrapIndex() == 0 {
+		a.log.Warn("ACLs are on and not bootstrapped: the API refuses every request until `wharf acl bootstrap` " +
+			"makes the first management token (acl { enabled = false } turns ACLs off)")
+	}
 	if !a.cfg.ACLEnabled() || a.store == nil || (a.cfg.ACL != nil && a.cfg.ACL.Token != "") {
 		return
 	}
