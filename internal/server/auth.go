@@ -79,6 +79,11 @@ func (s *Server) authenticate(r *http.Request, snap state.Snapshot) (*authInfo, 
 		return ai, nil
 	}
 	tok, a, err := s.acls.Resolve(snap, ai.secret, time.Now())
+	if err != nil && ai.node != nil {
+		// A known node's secret stands on its own: a revoked or missing
+		// token takes away what the token granted, not the node's own.
+		return &authInfo{acl: acl.New(nil), secret: ai.secret, node: ai.node, aclsOn: true}, nil
+	}
 	if err != nil {
 		return nil, errorf(http.StatusForbidden, "Permission denied: %v", err)
 	}

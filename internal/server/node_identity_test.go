@@ -87,3 +87,33 @@ func TestNodeIdentityWithACLs(t *testing.T) {
 		t.Fatalf("management heartbeat: %d", code)
 	}
 }
+
+// TestNodeSecretOutlivesItsToken: a node registered with a token keeps
+// working with its secret once that token is deleted.
+func TestNodeSecretOutlivesItsToken(t *testing.T) {
+	ts, _ := aclServer(t)
+	writer := ts.clientToken("writer", `node { policy = "write" }`)
+	n := fakeNode("a", "dc1", "raw_exec")
+	if code, body := ts.doToken("PUT", "/v1/node/register", writer, strings.NewReader(dumpJSON(n)), nil); code != http.StatusOK {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	for _, tok := range ts.store.Snapshot().ACLTokens() {
+		if tok.Name == "writer" {
+			if _, err := ts.store.DeleteACLTokens(t.Context(), []string{tok.AccessorID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	req, _ := http.NewRequest("PUT", ts.http.URL+"/v1/node/"+n.ID+"/heartbeat", strings.NewReader("{}"))
+	req.Header.Set(TokenHeader, writer)
+	req.Header.Set(NodeSecretHeader, nodeSecret(n.ID))
+	if code, body := ts.send(req, nil); code != http.StatusOK {
+		t.Fatalf("heartbeat with the node secret and a deleted token: %d %s", code, body)
+	}
+	req, _ = http.NewRequest("GET", ts.http.URL+"/v1/jobs", nil)
+	req.Header.Set(TokenHeader, writer)
+	req.Header.Set(NodeSecretHeader, nodeSecret(n.ID))
+	if code, _ := ts.send(req, nil); code != http.StatusForbidden {
+		t.Fatalf("the node secret lists jobs: %d, want 403", code)
+	}
+}
