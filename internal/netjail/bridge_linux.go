@@ -24,6 +24,9 @@ func EnsureBridge(name, gatewayCIDR string) error {
 	if err != nil {
 		return err
 	}
+	if err := disableIPv6(name); err != nil {
+		return err
+	}
 	if err := netlink.AddrReplace(br, addr); err != nil {
 		return fmt.Errorf("netjail: address %s on %s: %w", gatewayCIDR, name, err)
 	}
@@ -114,6 +117,19 @@ func ensureBridgeLink(name string) (netlink.Link, error) {
 		return nil, fmt.Errorf("netjail: create bridge %s: %w", name, err)
 	}
 	return netlink.LinkByName(name)
+}
+
+// disableIPv6 turns IPv6 off on the interface name: the jail network is
+// IPv4 only and so are the guard rules, so the host must offer jails no
+// IPv6 address (an agent bound to 0.0.0.0 also listens on [::], and the
+// bridge's link-local address would reach it). A kernel without IPv6
+// needs nothing.
+func disableIPv6(name string) error {
+	path := "/proc/sys/net/ipv6/conf/" + name + "/disable_ipv6"
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return writeSysctl(path, "1")
 }
 
 // writeSysctl writes value to the sysctl file path.

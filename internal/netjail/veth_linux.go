@@ -44,6 +44,9 @@ func Attach(bridge, netnsPath, allocID string, ip *net.IPNet, gw net.IP) (err er
 	if err := configureJail(ns, ip, gw); err != nil {
 		return err
 	}
+	if err := disableIPv6(host); err != nil {
+		return err
+	}
 	if err := netlink.LinkSetUp(veth); err != nil {
 		return fmt.Errorf("netjail: set %s up: %w", host, err)
 	}
