@@ -143,6 +143,7 @@ func (a *Agent) startIngress() error {
 	loops := in.EventLoops == nil || *in.EventLoops
 	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true, EventLoop: loops,
 		EventLoops: in.EventLoopThreads})
+	_ = r.proxy.RegisterMetrics(&limitsCollector{a: a}) // on the dashboard's /metrics
 	if err := a.listenIngress(r, in); err != nil {
 		return err
 	}

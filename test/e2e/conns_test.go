@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -103,6 +104,26 @@ func TestIdleFloodBeyondDescriptors(t *testing.T) {
 	}
 	resp.Body.Close()
 	t.Logf("%d idle connections, %d descriptors open, API answered in %s", len(flood), openFDs(pid), time.Since(start))
+
+	dash := regexp.MustCompile(`Dashboard: (http://\S+)`).FindStringSubmatch(a.out.String())
+	if dash == nil {
+		t.Fatalf("no dashboard address printed:\n%s", a.out)
+	}
+	mresp, err := http.Get(dash[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{
+		fmt.Sprintf(`wharf_listener_connection_cap{listener="ingress"} %d`, capIngress),
+		fmt.Sprintf(`wharf_listener_connections{listener="ingress"} %d`, capIngress),
+		"wharf_process_fd_limit 1024",
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("dashboard /metrics lacks %q", want)
+		}
+	}
 
 	c := a.client(t)
 	marker := fmt.Sprintf("flood-%d", time.Now().UnixNano())

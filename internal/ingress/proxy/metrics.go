@@ -62,6 +62,10 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// RegisterMetrics adds c's metrics to those Metrics serves (the agent's
+// connection caps, say).
+func (p *Proxy) RegisterMetrics(c prometheus.Collector) error { return p.metrics.reg.Register(c) }
+
 // Metrics serves the proxy's metrics in Prometheus text format.
 func (p *Proxy) Metrics() http.Handler {
 	return promhttp.HandlerFor(p.metrics.reg, promhttp.HandlerOpts{})
