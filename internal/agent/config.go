@@ -107,6 +107,9 @@ type PotConfig struct {
 	// ports and EgressAllow).
 	Egress      string   `hcl:"egress,optional"`
 	EgressAllow []string `hcl:"egress_allow,optional"`
+	// AllowHostNetwork lets jobs run jails with network_mode = "host"
+	// (off: such a jail would reach the agent's ports).
+	AllowHostNetwork bool `hcl:"allow_host_network,optional"`
 }
 
 // RegistryConfig configures the registry role: a plain HTTP file server of

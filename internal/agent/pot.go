@@ -44,7 +44,7 @@ func (a *Agent) potDriver() (*pot.Driver, error) {
 	d := pot.New(pot.Options{
 		Enabled: !pc.Disabled, DataDir: dataDir, Cache: cache, RuncPath: pc.Runc,
 		Bridge: pc.Bridge, CIDR: pc.Network, NFTTable: pc.NFTTable, Guard: guard,
-		HostVolumes: a.cfg.HostVolumes(),
+		HostVolumes: a.cfg.HostVolumes(), AllowHostNetwork: pc.AllowHostNetwork,
 	})
 	if err := d.NetworkError(); err != nil {
 		return nil, fmt.Errorf("client.pot.network: %w", err)

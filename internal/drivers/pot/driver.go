@@ -55,6 +55,10 @@ type Options struct {
 	// HostVolumes are the node's host volumes: the only host paths a
 	// jail's mount, mount_read_only and copy entries may name.
 	HostVolumes map[string]*structs.ClientHostVolumeConfig
+	// AllowHostNetwork lets jails use network_mode = "host": the host's
+	// network stack, where the agent's ports and every host address are
+	// in reach and the guard rules do not apply. Off by default.
+	AllowHostNetwork bool
 	// DiskCheckInterval is how often a jail's disk use is compared with
 	// its ephemeral_disk (DefaultDiskCheckInterval when zero).
 	DiskCheckInterval time.Duration

@@ -20,6 +20,7 @@ func TestStartErrorsNameTheCause(t *testing.T) {
 	needJails(t)
 	tn := newTestNet(t)
 	o := options(t, tn)
+	o.AllowHostNetwork = false
 	d := pot.New(o)
 	url := registry(t)
 	tests := []struct {
@@ -33,6 +34,8 @@ func TestStartErrorsNameTheCause(t *testing.T) {
 		{"command not in PATH", map[string]any{"command": "nginx"}, `command "nginx" is not found in image bb_1`},
 		{"unknown port label", map[string]any{"port_map": map[string]any{"web": "80"}}, `config.port_map: "web" is not a port label`},
 		{"bad network mode", map[string]any{"network_mode": "vnet"}, `config.network_mode: "vnet"`},
+		{"host network not allowed", map[string]any{"network_mode": "host"}, `allow_host_network = true`},
+		{"mount outside host volumes", map[string]any{"mount": []any{"/:/host"}}, `config.mount[0] "/:/host": the host path / is not inside any host volume`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -92,6 +92,9 @@ func (d *Driver) prepare(ctx context.Context, cfg *drivers.TaskConfig) (_ *jail,
 	if err := confineMounts(conf, d.opts.HostVolumes); err != nil {
 		return nil, err
 	}
+	if err := checkNetworkMode(conf, d.opts.AllowHostNetwork); err != nil {
+		return nil, err
+	}
 	if cfg.ID == "" || cfg.TaskDir == "" || cfg.LogDir == "" {
 		return nil, fmt.Errorf("pot: task %q needs an ID, a task dir and a log dir", cfg.ID)
 	}

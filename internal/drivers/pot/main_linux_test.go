@@ -66,7 +66,8 @@ func options(t testing.TB, tn testNet) pot.Options {
 	}
 	t.Cleanup(func() { os.RemoveAll(state) })
 	return pot.Options{Enabled: true, DataDir: t.TempDir(), StateDir: state,
-		SupervisorCommand: []string{exe, "supervise"}, Bridge: tn.bridge, CIDR: tn.cidr, NFTTable: tn.table}
+		SupervisorCommand: []string{exe, "supervise"}, Bridge: tn.bridge, CIDR: tn.cidr, NFTTable: tn.table,
+		AllowHostNetwork: true}
 }
 
 // registry builds the test image "bb" tag "1" and serves it.

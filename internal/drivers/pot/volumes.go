@@ -62,3 +62,14 @@ func confine(key string, i int, m spec.Mount, vols map[string]*structs.ClientHos
 	}
 	return real, rv, nil
 }
+
+// checkNetworkMode refuses network_mode = "host" unless the operator
+// allowed it: a jail on the host's network stack reaches the agent's
+// ports and everything the host reaches, past the guard rules.
+func checkNetworkMode(conf *spec.Config, allow bool) error {
+	if conf.NetworkMode == spec.NetworkHost && !allow {
+		return fmt.Errorf(`pot: config.network_mode "host": a jail on the host's network reaches the agent's ports; ` +
+			`the operator allows it with client { pot { allow_host_network = true } }`)
+	}
+	return nil
+}
