@@ -193,8 +193,12 @@ func (a *Agent) listenIngress(r *ingressRole, in *IngressConfig) error {
 	}
 	d := dashboard.New(dashboard.Options{Source: r.proxy, Stats: r.dashboardStats, Metrics: r.proxy.Metrics(),
 		EntryPoints: r.entryPoints(), Watch: func() any { return r.watcher.Stats() }})
+	guarded, err := a.guardDashboard(d)
+	if err != nil {
+		return err
+	}
 	r.dash = a.limitListener("dashboard", r.dash)
-	a.serveRole(r, r.dash, a.bound(&http.Server{Handler: d}))
+	a.serveRole(r, r.dash, a.bound(&http.Server{Handler: guarded}))
 	return nil
 }
 

@@ -122,6 +122,9 @@ func fakeCatalogAPI(t *testing.T, backend string, tags ...string) *httptest.Serv
 		}
 		reply(w, []*structs.ServiceRegistration{reg})
 	})
+	mux.HandleFunc("GET /v1/acl/token/self", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "ACL support disabled", http.StatusBadRequest) // as a server with ACLs off
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

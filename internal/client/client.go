@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/acl/remote"
 	"github.com/wharf-project/wharf/internal/client/allocrunner"
 	"github.com/wharf-project/wharf/internal/client/services"
 	"github.com/wharf-project/wharf/internal/client/state"
@@ -26,7 +27,7 @@ type Client struct {
 	id      *state.NodeIdentity
 	servers *servers
 	// tokens resolves the tokens of requests to the client's endpoints.
-	tokens    *tokenResolver
+	tokens    *remote.Resolver
 	drivers   map[string]drivers.Driver
 	allocRoot string
 	updates   *updater
@@ -71,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	srv.authenticate(cfg.Token, id.SecretID)
-	tokens := &tokenResolver{s: srv, now: time.Now}
+	tokens := remote.New(srv.do)
 	c := &Client{
 		cfg: cfg, log: cfg.Logger.With("node_id", id.ID), db: db, id: id, servers: srv, tokens: tokens,
 		drivers: map[string]drivers.Driver{}, allocRoot: filepath.Join(cfg.DataDir, "alloc"),

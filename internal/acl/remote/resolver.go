@@ -1,0 +1,157 @@
+// Package remote resolves ACL tokens for agents that hold no state (client
+// and ingress agents): it asks the servers, over the API, what a token is
+// and reads its policies with the token's own rights, and keeps answers
+// for a short while.
+//
+// remote must never import server, state, client or any package that
+// does; it depends only on acl, api and structs.
+package remote
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/acl"
+	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// CacheTTL is how long a resolved token (or "ACLs are off") is kept.
+const CacheTTL = 30 * time.Second
+
+// maxCached bounds the cache; it is emptied when it grows past it.
+const maxCached = 1024
+
+// DoFunc calls fn with a server's API client, failing over between
+// servers as the caller sees fit.
+type DoFunc func(ctx context.Context, fn func(*api.Client) error) error
+
+// Resolver asks servers what tokens may do. It is safe for concurrent use.
+type Resolver struct {
+	do  DoFunc
+	now func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]entry
+}
+
+type entry struct {
+	acl *acl.ACL
+	err error
+	at  time.Time
+}
+
+// New returns a resolver that reaches the servers through do.
+func New(do DoFunc) *Resolver { return &Resolver{do: do, now: time.Now} }
+
+// Clients returns a DoFunc that tries each client in turn until one
+// answers (a network error or a 5xx moves to the next).
+func Clients(clients ...*api.Client) DoFunc {
+	return func(ctx context.Context, fn func(*api.Client) error) error {
+		var err error
+		for _, c := range clients {
+			err = fn(c.WithContext(ctx))
+			var ae *api.Error
+			if err == nil || (errors.As(err, &ae) && ae.StatusCode < 500) {
+				return err
+			}
+		}
+		return err
+	}
+}
+
+// unreachableError is a token the servers could not be asked about; it is
+// not cached.
+type unreachableError struct{ msg string }
+
+func (e *unreachableError) Error() string { return "Permission denied: " + e.msg }
+
+// Resolve returns what the token of secret may do ("" for anonymous):
+// everything when the servers have ACLs off, an error (a refusal's
+// message) when the token is unknown or expired.
+func (r *Resolver) Resolve(ctx context.Context, secret string) (*acl.ACL, error) {
+	key := structs.HashSecret(secret)
+	r.mu.Lock()
+	if e, ok := r.cache[key]; ok && r.now().Sub(e.at) < CacheTTL {
+		r.mu.Unlock()
+		return e.acl, e.err
+	}
+	r.mu.Unlock()
+	a, err := r.ask(ctx, secret)
+	var unsure *unreachableError
+	if err != nil && (ctx.Err() != nil || errors.As(err, &unsure)) {
+		return nil, err // not an answer: ask again next time
+	}
+	r.mu.Lock()
+	if r.cache == nil || len(r.cache) > maxCached {
+		r.cache = map[string]entry{}
+	}
+	r.cache[key] = entry{acl: a, err: err, at: r.now()}
+	r.mu.Unlock()
+	return a, err
+}
+
+// ask resolves secret with the servers: its token, then its policies.
+func (r *Resolver) ask(ctx context.Context, secret string) (*acl.ACL, error) {
+	var tok *structs.ACLToken
+	err := r.do(ctx, func(a *api.Client) error {
+		var err error
+		tok, err = a.WithToken(secret).WithNodeSecret("").ACL().Self()
+		return err
+	})
+	var ae *api.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest && strings.Contains(ae.Message, "ACL support disabled"):
+		return acl.ManagementACL, nil
+	case secret == "" && api.IsForbidden(err):
+		return r.policies(ctx, "", []string{structs.ACLAnonymousPolicy})
+	case api.IsForbidden(err):
+		return nil, errors.New(ae.Message)
+	default:
+		return nil, &unreachableError{"cannot check the token with the servers: " + err.Error()}
+	}
+	if tok.Type == structs.ACLManagementToken {
+		return acl.ManagementACL, nil
+	}
+	return r.policies(ctx, secret, tok.Policies)
+}
+
+// policies reads and compiles the named policies with secret's rights;
+// a policy it cannot read grants nothing.
+func (r *Resolver) policies(ctx context.Context, secret string, names []string) (*acl.ACL, error) {
+	var parsed []*acl.Policy
+	for _, name := range names {
+		var p *structs.ACLPolicy
+		err := r.do(ctx, func(a *api.Client) error {
+			var err error
+			p, _, err = a.WithToken(secret).WithNodeSecret("").ACL().Policy(name, nil)
+			return err
+		})
+		if err != nil {
+			if errors.Is(err, api.ErrNotFound) || api.IsForbidden(err) {
+				continue
+			}
+			return nil, &unreachableError{"cannot read policy " + name + " from the servers: " + err.Error()}
+		}
+		if pp, err := acl.Parse(p.Rules); err == nil {
+			parsed = append(parsed, pp)
+		}
+	}
+	return acl.New(parsed), nil
+}
+
+// RequestToken is the secret of X-Nomad-Token or Authorization: Bearer.
+func RequestToken(r *http.Request) string {
+	if t := strings.TrimSpace(r.Header.Get(api.TokenHeader)); t != "" {
+		return t
+	}
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(v)
+	}
+	return ""
+}

@@ -1,0 +1,110 @@
+package remote
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wharf-project/wharf/internal/acl"
+	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// fakeServers answers /v1/acl/token/self and /v1/acl/policy/:name like a
+// server with ACLs on (or off), counting requests.
+func fakeServers(t *testing.T, aclsOn bool) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var hits atomic.Int64
+	tokens := map[string]*structs.ACLToken{
+		"reader-secret": {AccessorID: "r", Type: structs.ACLClientToken, Policies: []string{"read"}},
+		"root-secret":   {AccessorID: "m", Type: structs.ACLManagementToken},
+	}
+	policies := map[string]*structs.ACLPolicy{
+		"read":      {Name: "read", Rules: `service_prefix "" { policy = "read" }`},
+		"anonymous": {Name: "anonymous", Rules: `node { policy = "read" }`},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/acl/token/self", func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if !aclsOn {
+			http.Error(w, "ACL support disabled", http.StatusBadRequest)
+			return
+		}
+		tok, ok := tokens[r.Header.Get(api.TokenHeader)]
+		if !ok {
+			http.Error(w, "Permission denied: ACL token not found", http.StatusForbidden)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(tok)
+	})
+	mux.HandleFunc("GET /v1/acl/policy/{name}", func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		p, ok := policies[r.PathValue("name")]
+		if !ok {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(p)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+func TestResolver(t *testing.T) {
+	on, hits := fakeServers(t, true)
+	dead, err := api.NewClient(&api.Config{Address: "127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := api.NewClient(&api.Config{Address: on.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(Clients(dead, live))
+	ctx := context.Background()
+	tests := []struct {
+		secret string
+		ok     bool
+		check  func(*acl.ACL) bool
+	}{
+		{"reader-secret", true, func(a *acl.ACL) bool { return a.AllowServiceRead("web") && !a.AllowNodeRead() }},
+		{"root-secret", true, (*acl.ACL).IsManagement},
+		{"", true, func(a *acl.ACL) bool { return a.AllowNodeRead() && !a.AllowServiceRead("web") }},
+		{"nope", false, nil},
+	}
+	for _, tc := range tests {
+		a, err := r.Resolve(ctx, tc.secret)
+		if (err == nil) != tc.ok || (tc.check != nil && !tc.check(a)) {
+			t.Errorf("Resolve(%q) = %v, %v", tc.secret, a, err)
+		}
+	}
+	before := hits.Load()
+	if _, err := r.Resolve(ctx, "reader-secret"); err != nil || hits.Load() != before {
+		t.Fatalf("a second resolve asked the servers again (%d requests)", hits.Load()-before)
+	}
+
+	off, _ := fakeServers(t, false)
+	offClient, _ := api.NewClient(&api.Config{Address: off.URL})
+	if a, err := New(Clients(offClient)).Resolve(ctx, "anything"); err != nil || !a.IsManagement() {
+		t.Fatalf("ACLs off: %v, %v", a, err)
+	}
+	if _, err := New(Clients(dead)).Resolve(ctx, "reader-secret"); err == nil {
+		t.Fatal("no server reachable, yet the token resolved")
+	}
+}
+
+func TestRequestToken(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer abc")
+	if RequestToken(r) != "abc" {
+		t.Fatal("bearer token not read")
+	}
+	r.Header.Set(api.TokenHeader, "xyz")
+	if RequestToken(r) != "xyz" {
+		t.Fatal("X-Nomad-Token not preferred")
+	}
+}
