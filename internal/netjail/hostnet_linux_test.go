@@ -90,3 +90,32 @@ func addDummy(name, cidr, route string) error {
 	}
 	return netlink.RouteAdd(&netlink.Route{LinkIndex: l.Attrs().Index, Dst: dst})
 }
+
+// TestEnsureBridgeDropsStaleAddress: a bridge left with another range
+// (an older agent's, e.g. pot's whole 10.192.0.0/10) keeps only the
+// gateway address once the bridge is set up again, so the stale route
+// stops shadowing the host.
+func TestEnsureBridgeDropsStaleAddress(t *testing.T) {
+	tn := newTestNet(t)
+	br, err := netlink.LinkByName(tn.bridge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := netlink.ParseAddr("198.18.77.1/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := netlink.AddrAdd(br, stale); err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsureBridge(tn.bridge, tn.ipam.GatewayCIDR()); err != nil {
+		t.Fatalf("EnsureBridge: %v", err)
+	}
+	addrs, err := netlink.AddrList(br, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(addrs) != 1 || addrs[0].IPNet.String() != tn.ipam.GatewayCIDR() {
+		t.Errorf("addresses of %s = %v, want only %s", tn.bridge, addrs, tn.ipam.GatewayCIDR())
+	}
+}
