@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/wharf-project/wharf/internal/acl/remote"
 	"github.com/wharf-project/wharf/internal/client/allocrunner"
 	"github.com/wharf-project/wharf/internal/client/taskrunner"
 	"github.com/wharf-project/wharf/internal/drivers"
@@ -86,7 +87,7 @@ func (c *Client) serveExec(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
-	conn, err := websocket.Accept(w, r, nil)
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{remote.ExecSubprotocol}})
 	if err != nil {
 		return // Accept has answered
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/acl"
+	"github.com/wharf-project/wharf/internal/acl/remote"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -49,8 +50,9 @@ func authOf(r *http.Request) *authInfo {
 	return &authInfo{acl: acl.ManagementACL}
 }
 
-// requestSecret returns the secret a request carries in X-Nomad-Token or
-// an Authorization: Bearer header.
+// requestSecret returns the secret a request carries in X-Nomad-Token, an
+// Authorization: Bearer header, or (a browser's exec websocket) a
+// subprotocol wharf-token.<secret>.
 func requestSecret(r *http.Request) string {
 	if t := strings.TrimSpace(r.Header.Get(TokenHeader)); t != "" {
 		return t
@@ -58,7 +60,7 @@ func requestSecret(r *http.Request) string {
 	if v, ok := strings.CutPrefix(r.Header.Get(authorizationHeader), "Bearer "); ok {
 		return strings.TrimSpace(v)
 	}
-	return ""
+	return remote.WebSocketToken(r)
 }
 
 // authError is a refusal with its status.

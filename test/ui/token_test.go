@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -83,4 +84,42 @@ func TestTokenPrompt(t *testing.T) {
 	clickButton(t, ctx, "Token")
 	clickButton(t, ctx, "Forget token")
 	waitText(t, ctx, "Token button")
+}
+
+// TestTerminalWithToken: with ACLs on, the exec websocket carries the
+// tab's token (as a subprotocol, browsers cannot set its headers): without
+// one the terminal says it was refused, with one the shell runs.
+func TestTerminalWithToken(t *testing.T) {
+	needBrowser(t)
+	a, root := startACLAgent(t)
+	// Anonymous requests may submit and read jobs, not exec into them.
+	anon := map[string]any{"Rules": `namespace "default" { capabilities = ["parse-job", "submit-job", "read-job", "list-jobs"] }`}
+	req, _ := http.NewRequest("PUT", a.addr+"/v1/acl/policy/anonymous", strings.NewReader(mustJSON(t, anon)))
+	req.Header.Set("X-Nomad-Token", root)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("anonymous policy: %v %v", err, resp)
+	}
+	a.registerHCL(t, helloJob(t))
+	alloc := a.waitRunning(t, "hello", 1, 30*time.Second)[0]
+	ctx := newTab(t, 60*time.Second)
+
+	openTerminalPage(t, ctx, a, alloc.ID, "httpd")
+	waitTermState(t, ctx, "error")
+	if status := eval[string](t, ctx, termStatus); !strings.Contains(status, "alloc-exec") {
+		t.Fatalf("refused terminal says %q, want the missing capability", status)
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { sessionStorage.setItem('wharf.token', %q); return true; })()`, root))
+	openTerminalPage(t, ctx, a, alloc.ID, "httpd")
+	waitTermState(t, ctx, "running")
+	typeInTerminal(t, ctx, "echo token-$((40+2))\r")
+	waitTermText(t, ctx, "token-42")
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -145,13 +145,35 @@ func (r *Resolver) policies(ctx context.Context, secret string, names []string) 
 	return acl.New(parsed), nil
 }
 
-// RequestToken is the secret of X-Nomad-Token or Authorization: Bearer.
+// ExecSubprotocol is the websocket subprotocol browsers offer with
+// WebSocketTokenPrefix+secret, since they cannot set headers on a
+// websocket; the exec endpoint accepts it.
+const (
+	ExecSubprotocol      = "wharf-exec"
+	WebSocketTokenPrefix = "wharf-token."
+)
+
+// RequestToken is the secret of X-Nomad-Token, Authorization: Bearer, or
+// a websocket subprotocol WebSocketTokenPrefix+secret.
 func RequestToken(r *http.Request) string {
 	if t := strings.TrimSpace(r.Header.Get(api.TokenHeader)); t != "" {
 		return t
 	}
 	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		return strings.TrimSpace(v)
+	}
+	return WebSocketToken(r)
+}
+
+// WebSocketToken is the secret a browser offered as a websocket
+// subprotocol, "" when none.
+func WebSocketToken(r *http.Request) string {
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(h, ",") {
+			if t, ok := strings.CutPrefix(strings.TrimSpace(p), WebSocketTokenPrefix); ok {
+				return t
+			}
+		}
 	}
 	return ""
 }

@@ -16,6 +16,8 @@
 // .state is "connecting", "running", "reconnecting", "exited", "error" or
 // "closed", and .exitCode the command's exit code once it exited.
 
+import { authHeaders, token } from './token.js';
+
 const HEARTBEAT_MS = 10000; // an empty frame keeps idle sessions alive
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 10000];
 const MAX_RECONNECTS = 20; // about three minutes of retrying
@@ -200,7 +202,11 @@ class Session {
     this.reconnectBtn.hidden = true;
     this.setStatus(this.attempts ? `reconnecting… (attempt ${this.attempts})` : 'connecting…',
       this.attempts ? 'reconnecting' : 'connecting');
-    const ws = new WebSocket(execURL(this.allocID, this.task, this.command));
+    // Browsers cannot set headers on a websocket: the ACL token rides in
+    // the subprotocol list, which the agent reads like X-Nomad-Token.
+    const t = token();
+    const url = execURL(this.allocID, this.task, this.command);
+    const ws = t ? new WebSocket(url, ['wharf-exec', 'wharf-token.' + t]) : new WebSocket(url);
     this.ws = ws;
     ws.opened = false;
     ws.onopen = () => {
@@ -232,7 +238,7 @@ class Session {
   async onRefused(ev) {
     let res = null;
     try {
-      res = await fetch(execURL(this.allocID, this.task, this.command).replace(/^ws/, 'http'), { cache: 'no-store' });
+      res = await fetch(execURL(this.allocID, this.task, this.command).replace(/^ws/, 'http'), { cache: 'no-store', headers: authHeaders() });
     } catch {
       // unreachable: retry below
     }
