@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -180,14 +181,23 @@ func TestDataDirDiskFull(t *testing.T) {
 		a.shutdown()
 	}
 
-	// A clean stop gives back etcd's preallocated WAL segment: fill
-	// again.
-	fill(t, disk, junk, 0)
+	// A clean stop gives back etcd's preallocated WAL segment, and the
+	// stopped agent's files may go a moment after it exits: fill again
+	// until the disk stays full.
+	waitFor(t, 20*time.Second, "the disk stays full", func() bool {
+		fill(t, disk, junk, 0)
+		time.Sleep(200 * time.Millisecond)
+		var st syscall.Statfs_t
+		return syscall.Statfs(disk, &st) == nil && int64(st.Bavail)*st.Bsize < 1<<20
+	})
 	args := []string{"agent", "-dev", "-config", cfg, "-bind", "127.0.0.1"}
 	for _, flag := range []string{"-http-port", "-registry-port", "-consul-port", "-dns-port", "-ingress-port", "-dashboard-port"} {
 		args = append(args, flag, fmt.Sprint(freePort(t)))
 	}
-	out, err := exec.Command(wharfBin, args...).CombinedOutput()
+	// An agent that does start anyway must not hang the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, wharfBin, args...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "disk is full") {
 		t.Fatalf("agent started on a full disk: %v\n%s", err, out)
 	}
