@@ -25,7 +25,8 @@ const (
 // of the final write.
 func (s *Server) processEval(ctx context.Context, e *structs.Evaluation) uint64 {
 	var lastErr error
-	for attempt := 0; attempt < maxPlanAttempts && ctx.Err() == nil; attempt++ {
+	refused := 0
+	for attempt := 0; attempt < maxPlanAttempts && ctx.Err() == nil; {
 		snap := s.store.Snapshot()
 		cur := snap.Eval(e.ID)
 		if cur == nil || cur.Status != structs.EvalStatusPending {
@@ -45,8 +46,15 @@ func (s *Server) processEval(ctx context.Context, e *structs.Evaluation) uint64 
 			return index
 		}
 		lastErr = err
-		if !errors.Is(err, state.ErrConflict) && ctx.Err() == nil {
-			s.log.Error("apply plan", "eval", cur.ID, "job", cur.JobID, "err", err)
+		if errors.Is(err, state.ErrConflict) {
+			attempt++
+			continue
+		}
+		// The store refused the write (not the plan's fault): wait, with a
+		// growing delay, and recompute on a fresh snapshot.
+		refused++
+		if ctx.Err() != nil || !s.waitWriteRetry(ctx, "apply plan", refused, err, "eval", cur.ID, "job", cur.JobID) {
+			return 0
 		}
 	}
 	if ctx.Err() != nil {
@@ -93,8 +101,12 @@ func (s *Server) failEval(ctx context.Context, e *structs.Evaluation, err error,
 		evals = append(evals, next)
 	}
 	index, werr := s.store.UpsertEvals(ctx, evals)
-	if werr != nil {
-		s.log.Error("mark evaluation failed", "eval", e.ID, "err", werr)
+	for n := 1; werr != nil; n++ {
+		// Left pending, the evaluation would wait for the next leader.
+		if ctx.Err() != nil || !s.waitWriteRetry(ctx, "mark evaluation failed", n, werr, "eval", e.ID, "job", e.JobID) {
+			return 0
+		}
+		index, werr = s.store.UpsertEvals(ctx, evals)
 	}
 	s.log.Warn("evaluation failed", "eval", e.ID, "job", e.JobID, "err", err)
 	return index
