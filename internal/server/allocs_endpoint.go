@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -13,11 +14,11 @@ var allocTables = []state.Table{state.TableAllocs}
 
 func (s *Server) allocsList(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	prefix := r.URL.Query().Get("prefix")
-	ns := r.URL.Query().Get("namespace")
+	shown := listedNamespaces(r, acl.CapReadJob, true)
 	return s.blockingRead(r, allocTables, func(snap state.Snapshot) (any, error) {
 		var allocs []*structs.Allocation
 		for _, a := range snap.AllocsByIDPrefix(prefix) {
-			if ns == "" || ns == "*" || a.Namespace == ns {
+			if shown(a.Namespace) {
 				allocs = append(allocs, a)
 			}
 		}

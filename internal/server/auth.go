@@ -37,6 +37,9 @@ type authInfo struct {
 	// aclsOn is true when the server enforces ACLs: only then does a
 	// token grant anything beyond what the request's node owns.
 	aclsOn bool
+	// recheck authorizes the request again against a newer snapshot: a
+	// blocking query that waited answers only if its token still may.
+	recheck func(snap state.Snapshot) error
 }
 
 type authKey struct{}
@@ -110,6 +113,13 @@ func (s *Server) authorize(p perm, h http.Handler) http.Handler {
 			s.setMeta(w, 0)
 			s.writeError(w, r, err)
 			return
+		}
+		ai.recheck = func(snap state.Snapshot) error {
+			again, err := s.authenticate(r, snap)
+			if err != nil {
+				return err
+			}
+			return p.check(s, snap, r, again)
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, ai)))
 	})

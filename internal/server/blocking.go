@@ -70,6 +70,13 @@ func (s *Server) blockingRead(r *http.Request, tables []state.Table, read readFu
 		_, _ = s.store.WaitForChange(ctx, qo.minIndex, tables...)
 		cancel()
 		snap = s.store.Snapshot()
+		// The token may have been revoked or its policies changed during
+		// the wait: answer only what it may still read.
+		if ai := authOf(r); ai.recheck != nil {
+			if err := ai.recheck(snap); err != nil {
+				return nil, 0, err
+			}
+		}
 	}
 	out, err := read(snap)
 	return out, snap.TableIndex(tables...), err

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -12,10 +13,11 @@ var evalTables = []state.Table{state.TableEvals}
 func (s *Server) evalsList(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	q := r.URL.Query()
 	prefix, job, status := q.Get("prefix"), q.Get("job"), q.Get("status")
+	shown := listedNamespaces(r, acl.CapReadJob, true)
 	return s.blockingRead(r, evalTables, func(snap state.Snapshot) (any, error) {
 		out := []*structs.Evaluation{}
 		for _, e := range snap.EvalsByIDPrefix(prefix) {
-			if (job == "" || e.JobID == job) && (status == "" || e.Status == status) {
+			if (job == "" || e.JobID == job) && (status == "" || e.Status == status) && shown(e.Namespace) {
 				out = append(out, e)
 			}
 		}

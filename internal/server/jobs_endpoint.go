@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/jobspec"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
@@ -19,10 +20,14 @@ var jobReadTables = []state.Table{state.TableJobs, state.TableAllocs, state.Tabl
 func (s *Server) jobsList(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	ns := namespace(r)
 	prefix := r.URL.Query().Get("prefix")
+	shown := listedNamespaces(r, acl.CapListJobs, false)
 	return s.blockingRead(r, jobReadTables, func(snap state.Snapshot) (any, error) {
 		jobs := snap.JobsByIDPrefix(ns, prefix)
 		out := make([]*structs.JobListStub, 0, len(jobs))
 		for _, j := range jobs {
+			if !shown(j.Namespace) {
+				continue
+			}
 			out = append(out, j.Stub(summarize(snap, j)))
 		}
 		return out, nil
@@ -109,6 +114,11 @@ func (s *Server) decodeSubmittedJob(w http.ResponseWriter, r *http.Request, req 
 	}
 	if j.Namespace == "" {
 		j.Namespace = namespace(r)
+	}
+	// The route checked the request's namespace; a job naming another
+	// one needs the capability there too.
+	if j.Namespace != namespace(r) && !authOf(r).acl.AllowNamespaceOperation(j.Namespace, acl.CapSubmitJob) {
+		return nil, denied("missing namespace %q capability %q (the job's namespace)", j.Namespace, acl.CapSubmitJob)
 	}
 	return j, s.prepareJob(j)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -28,11 +29,11 @@ type serviceWriteResponse struct {
 // servicesList answers Nomad's GET /v1/services: the services of the
 // request's namespace ("*" for all) with their tags.
 func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
-	ns := namespace(r)
+	shown := listedNamespaces(r, acl.CapReadJob, false)
 	return s.blockingRead(r, serviceTables, func(snap state.Snapshot) (any, error) {
 		var regs []*structs.ServiceRegistration
 		for _, reg := range snap.ServiceRegistrations() {
-			if ns == "*" || reg.Namespace == ns {
+			if shown(reg.Namespace) {
 				regs = append(regs, reg)
 			}
 		}
@@ -45,11 +46,11 @@ func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) (any, uint
 // name then ID, in one blocking query — what the ingress follows, so that
 // a change costs it one request however many services there are.
 func (s *Server) servicesInstances(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
-	ns := namespace(r)
+	shown := listedNamespaces(r, acl.CapReadJob, false)
 	return s.blockingRead(r, serviceTables, func(snap state.Snapshot) (any, error) {
 		regs := []*structs.ServiceRegistration{}
 		for _, reg := range snap.ServiceRegistrations() {
-			if ns == "*" || reg.Namespace == ns {
+			if shown(reg.Namespace) {
 				regs = append(regs, reg)
 			}
 		}
@@ -89,8 +90,7 @@ func (s *Server) servicesByNode(w http.ResponseWriter, r *http.Request) (any, ui
 func (s *Server) serviceDelete(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	name, id := r.PathValue("name"), r.PathValue("id")
 	reg := s.store.Snapshot().ServiceRegistration(id)
-	ns := r.URL.Query().Get("namespace")
-	if reg == nil || reg.ServiceName != name || (ns != "" && ns != "*" && reg.Namespace != ns) {
+	if reg == nil || reg.ServiceName != name || !listedNamespaces(r, acl.CapSubmitJob, false)(reg.Namespace) {
 		return nil, 0, errorf(http.StatusNotFound, "service %q has no registration %q", name, id)
 	}
 	index, err := s.store.DeleteServiceRegistrations(r.Context(), []string{id})

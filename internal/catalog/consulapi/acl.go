@@ -39,6 +39,9 @@ type route struct {
 type authInfo struct {
 	acl    *acl.ACL
 	aclsOn bool
+	// recheck authorizes the request again: a blocking query that waited
+	// answers only if its token still may.
+	recheck func() error
 }
 
 type authKey struct{}
@@ -76,25 +79,32 @@ func (s *Server) handle(pattern string, p perm, h http.Handler) {
 
 func (s *Server) authorize(p perm, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ai := &authInfo{acl: acl.ManagementACL, aclsOn: s.cfg.ACLEnabled}
+		ai := &authInfo{acl: acl.ManagementACL, aclsOn: s.cfg.ACLEnabled, recheck: func() error { return nil }}
 		if s.cfg.ACLEnabled && !p.open {
-			_, a, err := s.acls.Resolve(s.cfg.Store.Snapshot(), consulToken(r), time.Now())
-			switch {
-			case errors.Is(err, acl.ErrTokenNotFound):
-				err = errorf(http.StatusForbidden, "ACL not found")
-			case err != nil:
-				err = errorf(http.StatusForbidden, "Permission denied: %v", err)
-			case !p.allow(a, r):
-				err = errorf(http.StatusForbidden, "Permission denied: token lacks %s", p.what(r))
-			}
+			a, err := s.check(p, r)
 			if err != nil {
 				s.respond(w, r, nil, 0, err)
 				return
 			}
 			ai.acl = a
+			ai.recheck = func() error { _, err := s.check(p, r); return err }
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, ai)))
 	})
+}
+
+// check resolves the request's token with the current state and checks p.
+func (s *Server) check(p perm, r *http.Request) (*acl.ACL, error) {
+	_, a, err := s.acls.Resolve(s.cfg.Store.Snapshot(), consulToken(r), time.Now())
+	switch {
+	case errors.Is(err, acl.ErrTokenNotFound):
+		return nil, errorf(http.StatusForbidden, "ACL not found")
+	case err != nil:
+		return nil, errorf(http.StatusForbidden, "Permission denied: %v", err)
+	case !p.allow(a, r):
+		return nil, errorf(http.StatusForbidden, "Permission denied: token lacks %s", p.what(r))
+	}
+	return a, nil
 }
 
 // serviceRead requires read on the service named by path value key.

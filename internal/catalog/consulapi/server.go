@@ -159,6 +159,12 @@ func (s *Server) blocking(fn func(*http.Request, *catalog.View) (any, error)) ht
 		out, err := fn(r, view)
 		if err == nil && min != 0 && view.Index() <= min {
 			view, out, err = s.waitAnswer(r, fn, view, out, wait)
+			if err == nil {
+				// The token may have been revoked during the wait.
+				if ai := authOf(r); ai.recheck != nil {
+					err = ai.recheck()
+				}
+			}
 		}
 		s.respond(w, r, out, view.Index(), err)
 	})

@@ -1,0 +1,198 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-project/wharf/internal/structs"
+)
+
+// twoNamespaces is a server with a job, its evaluation and allocation,
+// and a service instance in each of "default" and "prod".
+func twoNamespaces(t *testing.T) (*testServer, string) {
+	t.Helper()
+	ts, root := aclServer(t)
+	n := fakeNode("a", "dc1", "raw_exec")
+	if code, body := ts.doToken("PUT", "/v1/node/register", root, strings.NewReader(dumpJSON(n)), nil); code != http.StatusOK {
+		t.Fatalf("register node: %d %s", code, body)
+	}
+	for _, ns := range []string{"default", "prod"} {
+		job := testJob("web-"+ns, 1, "raw_exec")
+		job.Namespace = ns
+		if code, body := ts.doToken("PUT", "/v1/jobs?namespace="+ns, root, strings.NewReader(dumpJSON(map[string]any{"Job": job})), nil); code != http.StatusOK {
+			t.Fatalf("register %s: %d %s", ns, code, body)
+		}
+		ts.waitFor("an allocation in "+ns, func() bool { return len(ts.store.Snapshot().AllocsByJob(ns, job.ID)) > 0 })
+		reg := &structs.ServiceRegistration{ID: "svc-" + ns, ServiceName: "svc-" + ns, Namespace: ns, Address: "10.0.0.1", Port: 80}
+		if _, err := ts.store.UpsertServiceRegistrations(t.Context(), []*structs.ServiceRegistration{reg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ts, root
+}
+
+// TestListsShowOnlyReadableNamespaces: a token that reads "default" but
+// not "prod" sees nothing of prod in any list, with or without
+// ?namespace, and with the * wildcard under a glob rule that prod denies.
+func TestListsShowOnlyReadableNamespaces(t *testing.T) {
+	ts, _ := twoNamespaces(t)
+	reader := ts.clientToken("default-reader", `namespace "default" { policy = "read" }`)
+	globReader := ts.clientToken("glob-reader", `namespace "*" { policy = "read" }`, `namespace "prod" { policy = "deny" }`)
+	tests := []struct {
+		path, token string
+	}{
+		{"/v1/allocations", reader},
+		{"/v1/allocations?namespace=default", reader},
+		{"/v1/allocations?namespace=*", globReader},
+		{"/v1/allocations", globReader},
+		{"/v1/evaluations", reader},
+		{"/v1/evaluations?namespace=*", globReader},
+		{"/v1/services?namespace=*", globReader},
+		{"/v1/services/instances?namespace=*", globReader},
+		{"/v1/jobs?namespace=*", globReader},
+	}
+	for _, tc := range tests {
+		code, body := ts.doToken("GET", tc.path, tc.token, nil, nil)
+		if code != http.StatusOK && code != http.StatusNotFound && code != http.StatusForbidden {
+			t.Errorf("%s: %d %s", tc.path, code, body)
+		}
+		if strings.Contains(body, `"prod"`) || strings.Contains(body, "web-prod") || strings.Contains(body, "svc-prod") {
+			t.Errorf("%s shows namespace prod to a token that may not read it: %s", tc.path, body)
+		}
+	}
+	// What the token may read is still listed.
+	if _, body := ts.doToken("GET", "/v1/allocations", reader, nil, nil); !strings.Contains(body, "web-default") {
+		t.Errorf("allocations of default missing: %s", body)
+	}
+	if _, body := ts.doToken("GET", "/v1/services/instances?namespace=*", globReader, nil, nil); !strings.Contains(body, "svc-default") {
+		t.Errorf("instances of default missing: %s", body)
+	}
+}
+
+// TestJobBodyNamespaceIsChecked: the route checks ?namespace; a job whose
+// body names another namespace needs submit-job there too.
+func TestJobBodyNamespaceIsChecked(t *testing.T) {
+	ts, _ := aclServer(t)
+	writer := ts.clientToken("default-writer", `namespace "default" { policy = "write" }`)
+	job := testJob("sneak", 1, "raw_exec")
+	job.Namespace = "prod"
+	for _, path := range []string{"/v1/jobs", "/v1/job/sneak", "/v1/job/sneak/plan"} {
+		code, body := ts.doToken("PUT", path, writer, strings.NewReader(dumpJSON(map[string]any{"Job": job})), nil)
+		if code != http.StatusForbidden || !strings.Contains(body, `namespace "prod"`) {
+			t.Errorf("PUT %s of a prod job with a default token: %d %s, want 403", path, code, body)
+		}
+	}
+	if ts.store.Snapshot().Job("prod", "sneak") != nil {
+		t.Fatal("the job was registered in prod")
+	}
+	job.Namespace = "default"
+	if code, body := ts.doToken("PUT", "/v1/jobs", writer, strings.NewReader(dumpJSON(map[string]any{"Job": job})), nil); code != http.StatusOK {
+		t.Fatalf("a default job with a default token: %d %s", code, body)
+	}
+}
+
+// TestServiceDeleteStaysInItsNamespace: DELETE /v1/service/:name/:id
+// without ?namespace (or with *) cannot remove another namespace's
+// instance.
+func TestServiceDeleteStaysInItsNamespace(t *testing.T) {
+	ts, _ := twoNamespaces(t)
+	writer := ts.clientToken("default-writer", `namespace "default" { policy = "write" }`)
+	for _, path := range []string{"/v1/service/svc-prod/svc-prod", "/v1/service/svc-prod/svc-prod?namespace=default"} {
+		if code, body := ts.doToken("DELETE", path, writer, nil, nil); code != http.StatusNotFound && code != http.StatusForbidden {
+			t.Errorf("DELETE %s: %d %s, want 404 or 403", path, code, body)
+		}
+	}
+	if ts.store.Snapshot().ServiceRegistration("svc-prod") == nil {
+		t.Fatal("a default token deleted prod's service instance")
+	}
+	if code, body := ts.doToken("DELETE", "/v1/service/svc-default/svc-default", writer, nil, nil); code != http.StatusOK {
+		t.Fatalf("DELETE of its own namespace's instance: %d %s", code, body)
+	}
+}
+
+// TestBlockingQueryRechecksItsToken: a blocking query that started with a
+// valid token and wakes after the token expired answers 403, not the
+// data. (The query blocked for its wait, so it passed the check at its
+// start: a refusal answers at once.)
+func TestBlockingQueryRechecksItsToken(t *testing.T) {
+	ts, _ := twoNamespaces(t)
+	secret := structs.GenerateUUID()
+	expires := time.Now().Add(time.Second)
+	pol := &structs.ACLPolicy{Name: "reads-default", Rules: `namespace "default" { policy = "read" }`}
+	if _, err := ts.store.UpsertACLPolicies(t.Context(), []*structs.ACLPolicy{pol}); err != nil {
+		t.Fatal(err)
+	}
+	tok := &structs.ACLToken{AccessorID: structs.GenerateUUID(), SecretHash: structs.HashSecret(secret), Name: "short",
+		Type: structs.ACLClientToken, Policies: []string{pol.Name}, ExpirationTime: &expires}
+	if _, err := ts.store.UpsertACLTokens(t.Context(), []*structs.ACLToken{tok}); err != nil {
+		t.Fatal(err)
+	}
+	idx := ts.store.Snapshot().TableIndex(allocTables...)
+	start := time.Now()
+	code, body := ts.doToken("GET", "/v1/allocations?wait=3s&index="+strconv.FormatUint(idx, 10), secret, nil, nil)
+	if time.Since(start) < 2*time.Second {
+		t.Fatalf("the query did not block (%v): %d %s", time.Since(start), code, body)
+	}
+	if code != http.StatusForbidden || strings.Contains(body, "web-default") {
+		t.Fatalf("the woken query of an expired token: %d %s, want 403 without data", code, body)
+	}
+}
+
+// TestTokenHeadersAndQuery: X-Nomad-Token wins over Authorization when
+// both are sent, and ?token= is not a credential on the Nomad API.
+func TestTokenHeadersAndQuery(t *testing.T) {
+	ts, root := aclServer(t)
+	req, _ := http.NewRequest("GET", ts.http.URL+"/v1/acl/tokens", nil)
+	req.Header.Set(TokenHeader, "not-a-token-at-all-xxxx")
+	req.Header.Set("Authorization", "Bearer "+root)
+	if code, _ := ts.send(req, nil); code != http.StatusForbidden {
+		t.Errorf("a wrong X-Nomad-Token with a right bearer: %d, want 403 (X-Nomad-Token decides)", code)
+	}
+	if code, _ := ts.doToken("GET", "/v1/acl/tokens?token="+root, "", nil, nil); code != http.StatusForbidden {
+		t.Errorf("?token= on the Nomad API: %d, want 403", code)
+	}
+}
+
+// TestClientTokenCannotRaiseItself: a client token cannot make itself a
+// management token, create a policy, or delete the anonymous policy.
+func TestClientTokenCannotRaiseItself(t *testing.T) {
+	ts, _ := aclServer(t)
+	secret := ts.clientToken("climber", `namespace "default" { policy = "write" }`, `node { policy = "write" }`)
+	var tok structs.ACLToken
+	if code, body := ts.doToken("GET", "/v1/acl/token/self", secret, nil, &tok); code != http.StatusOK {
+		t.Fatalf("self: %d %s", code, body)
+	}
+	up := `{"AccessorID":"` + tok.AccessorID + `","Type":"management","Name":"climber"}`
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/v1/acl/token/" + tok.AccessorID, up},
+		{"POST", "/v1/acl/token", `{"Type":"management","Name":"new"}`},
+		{"POST", "/v1/acl/policy/mine", `{"Name":"mine","Rules":"node { policy = \"write\" }"}`},
+		{"DELETE", "/v1/acl/policy/anonymous", ""},
+		{"GET", "/v1/acl/tokens", ""},
+	} {
+		if code, body := ts.doToken(tc.method, tc.path, secret, strings.NewReader(tc.body), nil); code != http.StatusForbidden {
+			t.Errorf("%s %s with a client token: %d %s, want 403", tc.method, tc.path, code, body)
+		}
+	}
+	if got := ts.store.Snapshot().ACLTokenBySecretHash(structs.HashSecret(secret)); got == nil || got.Type != structs.ACLClientToken {
+		t.Fatalf("the token changed: %+v", got)
+	}
+}
+
+// TestNodeSecretIsNotAToken: a node's secret sent as an ACL token grants
+// nothing of a token.
+func TestNodeSecretIsNotAToken(t *testing.T) {
+	ts, root := aclServer(t)
+	n := fakeNode("a", "dc1", "raw_exec")
+	if code, body := ts.doToken("PUT", "/v1/node/register", root, strings.NewReader(dumpJSON(n)), nil); code != http.StatusOK {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	for _, path := range []string{"/v1/jobs", "/v1/acl/tokens", "/v1/nodes"} {
+		if code, _ := ts.doToken("GET", path, nodeSecret(n.ID), nil, nil); code != http.StatusForbidden {
+			t.Errorf("GET %s with the node secret as a token: %d, want 403", path, code)
+		}
+	}
+}

@@ -1,0 +1,20 @@
+package server
+
+import "net/http"
+
+// listedNamespaces returns whether an object of a namespace belongs in a
+// list answer. The route checked the capability in the request's
+// namespace; with ?namespace=* (and, where allEmpty, without ?namespace,
+// as wharf's allocation and evaluation lists have always listed every
+// namespace) the list holds only the namespaces where the request's token
+// holds capability c, so a wildcard never shows a namespace the token may
+// not read.
+func listedNamespaces(r *http.Request, c string, allEmpty bool) func(ns string) bool {
+	want := r.URL.Query().Get("namespace")
+	if want == "*" || (want == "" && allEmpty) {
+		a := authOf(r).acl
+		return func(ns string) bool { return a.AllowNamespaceOperation(ns, c) }
+	}
+	want = namespace(r)
+	return func(ns string) bool { return ns == want }
+}
