@@ -196,3 +196,38 @@ func TestNodeSecretIsNotAToken(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeWriteTokenCannotActForANode: the token every client agent holds
+// (node write, as the agent policy) does not let one client heartbeat
+// another node or update its allocations; only the node's own secret (or
+// a management token) does.
+func TestNodeWriteTokenCannotActForANode(t *testing.T) {
+	ts, root := twoNamespaces(t)
+	agentTok := ts.clientToken("agent", `node { policy = "write" }`, `namespace "*" { policy = "read" }`)
+	victim := ts.store.Snapshot().AllocsByJob("default", "web-default")[0]
+	update := dumpJSON(structs.AllocUpdateRequest{Alloc: []*structs.Allocation{{ID: victim.ID, ClientStatus: structs.AllocClientStatusFailed}}})
+	for _, tc := range []struct{ method, path, body string }{
+		{"PUT", "/v1/node/" + victim.NodeID + "/heartbeat", "{}"},
+		{"PUT", "/v1/allocations/update", update},
+	} {
+		if code, body := ts.doToken(tc.method, tc.path, agentTok, strings.NewReader(tc.body), nil); code != http.StatusForbidden {
+			t.Errorf("%s %s with a node write token: %d %s, want 403", tc.method, tc.path, code, body)
+		}
+		// Another node's secret with the token does not do it either.
+		other := fakeNode("b", "dc1", "raw_exec")
+		if code, body := ts.doToken("PUT", "/v1/node/register", root, strings.NewReader(dumpJSON(other)), nil); code != http.StatusOK {
+			t.Fatalf("register b: %d %s", code, body)
+		}
+		req, _ := http.NewRequest(tc.method, ts.http.URL+tc.path, strings.NewReader(tc.body))
+		req.Header.Set(TokenHeader, agentTok)
+		req.Header.Set(NodeSecretHeader, nodeSecret(other.ID))
+		if code, body := ts.send(req, nil); code != http.StatusForbidden {
+			t.Errorf("%s %s as node b with a node write token: %d %s, want 403", tc.method, tc.path, code, body)
+		}
+	}
+	if a := ts.store.Snapshot().Alloc(victim.ID); a.ClientStatus == structs.AllocClientStatusFailed {
+		t.Fatal("another node's allocation was marked failed")
+	}
+	// Its own secret still works.
+	ts.mustDoAsNode(victim.NodeID, "PUT", "/v1/node/"+victim.NodeID+"/heartbeat", struct{}{}, nil)
+}

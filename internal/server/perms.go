@@ -143,19 +143,21 @@ func policyHolderOrManagement() perm {
 }
 
 // nodeWriteToken reports whether the request's token (with ACLs on) may
-// act for any node.
-func (ai *authInfo) nodeWriteToken() bool { return ai.aclsOn && ai.acl.AllowNodeWrite() }
+// act for any node: only a management token. Node policy "write" is what
+// every client agent's token holds, so it must not let one client
+// heartbeat another node or update its allocations (as Nomad, where
+// those calls take the node's secret only).
+func (ai *authInfo) nodeWriteToken() bool { return ai.aclsOn && ai.acl.IsManagement() }
 
 // ownNode allows the node named by path value "id" when the request
-// carries its node secret, and, with ACLs on, a token with node write.
-// With ACLs off only the node's secret passes.
+// carries its node secret, and, with ACLs on, a management token. With
+// ACLs off only the node's secret passes.
 func ownNode() perm {
 	return perm{
 		allow: func(_ *Server, _ state.Snapshot, r *http.Request, ai *authInfo) bool {
 			return (ai.node != nil && ai.node.ID == r.PathValue("id")) || ai.nodeWriteToken()
 		},
-		what:  fixed("the node's own secret (" + NodeSecretHeader + ") or node policy \"write\""),
-		grant: `node { policy = "write" }`,
+		what: fixed("the node's own secret (" + NodeSecretHeader + ") or a management token"),
 	}
 }
 
@@ -173,14 +175,13 @@ func ownNodeOrRead() perm {
 
 // anyNode allows a request with a known node's secret (the handler then
 // checks that it touches only what that node owns), and, with ACLs on, a
-// token with node write.
+// management token.
 func anyNode() perm {
 	return perm{
 		allow: func(_ *Server, _ state.Snapshot, _ *http.Request, ai *authInfo) bool {
 			return ai.node != nil || ai.nodeWriteToken()
 		},
-		what:  fixed("a node secret (" + NodeSecretHeader + ") or node policy \"write\""),
-		grant: `node { policy = "write" }`,
+		what: fixed("a node secret (" + NodeSecretHeader + ") or a management token"),
 	}
 }
 
