@@ -38,18 +38,18 @@ var functions = map[string]function.Function{
 }
 
 // evalContext returns the context expressions are evaluated in: input
-// variables as var.NAME, locals as local.NAME, and the functions.
-func evalContext(vars, locals map[string]cty.Value) *hcl.EvalContext {
+// variables as var.NAME, locals as local.NAME, and the file's functions.
+func evalContext(funcs map[string]function.Function, vars, locals map[string]cty.Value) *hcl.EvalContext {
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "local": cty.ObjectVal(locals)},
-		Functions: functions,
+		Functions: funcs,
 	}
 }
 
 // value evaluates an attribute. Null counts as absent; errors are reported
 // against path.
 func (p *parser) value(a *hclsyntax.Attribute, path string) (cty.Value, bool) {
-	v, diags := evalBounded(a.Expr, p.ctx)
+	v, diags := evalBudgeted(a.Expr, p.ctx, p.budget)
 	if diags.HasErrors() {
 		p.addHCL(diags, path)
 		return cty.NilVal, false

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/wharf-project/wharf/internal/structs"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Options changes how a job file is parsed.
@@ -62,6 +63,7 @@ func ParseWithOptions(filename string, src []byte, opts Options) (*structs.Job, 
 		return nil, fromHCL(diags, filename).errorOrNil()
 	}
 	p := newParser(filename, src)
+	boundFors(body, p.budget)
 	job := p.file(body, opts)
 	if job == nil {
 		return nil, p.diags.errorOrNil()
@@ -81,6 +83,8 @@ type parser struct {
 	src      []byte
 	diags    Diagnostics
 	ctx      *hcl.EvalContext
+	budget   *evalBudget
+	funcs    map[string]function.Function
 	pos      map[string]hcl.Range
 	failed   map[string]bool
 	jobRange hcl.Range
@@ -88,8 +92,10 @@ type parser struct {
 }
 
 func newParser(filename string, src []byte) *parser {
+	budget := &evalBudget{left: MaxEvalWork}
 	return &parser{
 		filename: filename, src: src,
+		budget: budget, funcs: budgetedFunctions(budget),
 		pos: map[string]hcl.Range{}, failed: map[string]bool{},
 		jobRange: hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos},
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // variables reads the variable and locals blocks and sets up the
@@ -15,7 +16,7 @@ import (
 func (p *parser) variables(body *hclsyntax.Body, opts Options) {
 	vars := map[string]cty.Value{}
 	declared := map[string]hcl.Range{}
-	p.ctx = evalContext(vars, nil)
+	p.ctx = evalContext(p.funcs, vars, nil)
 	for _, b := range blocksOf(body, "variable") {
 		if !p.labels(b, 1, "name") {
 			continue
@@ -35,8 +36,8 @@ func (p *parser) variables(body *hclsyntax.Body, opts Options) {
 				`declare it with variable "`+name+`" {}`, "a value was given for variable %q, which the file does not declare", name)
 		}
 	}
-	p.ctx = evalContext(vars, nil)
-	p.ctx = evalContext(vars, p.locals(body))
+	p.ctx = evalContext(p.funcs, vars, nil)
+	p.ctx = evalContext(p.funcs, vars, p.locals(body))
 }
 
 // variable returns the value of one variable: the one given in opts, else
@@ -53,14 +54,14 @@ func (p *parser) variable(b *hclsyntax.Block, name string, opts Options) cty.Val
 	}
 	var val cty.Value
 	if raw, ok := opts.Vars[name]; ok {
-		v, diags := varFromString(name, raw, ty)
+		v, diags := varFromString(name, raw, ty, p.funcs, p.budget)
 		if diags.HasErrors() {
 			p.addHCL(diags, "")
 			return cty.NullVal(ty)
 		}
 		val = v
 	} else if a := b.Body.Attributes["default"]; a != nil {
-		v, diags := evalBounded(a.Expr, &hcl.EvalContext{Functions: functions})
+		v, diags := evalBudgeted(a.Expr, &hcl.EvalContext{Functions: p.funcs}, p.budget)
 		if diags.HasErrors() {
 			p.addHCL(diags, "")
 			return cty.NullVal(ty)
@@ -81,7 +82,7 @@ func (p *parser) variable(b *hclsyntax.Block, name string, opts Options) cty.Val
 
 // varFromString reads a variable's value given as text: as is for strings,
 // as an HCL expression for other types.
-func varFromString(name, raw string, ty cty.Type) (cty.Value, hcl.Diagnostics) {
+func varFromString(name, raw string, ty cty.Type, funcs map[string]function.Function, b *evalBudget) (cty.Value, hcl.Diagnostics) {
 	if ty == cty.String || ty == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
@@ -89,7 +90,8 @@ func varFromString(name, raw string, ty cty.Type) (cty.Value, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
-	return expr.Value(&hcl.EvalContext{Functions: functions})
+	boundFors(expr, b)
+	return evalBudgeted(expr, &hcl.EvalContext{Functions: funcs}, b)
 }
 
 // maxLocals bounds the locals of a job file: they are ordered by their
@@ -124,9 +126,9 @@ func (p *parser) locals(body *hclsyntax.Body) map[string]cty.Value {
 		if len(ready) == 0 {
 			ready = sortedKeys(pending) // a cycle or an unknown local: let HCL report it
 		}
-		p.ctx = evalContext(p.ctx.Variables["var"].AsValueMap(), done)
+		p.ctx = evalContext(p.funcs, p.ctx.Variables["var"].AsValueMap(), done)
 		for _, name := range ready {
-			v, diags := evalBounded(pending[name].Expr, p.ctx)
+			v, diags := evalBudgeted(pending[name].Expr, p.ctx, p.budget)
 			if diags.HasErrors() {
 				p.addHCL(diags, "")
 				v = cty.NullVal(cty.DynamicPseudoType)
