@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,7 +17,8 @@ import (
 
 // BenchmarkAPIRequestTLS measures GET /v1/jobs on a real server agent
 // (embedded etcd) in one run: plain HTTP, HTTPS, and HTTPS with client
-// certificates required (verify_https_client), each over a kept-alive
+// certificates required (verify_https_client), each without ACLs and with
+// ACLs on and a client token holding a read policy, over a kept-alive
 // connection and with a new connection (and so a TLS handshake) per
 // request.
 func BenchmarkAPIRequestTLS(b *testing.B) {
@@ -24,26 +27,42 @@ func BenchmarkAPIRequestTLS(b *testing.B) {
 	for _, mode := range []struct {
 		name string
 		tls  *TLSConfig
+		acl  bool
 	}{
-		{"http", nil},
-		{"https", &TLSConfig{HTTP: true, CAFile: files.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile}},
+		{"http", nil, false},
+		{"http-acl", nil, true},
+		{"https", &TLSConfig{HTTP: true, CAFile: files.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile}, false},
 		{"https-verify-client", &TLSConfig{HTTP: true, RPC: true, VerifyHTTPSClient: true,
-			CAFile: files.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile}},
+			CAFile: files.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile}, false},
+		{"https-verify-client-acl", &TLSConfig{HTTP: true, RPC: true, VerifyHTTPSClient: true,
+			CAFile: files.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile}, true},
 	} {
-		a := startBenchServer(b, mode.tls)
+		a := startBenchServer(b, mode.tls, mode.acl)
 		scheme := "http://"
 		if mode.tls != nil {
 			scheme = "https://"
 		}
-		url := scheme + a.HTTPAddr() + "/v1/jobs"
+		base := scheme + a.HTTPAddr()
+		url := base + "/v1/jobs"
+		token := ""
+		if mode.acl {
+			token = benchReadToken(b, benchClient(b, files, false), base)
+		}
 		for _, conn := range []struct {
 			name      string
 			keepAlive bool
 		}{{"keepalive", true}, {"new-conn", false}} {
 			b.Run(mode.name+"/"+conn.name, func(b *testing.B) {
 				c := benchClient(b, files, !conn.keepAlive)
+				req, err := http.NewRequest(http.MethodGet, url, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if token != "" {
+					req.Header.Set("X-Nomad-Token", token)
+				}
 				for b.Loop() {
-					resp, err := c.Get(url)
+					resp, err := c.Do(req)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -58,10 +77,10 @@ func BenchmarkAPIRequestTLS(b *testing.B) {
 	}
 }
 
-func startBenchServer(b *testing.B, t *TLSConfig) *Agent {
+func startBenchServer(b *testing.B, t *TLSConfig, acl bool) *Agent {
 	b.Helper()
 	cfg := &Config{DataDir: b.TempDir(), BindAddr: "127.0.0.1", Server: &ServerConfig{Enabled: true},
-		Ports: &Ports{HTTP: testutil.FreePort(b)}, TLS: t}
+		Ports: &Ports{HTTP: testutil.FreePort(b)}, TLS: t, ACL: &ACLConfig{Enabled: &acl}}
 	if err := cfg.Normalize(); err != nil {
 		b.Fatal(err)
 	}
@@ -109,4 +128,56 @@ func benchPKI(b *testing.B, dir string) tlsutil.Files {
 		}
 	}
 	return f
+}
+
+// benchReadToken bootstraps ACLs on the server at base and returns the
+// secret of a client token whose policy reads every namespace: the path
+// an operator's read request takes (token lookup, policy compile).
+func benchReadToken(b *testing.B, c *http.Client, base string) string {
+	b.Helper()
+	var boot struct{ SecretID string }
+	benchJSON(b, c, base+"/v1/acl/bootstrap", "", nil, &boot)
+	rules := `namespace "*" { policy = "read" }`
+	benchJSON(b, c, base+"/v1/acl/policy/readers", boot.SecretID, map[string]string{"Name": "readers", "Rules": rules}, nil)
+	var tok struct{ SecretID string }
+	benchJSON(b, c, base+"/v1/acl/token", boot.SecretID,
+		map[string]any{"Name": "reader", "Type": "client", "Policies": []string{"readers"}}, &tok)
+	if tok.SecretID == "" {
+		b.Fatal("no secret in the created token")
+	}
+	return tok.SecretID
+}
+
+// benchJSON posts in as JSON with token and decodes the answer into out.
+func benchJSON(b *testing.B, c *http.Client, url, token string, in, out any) {
+	b.Helper()
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("X-Nomad-Token", token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("POST %s: %d %s", url, resp.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			b.Fatalf("POST %s: %v", url, err)
+		}
+	}
 }
