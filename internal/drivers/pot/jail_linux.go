@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -123,6 +122,9 @@ func (d *Driver) prepare(ctx context.Context, cfg *drivers.TaskConfig) (_ *jail,
 	if err := d.mountRootfs(j, conf); err != nil {
 		return nil, err
 	}
+	if err := pinMounts(j, conf); err != nil {
+		return nil, err
+	}
 	if err := taskDirs(cfg); err != nil {
 		return nil, err
 	}
@@ -167,10 +169,10 @@ func taskDirs(cfg *drivers.TaskConfig) error {
 // in its directory (a crash between start and destroy).
 func (d *Driver) clearStale(ctx context.Context, id, dir string) error {
 	old, err := readJail(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return os.RemoveAll(dir)
-	}
 	if err != nil {
+		if err := unpinMounts(dir); err != nil {
+			return err
+		}
 		return os.RemoveAll(dir)
 	}
 	return d.teardown(ctx, old)
@@ -269,6 +271,9 @@ func (d *Driver) teardown(ctx context.Context, j *jail) error {
 		errs = append(errs, err)
 	}
 	if err := unmountRootfs(j); err != nil {
+		errs = append(errs, err)
+	}
+	if err := unpinMounts(j.Dir); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) == 0 {

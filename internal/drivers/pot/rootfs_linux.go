@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -127,52 +129,94 @@ func isExecutable(root, p string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
-// copyIn copies the host file or directory src to dst inside root.
+// maxCopyDepth bounds the directories a copy entry descends.
+const maxCopyDepth = 128
+
+// copyIn copies the host file or directory src to dst inside root. src is
+// opened without following any symlink, and every entry under it is
+// opened by name from its directory without following one: a jail that
+// writes to the volume cannot swap a checked path for a link out of it.
+// Symlinks, devices and sockets under src are not copied.
 func copyIn(root, src, dst string) error {
-	fi, err := os.Stat(src)
-	if err != nil {
-		return err
+	fd, err := unix.Openat2(unix.AT_FDCWD, src, &unix.OpenHow{
+		Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS})
+	if errors.Is(err, unix.ELOOP) {
+		return fmt.Errorf("the host path %s has a symlink in it now (it changed after it was checked)", src)
 	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", src, err)
+	}
+	return copyAt(root, fd, src, dst, 0)
+}
+
+// copyAt copies what the O_PATH descriptor fd (named name, closed here)
+// holds to dst inside root.
+func copyAt(root string, fd int, name, dst string, depth int) error {
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat %s: %w", name, err)
+	}
+	mode := fs.FileMode(st.Mode & 0o777)
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		f, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fd), os.O_RDONLY, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", name, err)
+		}
+		defer f.Close()
+		target, err := inRoot(root, dst)
+		if err != nil {
+			return err
+		}
+		return copyFile(f, target, mode)
+	case unix.S_IFDIR:
+	default:
+		if depth == 0 {
+			return fmt.Errorf("%s is not a regular file or a directory", name)
+		}
+		return nil
+	}
+	if depth >= maxCopyDepth {
+		return fmt.Errorf("%s: more than %d directories deep", name, maxCopyDepth)
+	}
+	dir, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fd), os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	defer dir.Close()
 	target, err := inRoot(root, dst)
 	if err != nil {
 		return err
 	}
-	if !fi.IsDir() {
-		return copyFile(src, target, fi.Mode())
+	if err := os.MkdirAll(target, mode); err != nil {
+		return err
 	}
-	return filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		cfd, err := unix.Openat(int(dir.Fd()), n, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if errors.Is(err, unix.ENOENT) {
+			continue // removed since it was listed
+		}
 		if err != nil {
+			return fmt.Errorf("open %s: %w", filepath.Join(name, n), err)
+		}
+		if err := copyAt(root, cfd, filepath.Join(name, n), filepath.Join(dst, n), depth+1); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, p)
-		to, err := inRoot(root, filepath.Join(dst, rel))
-		if err != nil {
-			return err
-		}
-		info, err := e.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case e.IsDir():
-			return os.MkdirAll(to, info.Mode().Perm())
-		case info.Mode().IsRegular():
-			return copyFile(p, to, info.Mode())
-		}
-		return nil // symlinks, devices and sockets are not copied
-	})
+	}
+	return nil
 }
 
-// copyFile copies one regular file, creating its parent directories.
-func copyFile(src, dst string, mode fs.FileMode) error {
+// copyFile copies one open regular file, creating its parent directories.
+func copyFile(in *os.File, dst string, mode fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode.Perm())
 	if err != nil {
 		return err
