@@ -31,12 +31,19 @@ type ACL struct {
 	operator   string
 	plugin     string
 	quota      string
+	registry   string
 	services   map[string]string
 	prefixes   []prefixRule
 }
 
 // ManagementACL allows everything.
 var ManagementACL = &ACL{management: true}
+
+// DisabledACL allows everything too: it is what a token resolves to where
+// the servers have ACLs off. It is a distinct value so that a check that
+// must not open up without ACLs (the registry's uploads, which then keep
+// to their own upload tokens) can tell it from a management token.
+var DisabledACL = &ACL{management: true}
 
 // New merges policies into one ACL. Where several rules apply to the same
 // thing, deny wins over everything, then write over read; namespace
@@ -65,6 +72,7 @@ func New(policies []*Policy) *ACL {
 		a.operator = mergeLevel(a.operator, p.Operator)
 		a.plugin = mergeLevel(a.plugin, p.Plugin)
 		a.quota = mergeLevel(a.quota, p.Quota)
+		a.registry = mergeLevel(a.registry, p.Registry)
 		for _, s := range p.Services {
 			a.services[s.Name] = stronger(a.services[s.Name], s.Policy)
 		}
@@ -194,6 +202,14 @@ func (a *ACL) AllowPluginRead() bool {
 
 // AllowQuotaRead reports whether quotas may be read.
 func (a *ACL) AllowQuotaRead() bool { return a.management || allowRead(a.quota) }
+
+// AllowRegistryRead reports whether the image registry may be read when
+// its operator turned anonymous reads off.
+func (a *ACL) AllowRegistryRead() bool { return a.management || allowRead(a.registry) }
+
+// AllowRegistryWrite reports whether images may be uploaded to and
+// deleted from the registry.
+func (a *ACL) AllowRegistryWrite() bool { return a.management || allowWrite(a.registry) }
 
 // AllowServiceRead reports whether catalog service name may be read.
 func (a *ACL) AllowServiceRead(name string) bool {

@@ -83,6 +83,7 @@ type Policy struct {
 	Operator        *LevelRule       `hcl:"operator,block"`
 	Plugin          *LevelRule       `hcl:"plugin,block"`
 	Quota           *LevelRule       `hcl:"quota,block"`
+	Registry        *LevelRule       `hcl:"registry,block"`
 	Services        []*ServiceRule   `hcl:"service,block"`
 	ServicePrefixes []*ServiceRule   `hcl:"service_prefix,block"`
 }
@@ -150,6 +151,7 @@ func (p *Policy) validate() error {
 		{"operator", p.Operator, []string{PolicyDeny, PolicyRead, PolicyWrite}},
 		{"plugin", p.Plugin, []string{PolicyDeny, PolicyList, PolicyRead}},
 		{"quota", p.Quota, []string{PolicyDeny, PolicyRead, PolicyWrite}},
+		{"registry", p.Registry, []string{PolicyDeny, PolicyRead, PolicyWrite}},
 	}
 	for _, l := range levels {
 		if l.rule != nil && !slices.Contains(l.ok, l.rule.Policy) {

@@ -122,6 +122,8 @@ type RegistryConfig struct {
 	// TokenFile lists upload tokens, one per line; without it the registry
 	// is read-only (in -dev a token is generated).
 	TokenFile string `hcl:"token_file,optional"`
+	// PrivateReads makes reads need a token too (see registry_acl.go).
+	PrivateReads bool `hcl:"private_reads,optional"`
 }
 
 // RawExecEnabled reports whether the raw_exec driver is enabled: always in

@@ -42,7 +42,12 @@ func (a *Agent) startRegistry() error {
 	if cl, err := a.cfg.ConnLimits(); err == nil {
 		maxUpload = cl.RegistryMaxUpload // limits.registry_max_upload
 	}
-	srv, err := registry.New(registry.Config{Dir: dir, Tokens: tokens, MaxUploadBytes: maxUpload, Logger: a.log.With("role", "registry")})
+	authz, err := a.registryAuthorizer()
+	if err != nil {
+		return err
+	}
+	srv, err := registry.New(registry.Config{Dir: dir, Tokens: tokens, Authorize: authz, PrivateReads: rc.PrivateReads,
+		MaxUploadBytes: maxUpload, Logger: a.log.With("role", "registry")})
 	if err != nil {
 		return fmt.Errorf("start registry in %s: %w", dir, err)
 	}

@@ -75,7 +75,15 @@ func registryToken(tokenFile string) (string, error) {
 	if t := strings.TrimSpace(os.Getenv(envRegistryToken)); t != "" {
 		return t, nil
 	}
-	return "", errors.New("no registry token: give -token-file or set " + envRegistryToken)
+	// An agent's registry with ACLs on also takes an ACL token with
+	// registry policy "write".
+	for _, env := range []string{"WHARF_TOKEN", "NOMAD_TOKEN"} {
+		if t := strings.TrimSpace(os.Getenv(env)); t != "" {
+			return t, nil
+		}
+	}
+	return "", errors.New("no registry token: give -token-file or set " + envRegistryToken +
+		" (or WHARF_TOKEN, an ACL token with registry policy \"write\")")
 }
 
 // splitCommand splits a command line into words the way a POSIX shell

@@ -10,7 +10,6 @@ package registry
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,6 +38,15 @@ type Config struct {
 	// Tokens are the bearer tokens allowed to upload and delete. With
 	// none, uploads and deletes are refused with 403.
 	Tokens []string
+	// Authorize, when set, decides for a request that carries none of
+	// Tokens: nil lets it write (upload, delete) or, with PrivateReads,
+	// read; an error is the refusal's message (403). The agent sets it to
+	// check the request's ACL token (registry policy "write" or "read").
+	Authorize func(r *http.Request, write bool) error
+	// PrivateReads makes reads (the index, the list and the files) need
+	// an upload token or a token Authorize accepts for reading. Off, reads
+	// are anonymous, as a plain web server of images.
+	PrivateReads bool
 	// MaxUploadBytes limits the size of one uploaded file (413 beyond);
 	// zero or negative means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
@@ -52,6 +60,8 @@ type Server struct {
 	dir     string
 	root    *os.Root
 	tokens  [][sha256.Size]byte
+	authz   func(r *http.Request, write bool) error
+	private bool
 	maxBody int64
 	log     *slog.Logger
 }
@@ -72,7 +82,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: open directory: %w", err)
 	}
-	s := &Server{dir: dir, root: root, maxBody: cfg.MaxUploadBytes, log: cfg.Logger}
+	s := &Server{dir: dir, root: root, maxBody: cfg.MaxUploadBytes, log: cfg.Logger, authz: cfg.Authorize, private: cfg.PrivateReads}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxUploadBytes
 	}
@@ -121,6 +131,9 @@ func (s *Server) Handler() http.Handler { return s }
 // ServeHTTP routes: GET / (index), GET /v1/images (JSON list), and
 // GET/HEAD/PUT/DELETE /<file>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.private && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !s.authorized(w, r, false) {
+		return
+	}
 	switch r.URL.Path {
 	case "/":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
@@ -160,28 +173,5 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	}
 	w.Header().Set("Allow", strings.Join(methods, ", "))
 	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	return false
-}
-
-// authorized checks the bearer token of r, answering 403 when uploads are
-// disabled and 401 when the token is missing or wrong.
-func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
-	if len(s.tokens) == 0 {
-		http.Error(w, "uploads are disabled: this registry has no upload tokens (start it with -token-file)", http.StatusForbidden)
-		return false
-	}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok {
-		sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-		match := 0
-		for i := range s.tokens {
-			match |= subtle.ConstantTimeCompare(sum[:], s.tokens[i][:])
-		}
-		if match == 1 {
-			return true
-		}
-	}
-	w.Header().Set("WWW-Authenticate", `Bearer realm="wharf-registry"`)
-	http.Error(w, "unauthorized: a valid \"Authorization: Bearer <token>\" header is required", http.StatusUnauthorized)
 	return false
 }

@@ -29,7 +29,7 @@ func (e *uploadError) Error() string { return e.msg }
 // upload directory, is checked (size, length, digest), synced and renamed
 // into place, so a GET sees either the old file, no file or the new one.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, name string) {
-	if !s.authorized(w, r) {
+	if !s.authorized(w, r, true) {
 		return
 	}
 	if !ValidName(name) {
@@ -148,7 +148,7 @@ func syncDir(dir string) {
 
 // remove answers DELETE /<file>.
 func (s *Server) remove(w http.ResponseWriter, r *http.Request, name string) {
-	if !s.authorized(w, r) {
+	if !s.authorized(w, r, true) {
 		return
 	}
 	if !ValidName(name) {

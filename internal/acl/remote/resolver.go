@@ -71,7 +71,7 @@ type unreachableError struct{ msg string }
 func (e *unreachableError) Error() string { return "Permission denied: " + e.msg }
 
 // Resolve returns what the token of secret may do ("" for anonymous):
-// everything when the servers have ACLs off, an error (a refusal's
+// everything (acl.DisabledACL) when the servers have ACLs off, an error (a refusal's
 // message) when the token is unknown or expired.
 func (r *Resolver) Resolve(ctx context.Context, secret string) (*acl.ACL, error) {
 	key := structs.HashSecret(secret)
@@ -107,7 +107,7 @@ func (r *Resolver) ask(ctx context.Context, secret string) (*acl.ACL, error) {
 	switch {
 	case err == nil:
 	case errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest && strings.Contains(ae.Message, "ACL support disabled"):
-		return acl.ManagementACL, nil
+		return acl.DisabledACL, nil
 	case secret == "" && api.IsForbidden(err):
 		return r.policies(ctx, "", []string{structs.ACLAnonymousPolicy})
 	case api.IsForbidden(err):
