@@ -17,6 +17,7 @@ import (
 //	  max_conns_ingress   = 0         # every entry point of the ingress together
 //	  max_conns_dashboard = 0
 //	  max_conns_registry  = 0
+//	  max_conns_dns       = 0         # the DNS server's TCP connections
 //	  handshake_timeout   = "10s"     # a new connection's TLS handshake and first request head
 //	  idle_timeout        = "180s"    # a keep-alive connection between requests
 //	  registry_max_upload = "8GiB"    # one uploaded image file (413 beyond)
@@ -63,7 +64,7 @@ func (c *Config) ConnLimits() (ConnLimits, error) {
 		v    int
 	}{{"max_conns_api", "api", l.MaxConnsAPI}, {"max_conns_consul", "consul", l.MaxConnsConsul},
 		{"max_conns_ingress", "ingress", l.MaxConnsIngress}, {"max_conns_dashboard", "dashboard", l.MaxConnsDashboard},
-		{"max_conns_registry", "registry", l.MaxConnsRegistry}} {
+		{"max_conns_registry", "registry", l.MaxConnsRegistry}, {"max_conns_dns", "dns", l.MaxConnsDNS}} {
 		if f.v < 0 {
 			return out, fmt.Errorf("limits.%s: %d is negative (0 takes the share of the descriptor budget)", f.name, f.v)
 		}

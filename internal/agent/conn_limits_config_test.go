@@ -42,7 +42,9 @@ func TestConnLimits(t *testing.T) {
 				return l.MaxConns["ingress"] == 5000 && l.HandshakeTimeout == 3*time.Second &&
 					l.RegistryMaxUpload == 1<<30 && l.ImageMaxUnpacked == 2<<30
 			}, ""},
+		{"dns cap", &LimitsConfig{MaxConnsDNS: 9}, func(l ConnLimits) bool { return l.MaxConns["dns"] == 9 && len(l.MaxConns) == 1 }, ""},
 		{"negative cap", &LimitsConfig{MaxConnsAPI: -1}, nil, "limits.max_conns_api"},
+		{"negative dns cap", &LimitsConfig{MaxConnsDNS: -1}, nil, "limits.max_conns_dns"},
 		{"bad duration", &LimitsConfig{IdleTimeout: "soon"}, nil, "limits.idle_timeout"},
 		{"bad size", &LimitsConfig{RegistryMaxUpload: "big"}, nil, "limits.registry_max_upload"},
 	} {

@@ -17,7 +17,7 @@ import (
 type connLimits ConnLimits
 
 // listenerRoles are the roles whose listeners get a connection cap.
-var listenerRoles = []string{"api", "consul", "ingress", "dashboard", "registry"}
+var listenerRoles = []string{"api", "consul", "ingress", "dashboard", "registry", "dns"}
 
 // setupConns raises the descriptor limit, splits it into the budget,
 // makes a limiter per listener role (a configured cap wins over the

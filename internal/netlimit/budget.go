@@ -28,7 +28,8 @@ var shares = map[string]float64{
 	"consul":    0.10,
 	"ingress":   0.50,
 	"dashboard": 0.05,
-	"registry":  0.15,
+	"registry":  0.10,
+	"dns":       0.05, // its TCP connections
 }
 
 // MinCap is the least cap a role gets, however small the limit.
@@ -36,7 +37,7 @@ const MinCap = 16
 
 // NewBudget splits limit: a quarter (at least 256 descriptors) is the
 // reserve, and the rest goes to the listener roles (api, consul,
-// ingress, dashboard, registry) by fixed shares.
+// ingress, dashboard, registry, dns) by fixed shares.
 func NewBudget(limit int) Budget {
 	reserve := Max(limit/4, 256)
 	rest := Max(limit-reserve, 0)

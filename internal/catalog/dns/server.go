@@ -14,6 +14,7 @@ import (
 	mdns "github.com/miekg/dns"
 
 	"github.com/wharf-project/wharf/internal/catalog"
+	"github.com/wharf-project/wharf/internal/netlimit"
 )
 
 // Config configures the DNS server.
@@ -31,6 +32,11 @@ type Config struct {
 	// TTL of the answers; 0 by default (always fresh).
 	TTL    time.Duration
 	Logger *slog.Logger
+	// Conns caps the TCP connections held at once; nil means no cap.
+	// At the cap, connections wait in the kernel's queue until one
+	// closes, so that a flood cannot take the descriptors the process's
+	// other roles need.
+	Conns *netlimit.Limiter
 }
 
 // Server answers catalog queries.
@@ -77,6 +83,7 @@ func (s *Server) Start(addr string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addr = tcp.Addr().String()
+	tcp = netlimit.NewListener(tcp, s.cfg.Conns, s.cfg.Logger)
 	s.servers = []*mdns.Server{
 		{Listener: tcp, Handler: s, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second},
 		{PacketConn: udp, Handler: s, UDPSize: 65535},
