@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// startHostileAgent runs a -dev agent with the configuration cfg and its
+// DNS server on dnsPort.
+func startHostileAgent(t *testing.T, cfg string, dnsPort int) *agentProc {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "agent.hcl")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startAgent(t, "-dev", "-config", path, "-dns-port", strconv.Itoa(dnsPort))
+}
+
+// TestDNSTCPFloodCapped holds the DNS server's TCP cap with connections
+// that keep asking: one more gets no answer while UDP and the API still
+// answer, and the agent logs the cap.
+func TestDNSTCPFloodCapped(t *testing.T) {
+	dnsPort := freePort(t)
+	a := startHostileAgent(t, "limits {\n  max_conns_dns = 4\n}\n", dnsPort)
+	if !strings.Contains(a.out.String(), "max_conns_dns=4") {
+		t.Fatalf("the budget does not name the DNS cap:\n%s", a.out)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(dnsPort)
+	q := new(mdns.Msg)
+	q.SetQuestion("nothing.service.consul.", mdns.TypeA)
+	ask := func(c *mdns.Conn, within time.Duration) error {
+		_ = c.SetDeadline(time.Now().Add(within))
+		if err := c.WriteMsg(q); err != nil {
+			return err
+		}
+		_, err := c.ReadMsg()
+		return err
+	}
+	var held []*mdns.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range 4 {
+		c, err := mdns.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		if err := ask(c, 5*time.Second); err != nil {
+			t.Fatalf("a connection within the cap: %v", err)
+		}
+	}
+	extra, err := mdns.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	if err := ask(extra, time.Second); err == nil {
+		t.Fatal("a fifth TCP connection was answered beyond a cap of 4")
+	}
+	udp := &mdns.Client{Net: "udp", Timeout: 3 * time.Second}
+	if _, _, err := udp.Exchange(q, addr); err != nil {
+		t.Fatalf("udp while tcp is at its cap: %v", err)
+	}
+	resp, err := http.Get(a.addr + "/v1/status/leader")
+	if err != nil {
+		t.Fatalf("api while dns tcp is at its cap: %v", err)
+	}
+	resp.Body.Close()
+	waitFor(t, 10*time.Second, "the cap logged", func() bool {
+		return strings.Contains(a.out.String(), "connection cap reached") && strings.Contains(a.out.String(), "listener=dns")
+	})
+}
+
+// rssKiB is the resident memory of process pid.
+func rssKiB(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skip("needs /proc to read memory")
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// TestParseNestedForBounded sends /v1/jobs/parse job files of 20-40 KB
+// whose for expressions multiply: each grew the agent by gigabytes (10 GB
+// for one request). They get a 400 naming the limit within seconds, and
+// the agent's memory stays within a few hundred megabytes.
+func TestParseNestedForBounded(t *testing.T) {
+	a := startAgent(t, "-dev")
+	chars := `"` + strings.Repeat("a", 20_000) + `"`
+	tuple := "[" + strings.Repeat("1,", 10_000) + "1]"
+	job := "\njob \"x\" {\n  group \"g\" {\n    task \"t\" {\n      driver = \"raw_exec\"\n      config {\n        command = \"/bin/true\"\n      }\n    }\n  }\n}\n"
+	before := rssKiB(t, a.cmd.Process.Pid)
+	for _, local := range []string{
+		"[for a in split(\"\", " + chars + ") : [for b in split(\"\", " + chars + ") : 1]]",
+		"[for a in " + tuple + " : [for b in " + tuple + " : b if a > 1]]",
+		"{for a in split(\"\", " + chars + ") : a => [for b in split(\"\", " + chars + ") : b]...}",
+	} {
+		body, _ := json.Marshal(map[string]string{"JobHCL": "locals {\n  v = " + local + "\n}\n" + job})
+		start := time.Now()
+		client := &http.Client{Timeout: 60 * time.Second}
+		resp, err := client.Post(a.addr+"/v1/jobs/parse", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("%.60s: %v", local, err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(msg), "compute more than the limit") {
+			t.Fatalf("%.60s: %d %.300s; want 400 naming the limit", local, resp.StatusCode, msg)
+		}
+		if took := time.Since(start); took > 30*time.Second {
+			t.Errorf("%.60s: refused after %v", local, took)
+		}
+	}
+	if grew := rssKiB(t, a.cmd.Process.Pid) - before; grew > 512<<10 {
+		t.Errorf("the agent grew by %d MiB", grew>>10)
+	}
+}
