@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -230,4 +231,58 @@ func TestNodeWriteTokenCannotActForANode(t *testing.T) {
 	}
 	// Its own secret still works.
 	ts.mustDoAsNode(victim.NodeID, "PUT", "/v1/node/"+victim.NodeID+"/heartbeat", struct{}{}, nil)
+}
+
+// TestRouteTricksReachNothingUnchecked sends paths and methods that might
+// slip past a route's check (double slashes, dot segments, escapes,
+// trailing slashes, lowercase and other methods, namespace tricks)
+// without a token: none answers with data.
+func TestRouteTricksReachNothingUnchecked(t *testing.T) {
+	ts, _ := twoNamespaces(t)
+	alloc := ts.store.Snapshot().AllocsByJob("prod", "web-prod")[0]
+	tricks := []struct{ method, path string }{
+		{"GET", "/v1//jobs"},
+		{"GET", "/v1/jobs/"},
+		{"GET", "/v1/./jobs"},
+		{"GET", "/v1/status/../jobs"},
+		{"GET", "/v1/status/%2e%2e/jobs"},
+		{"GET", "/v1/%6aobs"},
+		{"GET", "/V1/jobs"},
+		{"get", "/v1/jobs"},
+		{"HEAD", "/v1/jobs"},
+		{"OPTIONS", "/v1/jobs"},
+		{"GET", "/v1/jobs?namespace="},
+		{"GET", "/v1/jobs?namespace=*"},
+		{"GET", "/v1/jobs?namespace=.."},
+		{"GET", "/v1/jobs?namespace=prod&namespace=default"},
+		{"GET", "/v1/allocations?namespace=*"},
+		{"GET", "/v1/allocation/" + alloc.ID},
+		{"GET", "/v1/allocation/" + alloc.ID + "?namespace=default"},
+		{"GET", "/v1/client/fs/logs/" + alloc.ID + "?namespace=default"},
+		{"GET", "/v1/client/allocation/" + alloc.ID + "/stats"},
+		{"GET", "/v1/node/" + alloc.NodeID},
+		{"GET", "/v1/services/node/" + alloc.NodeID},
+		{"GET", "/v1/acl/tokens"},
+		{"GET", "/v1/acl/policy/anonymous"},
+		{"GET", "/v1/status/leader/../../jobs"},
+	}
+	for _, tc := range tricks {
+		req, err := http.NewRequest(tc.method, ts.http.URL+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.method, tc.path, err)
+		}
+		buf := new(strings.Builder)
+		_, _ = io.Copy(buf, resp.Body)
+		resp.Body.Close()
+		body := buf.String()
+		if (resp.StatusCode >= 200 && resp.StatusCode < 300 && body != "" && body != "null" && body != "[]" && !strings.Contains(tc.path, "anonymous")) ||
+			strings.Contains(body, "web-") || strings.Contains(body, alloc.NodeID) {
+			t.Errorf("%s %s without a token: %d %s", tc.method, tc.path, resp.StatusCode, body)
+		}
+	}
 }
