@@ -45,7 +45,12 @@ func (a *Agent) registryAuthorizer() (func(*http.Request, bool) error, error) {
 		}
 		clients = append(clients, c)
 	}
-	tokens := remote.New(remote.Clients(clients...))
+	return remoteRegistryCheck(remote.New(remote.Clients(clients...))), nil
+}
+
+// remoteRegistryCheck is the registry's check with tokens resolved by the
+// servers.
+func remoteRegistryCheck(tokens *remote.Resolver) func(*http.Request, bool) error {
 	return func(r *http.Request, write bool) error {
 		aa, err := tokens.Resolve(r.Context(), remote.RequestToken(r))
 		if err != nil {
@@ -55,7 +60,7 @@ func (a *Agent) registryAuthorizer() (func(*http.Request, bool) error, error) {
 			return errors.New("Permission denied: the servers have ACLs off, so only the registry's upload tokens are accepted")
 		}
 		return registryAllows(aa, write)
-	}, nil
+	}
 }
 
 // registryAllows refuses what a's registry rule does not grant.

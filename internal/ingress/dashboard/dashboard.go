@@ -78,21 +78,43 @@ var assets embed.FS
 // New returns a Dashboard.
 func New(o Options) *Dashboard {
 	d := &Dashboard{o: o, mux: http.NewServeMux()}
-	m := d.mux
-	m.HandleFunc("GET /{$}", d.index)
-	m.HandleFunc("GET /dashboard/{$}", d.index)
-	m.HandleFunc("GET /api/overview", d.overview)
-	m.HandleFunc("GET /api/entrypoints", d.entryPoints)
-	m.HandleFunc("GET /api/entrypoints/{name}", d.entryPoint)
-	m.HandleFunc("GET /api/http/routers", d.routers)
-	m.HandleFunc("GET /api/http/routers/{name}", d.router)
-	m.HandleFunc("GET /api/http/services", d.services)
-	m.HandleFunc("GET /api/http/services/{name}", d.service)
-	m.HandleFunc("GET /api/http/middlewares", d.middlewares)
-	m.HandleFunc("GET /api/http/middlewares/{name}", d.middleware)
-	m.HandleFunc("GET /api/wharf/watch", d.watch)
-	m.HandleFunc("GET /metrics", d.metrics)
+	for _, rt := range d.routes() {
+		d.mux.HandleFunc(rt.pattern, rt.h)
+	}
 	return d
+}
+
+type route struct {
+	pattern string
+	h       http.HandlerFunc
+}
+
+func (d *Dashboard) routes() []route {
+	return []route{
+		{"GET /{$}", d.index},
+		{"GET /dashboard/{$}", d.index},
+		{"GET /api/overview", d.overview},
+		{"GET /api/entrypoints", d.entryPoints},
+		{"GET /api/entrypoints/{name}", d.entryPoint},
+		{"GET /api/http/routers", d.routers},
+		{"GET /api/http/routers/{name}", d.router},
+		{"GET /api/http/services", d.services},
+		{"GET /api/http/services/{name}", d.service},
+		{"GET /api/http/middlewares", d.middlewares},
+		{"GET /api/http/middlewares/{name}", d.middleware},
+		{"GET /api/wharf/watch", d.watch},
+		{"GET /metrics", d.metrics},
+	}
+}
+
+// Patterns lists every route the dashboard serves (for route-table
+// tests of what guards it).
+func (d *Dashboard) Patterns() []string {
+	var out []string
+	for _, rt := range d.routes() {
+		out = append(out, rt.pattern)
+	}
+	return out
 }
 
 // ServeHTTP serves the page and the API.
