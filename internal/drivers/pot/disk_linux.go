@@ -104,11 +104,20 @@ func (d *Driver) watchDisk(ctx context.Context, j *jail, w *diskWatch) {
 	}
 }
 
+// inodeCharge is the least an inode counts for: empty files, fast
+// symlinks and device nodes hold no blocks but use up the file system's
+// inodes, so a task cannot exhaust them under its ephemeral_disk.
+const inodeCharge = 4096
+
+// fileID names an inode across file systems.
+type fileID struct{ dev, ino uint64 }
+
 // diskUsage is the space the files under paths take on disk (allocated
-// blocks: sparse files count what they really use), each inode once.
+// blocks: sparse files count what they really use, and every inode at
+// least inodeCharge), each inode once.
 func diskUsage(paths []string) int64 {
 	var total int64
-	seen := map[uint64]bool{}
+	seen := map[fileID]bool{}
 	for _, p := range paths {
 		_ = filepath.WalkDir(p, func(_ string, e fs.DirEntry, err error) error {
 			if err != nil {
@@ -119,11 +128,12 @@ func diskUsage(paths []string) int64 {
 				return nil
 			}
 			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-				if seen[st.Ino] {
+				id := fileID{uint64(st.Dev), st.Ino}
+				if seen[id] {
 					return nil
 				}
-				seen[st.Ino] = true
-				total += st.Blocks * 512
+				seen[id] = true
+				total += max(st.Blocks*512, inodeCharge)
 			}
 			return nil
 		})
