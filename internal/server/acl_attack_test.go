@@ -286,3 +286,30 @@ func TestRouteTricksReachNothingUnchecked(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeReadDoesNotReadEveryNamespace: node read shows a node's
+// allocations and instances only in the namespaces the token reads (the
+// allocations carry their jobs); the node itself sees all of its own.
+func TestNodeReadDoesNotReadEveryNamespace(t *testing.T) {
+	ts, _ := twoNamespaces(t)
+	alloc := ts.store.Snapshot().AllocsByJob("prod", "web-prod")[0]
+	reg := &structs.ServiceRegistration{ID: "task-prod", ServiceName: "task-prod", Namespace: "prod", NodeID: alloc.NodeID,
+		AllocID: alloc.ID, Address: "10.0.0.2", Port: 80}
+	if _, err := ts.store.UpsertServiceRegistrations(t.Context(), []*structs.ServiceRegistration{reg}); err != nil {
+		t.Fatal(err)
+	}
+	reader := ts.clientToken("readonly", `namespace "default" { policy = "read" }`, `node { policy = "read" }`)
+	for _, path := range []string{"/v1/node/" + alloc.NodeID + "/allocations", "/v1/services/node/" + alloc.NodeID} {
+		code, body := ts.doToken("GET", path, reader, nil, nil)
+		if code != http.StatusOK || strings.Contains(body, "prod") {
+			t.Errorf("GET %s with node read and default read: %d %s, want nothing of prod", path, code, body)
+		}
+		code, body = ts.doAsNode(alloc.NodeID, "GET", path, nil, nil)
+		if code != http.StatusOK || !strings.Contains(body, "prod") {
+			t.Errorf("GET %s as the node itself: %d %s, want its prod objects", path, code, body)
+		}
+	}
+	if _, body := ts.doToken("GET", "/v1/node/"+alloc.NodeID+"/allocations", reader, nil, nil); !strings.Contains(body, "web-default") {
+		t.Errorf("the default allocation is missing: %s", body)
+	}
+}

@@ -1,6 +1,10 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/wharf-project/wharf/internal/acl"
+)
 
 // listedNamespaces returns whether an object of a namespace belongs in a
 // list answer. The route checked the capability in the request's
@@ -17,4 +21,17 @@ func listedNamespaces(r *http.Request, c string, allEmpty bool) func(ns string) 
 	}
 	want = namespace(r)
 	return func(ns string) bool { return ns == want }
+}
+
+// nodeScoped returns whether an object of a namespace on node id belongs
+// in a node's list (its allocations, its service instances): all of them
+// for the node itself (its secret), else, as Nomad, only those of the
+// namespaces where the token holds read-job: node read shows the node,
+// not every namespace's jobs.
+func nodeScoped(r *http.Request, id string) func(ns string) bool {
+	ai := authOf(r)
+	if ai.node != nil && ai.node.ID == id {
+		return func(string) bool { return true }
+	}
+	return func(ns string) bool { return ai.acl.AllowNamespaceOperation(ns, acl.CapReadJob) }
 }

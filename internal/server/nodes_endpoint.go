@@ -39,11 +39,14 @@ func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) (any, uint64, 
 
 func (s *Server) nodeAllocations(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	id := r.PathValue("id")
+	shown := nodeScoped(r, id)
 	return s.blockingRead(r, allocTables, func(snap state.Snapshot) (any, error) {
 		allocs := snap.AllocsByNode(id)
 		out := make([]*structs.Allocation, 0, len(allocs))
 		for _, a := range allocs {
-			out = append(out, withJob(snap, a))
+			if shown(a.Namespace) {
+				out = append(out, withJob(snap, a))
+			}
 		}
 		return out, nil
 	})

@@ -81,8 +81,15 @@ func (s *Server) serviceGet(w http.ResponseWriter, r *http.Request) (any, uint64
 // registrations, which a restarted client reconciles against.
 func (s *Server) servicesByNode(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	id := r.PathValue("id")
+	shown := nodeScoped(r, id)
 	return s.blockingRead(r, serviceTables, func(snap state.Snapshot) (any, error) {
-		return nonNil(snap.ServiceRegistrationsByNode(id)), nil
+		out := []*structs.ServiceRegistration{}
+		for _, reg := range snap.ServiceRegistrationsByNode(id) {
+			if shown(reg.Namespace) {
+				out = append(out, reg)
+			}
+		}
+		return out, nil
 	})
 }
 
@@ -315,12 +322,4 @@ func (s *Server) deleteRegistrations(ctx context.Context, regs []*structs.Servic
 		return fmt.Errorf("delete %d registrations: %w", len(ids), err)
 	}
 	return nil
-}
-
-// nonNil turns a nil list into an empty one, so it encodes as [].
-func nonNil(regs []*structs.ServiceRegistration) []*structs.ServiceRegistration {
-	if regs == nil {
-		return []*structs.ServiceRegistration{}
-	}
-	return regs
 }
