@@ -121,6 +121,30 @@ func Candidates() []string {
 	return out
 }
 
+// ResolvedUpstream is where systemd-resolved lists the resolvers its
+// local stub (the 127.0.0.53 of /etc/resolv.conf) forwards to.
+var ResolvedUpstream = "/run/systemd/resolve/resolv.conf"
+
+// hostResolvers returns the nameservers of resolvConf and, when one of
+// them is a local stub (a loopback address), the stub's upstreams from
+// ResolvedUpstream: the host's queries really go to those.
+func hostResolvers(resolvConf string) ([]net.IP, error) {
+	ips, err := ReadResolvers(resolvConf)
+	if err != nil {
+		return nil, err
+	}
+	for _, ip := range ips {
+		if ip.IsLoopback() {
+			up, err := ReadResolvers(ResolvedUpstream)
+			if err != nil {
+				return nil, err
+			}
+			return append(ips, up...), nil
+		}
+	}
+	return ips, nil
+}
+
 // ReadResolvers returns the IPv4 nameservers of a resolv.conf file; a
 // missing file has none.
 func ReadResolvers(path string) ([]net.IP, error) {

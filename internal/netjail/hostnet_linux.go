@@ -5,9 +5,10 @@ import (
 	"net"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
-// ReadHostNet reads the host's IPv4 routes (main table) and addresses
+// ReadHostNet reads the host's IPv4 routes (of every table) and addresses
 // with netlink, in the calling thread's network namespace, and the
 // resolvers of resolvConf (DefaultResolvConf when empty). Routes and
 // addresses on bridge are left out: that bridge is the jail network's own.
@@ -20,7 +21,9 @@ func ReadHostNet(bridge, resolvConf string) (HostNet, error) {
 	if err != nil {
 		return h, err
 	}
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	// Every table, not only main: policy routing (VPNs, multi-homing)
+	// keeps its routes in tables of their own.
+	routes, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
 	if err != nil {
 		return h, fmt.Errorf("netjail: list routes: %w", err)
 	}
@@ -43,7 +46,7 @@ func ReadHostNet(bridge, resolvConf string) (HostNet, error) {
 		n := &net.IPNet{IP: a.IP.Mask(a.Mask), Mask: a.Mask}
 		h.Addrs = append(h.Addrs, HostPrefix{Net: n, IP: a.IP, Dev: dev})
 	}
-	h.Resolvers, err = ReadResolvers(resolvConf)
+	h.Resolvers, err = hostResolvers(resolvConf)
 	return h, err
 }
 

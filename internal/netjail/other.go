@@ -79,7 +79,7 @@ func ReadHostNet(bridge, resolvConf string) (HostNet, error) {
 	if resolvConf == "" {
 		resolvConf = DefaultResolvConf
 	}
-	rs, err := ReadResolvers(resolvConf)
+	rs, err := hostResolvers(resolvConf)
 	return HostNet{Resolvers: rs}, err
 }
 
