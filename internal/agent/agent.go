@@ -256,7 +256,7 @@ func (a *Agent) serveHTTP() {
 	if a.server != nil {
 		h = a.withUI(h)
 	}
-	a.httpSrv.Handler = a.requireNodeRole(a.guardWrites(h))
+	a.httpSrv.Handler = a.bodyDeadline(a.requireNodeRole(a.guardWrites(h)))
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()

@@ -69,12 +69,16 @@ func (a *Agent) limiter(role string) *netlimit.Limiter {
 
 // bound sets the handshake (first request head) and keep-alive idle
 // timeouts of an HTTP server: a connection that sends nothing is closed.
+// Its handler, when set, gets the body deadline (see bodyDeadline).
 func (a *Agent) bound(srv *http.Server) *http.Server {
 	hs, idle := DefaultHandshakeTimeout, DefaultIdleTimeout
 	if a.conns != nil {
 		hs, idle = a.conns.HandshakeTimeout, a.conns.IdleTimeout
 	}
 	srv.ReadHeaderTimeout, srv.IdleTimeout = hs, idle
+	if srv.Handler != nil {
+		srv.Handler = a.bodyDeadline(srv.Handler)
+	}
 	return srv
 }
 

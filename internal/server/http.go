@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -80,6 +81,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &mbe):
 		code = http.StatusRequestEntityTooLarge
 		err = fmt.Errorf("request body larger than %d bytes", mbe.Limit)
+	case isTimeout(err):
+		code = http.StatusRequestTimeout
+		err = fmt.Errorf("request body arrived too slowly (limits.handshake_timeout): %w", err)
 	case errors.Is(err, state.ErrNotFound):
 		code = http.StatusNotFound
 	case errors.Is(err, state.ErrConflict):
@@ -91,6 +95,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
 	_, _ = io.WriteString(w, err.Error())
+}
+
+// isTimeout reports whether err is a network timeout: the agent's read
+// deadline on a request body that stopped arriving.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // decodeBody decodes a JSON request body into v, naming the field and the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -136,4 +137,84 @@ func TestParseNestedForBounded(t *testing.T) {
 	if grew := rssKiB(t, a.cmd.Process.Pid) - before; grew > 512<<10 {
 		t.Errorf("the agent grew by %d MiB", grew>>10)
 	}
+}
+
+// TestSlowBodiesClosed sends headers and then a body that stops after
+// one byte to the API, the Consul-shaped API and the registry: each
+// connection is answered or closed soon after handshake_timeout, where
+// it used to be held for ever; a flood of them at the API's cap leaves
+// the API answering.
+func TestSlowBodiesClosed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.hcl")
+	if err := os.WriteFile(path, []byte("limits {\n  handshake_timeout = \"1s\"\n  max_conns_api = 6\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	consul, registry := freePort(t), freePort(t)
+	a := startAgent(t, "-dev", "-config", path, "-consul-port", strconv.Itoa(consul), "-registry-port", strconv.Itoa(registry))
+	api := strings.TrimPrefix(a.addr, "http://")
+	stall := func(addr, head string) net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(c, head+"Host: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, tc := range []struct{ name, addr, head string }{
+		{"api job register", api, "PUT /v1/jobs HTTP/1.1\r\n"},
+		{"api parse", api, "POST /v1/jobs/parse HTTP/1.1\r\n"},
+		{"consul service register", "127.0.0.1:" + strconv.Itoa(consul), "PUT /v1/agent/service/register HTTP/1.1\r\n"},
+		{"registry upload", "127.0.0.1:" + strconv.Itoa(registry), "PUT /slow.tar.zst HTTP/1.1\r\nAuthorization: Bearer " + registryToken(t, a) + "\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			c := stall(tc.addr, tc.head)
+			defer c.Close()
+			_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+			got, err := io.ReadAll(c)
+			if err != nil {
+				t.Fatalf("still open after %v (%v): %q", time.Since(start), err, got)
+			}
+			if took := time.Since(start); took > 8*time.Second {
+				t.Errorf("closed after %v, want soon after the 1s handshake_timeout", took)
+			}
+			if len(got) > 0 && !strings.HasPrefix(string(got), "HTTP/1.1 4") {
+				t.Errorf("answer %.200q, want a 4xx or none", got)
+			}
+		})
+	}
+
+	var flood []net.Conn
+	defer func() {
+		for _, c := range flood {
+			c.Close()
+		}
+	}()
+	for range 6 {
+		flood = append(flood, stall(api, "PUT /v1/jobs HTTP/1.1\r\n"))
+	}
+	client := &http.Client{Timeout: 15 * time.Second}
+	start := time.Now()
+	resp, err := client.Get(a.addr + "/v1/status/leader")
+	if err != nil {
+		t.Fatalf("api with its cap held by slow bodies: %v after %v", err, time.Since(start))
+	}
+	resp.Body.Close()
+}
+
+// registryToken is the dev agent's registry upload token.
+func registryToken(t *testing.T, a *agentProc) string {
+	t.Helper()
+	i := strings.Index(a.out.String(), "upload token in ")
+	if i < 0 {
+		t.Fatalf("no registry token file printed:\n%s", a.out)
+	}
+	file := strings.TrimSuffix(strings.Fields(a.out.String()[i+len("upload token in "):])[0], ")")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }
