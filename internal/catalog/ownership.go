@@ -66,3 +66,49 @@ func jobDeclares(job *structs.Job, name string) bool {
 	}
 	return false
 }
+
+// AllocMayRegister reports whether reg is an instance that allocation a
+// itself may register: in a's namespace and job, under a service name a's
+// job declares (a job whose service names hold interpolations may
+// register any name, as they cannot be compared before the client
+// interpolates them).
+func AllocMayRegister(snap state.Snapshot, a *structs.Allocation, reg *structs.ServiceRegistration) bool {
+	if reg.Namespace != a.Namespace || (reg.JobID != "" && reg.JobID != a.JobID) {
+		return false
+	}
+	job := snap.JobVersion(a.Namespace, a.JobID, a.JobVersion)
+	if job == nil {
+		job = snap.Job(a.Namespace, a.JobID)
+	}
+	if job == nil {
+		return false
+	}
+	return jobDeclares(job, reg.ServiceName) || jobInterpolatesNames(job)
+}
+
+// jobInterpolatesNames reports whether a service name of job holds an
+// interpolation.
+func jobInterpolatesNames(job *structs.Job) bool {
+	has := func(svcs []*structs.Service) bool {
+		for _, s := range svcs {
+			if s != nil && strings.Contains(s.Name, "${") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tg := range job.TaskGroups {
+		if tg == nil {
+			continue
+		}
+		if has(tg.Services) {
+			return true
+		}
+		for _, t := range tg.Tasks {
+			if t != nil && has(t.Services) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -313,3 +313,40 @@ func TestNodeReadDoesNotReadEveryNamespace(t *testing.T) {
 		t.Errorf("the default allocation is missing: %s", body)
 	}
 }
+
+// TestNodeRegistersOnlyItsAllocsServices: a node registers without a
+// token the instances of its own allocations, but only under a name the
+// allocation's job declares and in the allocation's namespace: it cannot
+// put its address in another job's service pool through one of its own
+// allocations.
+func TestNodeRegistersOnlyItsAllocsServices(t *testing.T) {
+	ts, root := aclServer(t)
+	n := fakeNode("a", "dc1", "raw_exec")
+	if code, body := ts.doToken("PUT", "/v1/node/register", root, strings.NewReader(dumpJSON(n)), nil); code != http.StatusOK {
+		t.Fatalf("register node: %d %s", code, body)
+	}
+	job := testJob("api", 1, "raw_exec")
+	job.TaskGroups[0].Services = []*structs.Service{{Name: "api", PortLabel: "http", Provider: "nomad"}}
+	if code, body := ts.doToken("PUT", "/v1/jobs", root, strings.NewReader(dumpJSON(map[string]any{"Job": job})), nil); code != http.StatusOK {
+		t.Fatalf("register job: %d %s", code, body)
+	}
+	victim := testJob("bank", 1, "raw_exec")
+	victim.TaskGroups[0].Services = []*structs.Service{{Name: "bank", PortLabel: "http", Provider: "nomad"}}
+	if code, body := ts.doToken("PUT", "/v1/jobs", root, strings.NewReader(dumpJSON(map[string]any{"Job": victim})), nil); code != http.StatusOK {
+		t.Fatalf("register victim: %d %s", code, body)
+	}
+	ts.waitFor("an allocation of api", func() bool { return len(ts.store.Snapshot().AllocsByJob("default", "api")) > 0 })
+	alloc := ts.store.Snapshot().AllocsByJob("default", "api")[0]
+	mk := func(id, name, ns string) *structs.ServiceRegistration {
+		return &structs.ServiceRegistration{ID: id, ServiceName: name, Namespace: ns, NodeID: n.ID, JobID: "api",
+			AllocID: alloc.ID, Address: "10.9.9.9", Port: 80}
+	}
+	for _, reg := range []*structs.ServiceRegistration{mk("steal-1", "bank", "default"), mk("steal-2", "api", "prod")} {
+		code, body := ts.doAsNode(n.ID, "PUT", "/v1/services/register", structs.ServiceRegisterRequest{Services: []*structs.ServiceRegistration{reg}}, nil)
+		if code != http.StatusForbidden {
+			t.Errorf("node registers %q in %q for its api allocation: %d %s, want 403", reg.ServiceName, reg.Namespace, code, body)
+		}
+	}
+	reg := mk("own", "api", "default")
+	ts.mustDoAsNode(n.ID, "PUT", "/v1/services/register", structs.ServiceRegisterRequest{Services: []*structs.ServiceRegistration{reg}}, nil)
+}

@@ -25,7 +25,8 @@ func (ai *authInfo) tokenAllowsServiceWrite(name string) bool {
 // mayRegister refuses a registration the request may not write:
 //   - an instance owned by a known node is changed only by that node;
 //   - a registration naming a known node is made only by that node;
-//   - a node registers the instances of its own allocations freely;
+//   - a node registers the instances of its own allocations, under the
+//     names their jobs declare and in their namespaces;
 //   - anything else needs, with ACLs on, a token with service write on
 //     the name, and may join a service that belongs to tasks only with
 //     such a token.
@@ -39,6 +40,10 @@ func mayRegister(snap state.Snapshot, ai *authInfo, reg *structs.ServiceRegistra
 	}
 	if caller != "" && reg.NodeID == caller && reg.AllocID != "" {
 		if a := snap.Alloc(reg.AllocID); a != nil && a.NodeID == caller {
+			if !catalog.AllocMayRegister(snap, a, reg) {
+				return denied("registration %q: allocation %s registers only the services its job declares, in namespace %q",
+					reg.ID, a.ID, a.Namespace)
+			}
 			return nil
 		}
 	}

@@ -16,7 +16,7 @@ func taskInstance(t *testing.T, ts *testServer) (*structs.ServiceRegistration, *
 	a, b := fakeNode("a", "dc1", "raw_exec"), fakeNode("b", "dc1", "raw_exec")
 	ts.registerNode(a)
 	ts.registerNode(b)
-	ts.waitEval(ts.register(testJob("web", 1, "raw_exec")).EvalID)
+	ts.waitEval(ts.register(webServiceJob()).EvalID)
 	alloc := ts.liveAllocs("web")[0]
 	owner, other := a, b
 	if alloc.NodeID == b.ID {
@@ -26,6 +26,13 @@ func taskInstance(t *testing.T, ts *testServer) (*structs.ServiceRegistration, *
 		NodeID: owner.ID, AllocID: alloc.ID, JobID: "web", Address: "10.0.0.1", Port: 8080}
 	ts.mustDoAsNode(owner.ID, "PUT", "/v1/services/register", &structs.ServiceRegisterRequest{Services: []*structs.ServiceRegistration{reg}}, nil)
 	return reg, owner, other
+}
+
+// webServiceJob is job web declaring its group service "web".
+func webServiceJob() *structs.Job {
+	j := testJob("web", 1, "raw_exec")
+	j.TaskGroups[0].Services = []*structs.Service{{Name: "web", PortLabel: "http", Provider: "nomad"}}
+	return j
 }
 
 func regBody(regs ...*structs.ServiceRegistration) *structs.ServiceRegisterRequest {
@@ -101,7 +108,7 @@ func TestServiceJoinNeedsPolicy(t *testing.T) {
 		}
 	}
 	var resp structs.JobRegisterResponse
-	if code, body := ts.doToken("PUT", "/v1/jobs", root, strings.NewReader(dumpJSON(map[string]any{"Job": testJob("web", 1, "raw_exec")})), &resp); code != http.StatusOK {
+	if code, body := ts.doToken("PUT", "/v1/jobs", root, strings.NewReader(dumpJSON(map[string]any{"Job": webServiceJob()})), &resp); code != http.StatusOK {
 		t.Fatalf("register job: %d %s", code, body)
 	}
 	ts.waitEval(resp.EvalID)
