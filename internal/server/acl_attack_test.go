@@ -350,3 +350,59 @@ func TestNodeRegistersOnlyItsAllocsServices(t *testing.T) {
 	reg := mk("own", "api", "default")
 	ts.mustDoAsNode(n.ID, "PUT", "/v1/services/register", structs.ServiceRegisterRequest{Services: []*structs.ServiceRegistration{reg}}, nil)
 }
+
+// TestNodeIdentityEdges: a batch mixing a node's own allocation with
+// another node's is refused whole; a node secret shorter than 16
+// characters is refused; concurrent bootstraps make exactly one token.
+func TestNodeIdentityEdges(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a := fakeNode("a", "dc1", "raw_exec")
+	ts.registerNode(a)
+	ts.waitEval(ts.register(testJob("one", 1, "raw_exec")).EvalID)
+	ts.mustDo("PUT", "/v1/node/"+a.ID+"/eligibility", map[string]string{"Eligibility": structs.NodeSchedulingIneligible}, nil)
+	b := fakeNode("b", "dc1", "raw_exec")
+	ts.registerNode(b)
+	ts.waitEval(ts.register(testJob("two", 1, "raw_exec")).EvalID)
+	mine, theirs := ts.liveAllocs("one")[0], ts.liveAllocs("two")[0]
+	if mine.NodeID != a.ID || theirs.NodeID != b.ID {
+		t.Fatalf("placement: one on %s, two on %s", mine.NodeID, theirs.NodeID)
+	}
+	upd := structs.AllocUpdateRequest{Alloc: []*structs.Allocation{
+		{ID: mine.ID, ClientStatus: structs.AllocClientStatusFailed},
+		{ID: theirs.ID, ClientStatus: structs.AllocClientStatusFailed},
+	}}
+	if code, body := ts.doAsNode(a.ID, "PUT", "/v1/allocations/update", upd, nil); code != http.StatusForbidden {
+		t.Fatalf("a mixed batch: %d %s, want 403", code, body)
+	}
+	snap := ts.store.Snapshot()
+	if snap.Alloc(mine.ID).ClientStatus == structs.AllocClientStatusFailed || snap.Alloc(theirs.ID).ClientStatus == structs.AllocClientStatusFailed {
+		t.Fatal("a refused batch changed an allocation")
+	}
+
+	short := fakeNode("c", "dc1", "raw_exec")
+	short.SecretID = "too-short"
+	if code, body := ts.do("PUT", "/v1/node/register", short, nil); code != http.StatusBadRequest || !strings.Contains(body, "16") {
+		t.Fatalf("a short node secret: %d %s, want 400", code, body)
+	}
+
+	acls := newTestServer(t, func(c *Config) { c.ACLEnabled = true })
+	codes := make(chan int, 8)
+	for range 8 {
+		go func() {
+			code, _ := acls.doToken("POST", "/v1/acl/bootstrap", "", nil, nil)
+			codes <- code
+		}()
+	}
+	won := 0
+	for range 8 {
+		if <-codes == http.StatusOK {
+			won++
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d concurrent bootstraps succeeded, want 1", won)
+	}
+	if n := len(acls.store.Snapshot().ACLTokens()); n != 1 {
+		t.Fatalf("%d tokens after concurrent bootstraps, want 1", n)
+	}
+}
