@@ -57,8 +57,15 @@ type ConfigSchema map[string]Field
 // `config.network_mode: "vnet" is not one of "bridge", "host"`.
 func (s ConfigSchema) Validate(config map[string]any) error {
 	var problems []string
+	more := 0 // problems beyond maxConfigProblems, counted only
 	for _, k := range sortedKeys(config) {
 		f, ok := s[k]
+		if len(problems) >= maxConfigProblems {
+			if !ok || f.check("config."+k, config[k]) != nil {
+				more++
+			}
+			continue
+		}
 		if !ok {
 			problems = append(problems, fmt.Sprintf("config.%s: unknown key (known keys: %s)", k, strings.Join(sortedKeys(s), ", ")))
 			continue
@@ -72,11 +79,19 @@ func (s ConfigSchema) Validate(config map[string]any) error {
 			problems = append(problems, fmt.Sprintf("config.%s: missing required key", k))
 		}
 	}
+	if more > 0 {
+		problems = append(problems, fmt.Sprintf("and %d more problems", more))
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }
+
+// maxConfigProblems bounds the problems Validate names: a config with a
+// million unknown keys fits in a job body, and naming each (with the
+// known keys) made an error of tens of megabytes.
+const maxConfigProblems = 20
 
 func (f Field) check(key string, v any) error {
 	if v == nil {

@@ -2,6 +2,7 @@ package drivers
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,27 @@ func TestSchemasValidate(t *testing.T) {
 	}
 	if err := s.Validate("raw_exec", map[string]any{"command": "/bin/true"}); err != nil {
 		t.Fatalf("good config: %v", err)
+	}
+}
+
+// TestValidateBoundsProblems checks a config with 100,000 unknown keys:
+// the error names maxConfigProblems of them and counts the rest, where
+// it used to name each with the known keys (17 MB for one job).
+func TestValidateBoundsProblems(t *testing.T) {
+	s := ConfigSchema{"command": {Kind: KindString, Required: true}, "args": {Kind: KindStringList}}
+	config := map[string]any{"command": "/bin/true", "args": []any{"a"}}
+	for i := range 100_000 {
+		config[fmt.Sprintf("u%d", i)] = 1
+	}
+	err := s.Validate(config)
+	if err == nil {
+		t.Fatal("100,000 unknown keys accepted")
+	}
+	msg := err.Error()
+	if want := fmt.Sprintf("; and %d more problems", 100_000-maxConfigProblems); !strings.HasSuffix(msg, want) {
+		t.Fatalf("error ends %q, want %q", msg[max(0, len(msg)-80):], want)
+	}
+	if len(msg) > 16<<10 {
+		t.Fatalf("the error is %d bytes", len(msg))
 	}
 }

@@ -44,12 +44,23 @@ func (e *ValidationError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// MaxValidationProblems bounds the problems Validate lists: a job body
+// of a few megabytes may hold a million invalid items, and one line each
+// made an answer of tens of megabytes and hundreds of megabytes of
+// memory. The rest are counted in a last problem.
+const MaxValidationProblems = 100
+
 // validator collects problems.
 type validator struct {
 	problems []*ValidationProblem
+	more     int // problems found beyond MaxValidationProblems
 }
 
 func (v *validator) add(field, hint, format string, args ...any) {
+	if len(v.problems) >= MaxValidationProblems {
+		v.more++
+		return
+	}
 	v.problems = append(v.problems, &ValidationProblem{Field: field, Message: fmt.Sprintf(format, args...), Hint: hint})
 }
 
@@ -64,6 +75,9 @@ func (j *Job) Validate() error {
 	v.job(j)
 	if len(v.problems) == 0 {
 		return nil
+	}
+	if v.more > 0 {
+		v.problems = append(v.problems, &ValidationProblem{Message: fmt.Sprintf("and %d more problems", v.more)})
 	}
 	return &ValidationError{Problems: v.problems}
 }

@@ -218,3 +218,40 @@ func registryToken(t *testing.T, a *agentProc) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// TestManyInvalidItemsSmallAnswer registers jobs of a few megabytes with
+// a million invalid items: empty datacenters, unknown driver config
+// keys. The 400 names a bounded number of problems, where it used to be
+// 60-80 MB long and cost the agent hundreds of megabytes.
+func TestManyInvalidItemsSmallAnswer(t *testing.T) {
+	a := startAgent(t, "-dev")
+	var dcs, keys strings.Builder
+	for i := range 1_000_000 {
+		if i > 0 {
+			dcs.WriteString(",")
+		}
+		dcs.WriteString(`""`)
+	}
+	for i := range 250_000 {
+		fmt.Fprintf(&keys, `,"u%d":1`, i)
+	}
+	for name, body := range map[string]string{
+		"datacenters": `{"Job":{"ID":"x","Name":"x","Datacenters":[` + dcs.String() + `]}}`,
+		"driver config": `{"Job":{"ID":"x","Name":"x","TaskGroups":[{"Name":"g","Tasks":[{"Name":"t","Driver":"raw_exec","Config":{"command":"/bin/true"` +
+			keys.String() + `}}]}]}}`,
+	} {
+		req, _ := http.NewRequest("PUT", a.addr+"/v1/jobs", strings.NewReader(body))
+		resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(msg), "more problems") {
+			t.Errorf("%s: %d %.300s; want 400 counting the problems it does not name", name, resp.StatusCode, msg)
+		}
+		if len(msg) > 64<<10 {
+			t.Errorf("%s: answer of %d bytes", name, len(msg))
+		}
+	}
+}
