@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
+	"strings"
 	"testing"
 
 	"github.com/wharf-project/wharf/internal/acl"
@@ -106,5 +107,42 @@ func TestRequestToken(t *testing.T) {
 	r.Header.Set(api.TokenHeader, "xyz")
 	if RequestToken(r) != "xyz" {
 		t.Fatal("X-Nomad-Token not preferred")
+	}
+}
+
+// TestWebSocketTokenTricks: the exec subprotocol yields the first
+// wharf-token.<secret> offered, whatever the commas, blanks and header
+// repetitions around it, and nothing for an empty one; a huge offer is
+// read as a (wrong) secret, not a crash.
+func TestWebSocketTokenTricks(t *testing.T) {
+	huge := strings.Repeat("a", 1<<20)
+	tests := []struct {
+		headers []string
+		want    string
+	}{
+		{[]string{"wharf-exec, wharf-token.s1"}, "s1"},
+		{[]string{"wharf-token.s1,wharf-token.s2"}, "s1"},
+		{[]string{"wharf-exec", "wharf-token.s2"}, "s2"},
+		{[]string{" ,, wharf-token.s3 , wharf-exec"}, "s3"},
+		{[]string{"wharf-token."}, ""},
+		{[]string{"xwharf-token.s4"}, ""},
+		{[]string{"wharf-exec"}, ""},
+		{[]string{"wharf-token." + huge}, huge},
+	}
+	for i, tc := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		for _, h := range tc.headers {
+			r.Header.Add("Sec-WebSocket-Protocol", h)
+		}
+		if got := WebSocketToken(r); got != tc.want {
+			t.Errorf("case %d: %.40q, want %.40q", i, got, tc.want)
+		}
+	}
+	// A header token wins over a subprotocol one.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Sec-WebSocket-Protocol", "wharf-token.sub")
+	r.Header.Set(api.TokenHeader, "hdr")
+	if got := RequestToken(r); got != "hdr" {
+		t.Fatalf("RequestToken: %q, want the header's", got)
 	}
 }
