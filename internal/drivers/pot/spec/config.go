@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Network modes accepted in the pot config's network_mode key.
@@ -122,8 +123,8 @@ func (c *Config) validate() error {
 // so the split is at the first colon).
 func SplitExtraHost(h string) (name string, ip netip.Addr, err error) {
 	name, addr, ok := strings.Cut(h, ":")
-	if !ok || name == "" || strings.ContainsAny(name, " \t") {
-		return "", netip.Addr{}, fmt.Errorf("%q must be \"name:ip\"", h)
+	if !ok || name == "" || strings.ContainsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '#' }) {
+		return "", netip.Addr{}, fmt.Errorf("%q must be \"name:ip\" (a name without spaces, control characters or #)", h)
 	}
 	ip, err = netip.ParseAddr(addr)
 	if err != nil {
