@@ -26,6 +26,11 @@ func (a *Agent) jailGuard() (netjail.Guard, error) {
 		}
 		g.EgressAllow = append(g.EgressAllow, n)
 	}
+	for _, p := range pc.AllowHostPorts {
+		if p <= 0 || p > 65535 {
+			return g, fmt.Errorf("client.pot.allow_host_ports: %d is not a port", p)
+		}
+	}
 	for _, p := range a.agentPorts() {
 		if p > 0 && !slices.Contains(pc.AllowHostPorts, p) && !slices.Contains(g.HostPorts, p) {
 			g.HostPorts = append(g.HostPorts, p)

@@ -33,6 +33,9 @@ func TestJailGuard(t *testing.T) {
 		{"bad egress", func(p *PotConfig) { p.Egress = "maybe" }, "", "", `egress "maybe"`},
 		{"bad allow", func(p *PotConfig) { p.EgressAllow = []string{"10.0.0.300/8"} }, "", "", "client.pot.egress_allow"},
 		{"ipv6 allow", func(p *PotConfig) { p.EgressAllow = []string{"fd00::/8"} }, "", "", "not an IPv4 CIDR"},
+		{"port zero allowed", func(p *PotConfig) { p.AllowHostPorts = []int{0} }, "", "", "allow_host_ports: 0 is not a port"},
+		{"negative port allowed", func(p *PotConfig) { p.AllowHostPorts = []int{-4646} }, "", "", "allow_host_ports: -4646 is not a port"},
+		{"port past 65535 allowed", func(p *PotConfig) { p.AllowHostPorts = []int{4646 + 65536} }, "", "", "allow_host_ports: 70182 is not a port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
