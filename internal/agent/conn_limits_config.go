@@ -18,6 +18,7 @@ import (
 //	  max_conns_dashboard = 0
 //	  max_conns_registry  = 0
 //	  max_conns_dns       = 0         # the DNS server's TCP connections
+//	  max_conns_per_client = 100      # one client IP's on the API, Consul-shaped API, registry, dashboard; -1: none
 //	  handshake_timeout   = "10s"     # a new connection's TLS handshake and first request head
 //	  idle_timeout        = "180s"    # a keep-alive connection between requests
 //	  registry_max_upload = "8GiB"    # one uploaded image file (413 beyond)
@@ -30,13 +31,18 @@ const (
 	DefaultRegistryMaxUpload = int64(8) << 30
 	DefaultImageMaxUnpacked  = int64(16) << 30
 	DefaultDiskReserve       = int64(256) << 20
+	// DefaultMaxConnsPerClient is Nomad's http_max_conns_per_client.
+	DefaultMaxConnsPerClient = 100
 )
 
 // ConnLimits are the connection, descriptor and upload limits in force,
 // with the defaults filled in (caps of 0 come from the descriptor budget
 // at start).
 type ConnLimits struct {
-	MaxConns          map[string]int
+	MaxConns map[string]int
+	// PerClient caps one client IP's connections to the API, the
+	// Consul-shaped API, the registry and the dashboard; 0 means none.
+	PerClient         int
 	HandshakeTimeout  time.Duration
 	IdleTimeout       time.Duration
 	RegistryMaxUpload int64
@@ -71,6 +77,14 @@ func (c *Config) ConnLimits() (ConnLimits, error) {
 		if f.v > 0 {
 			out.MaxConns[f.role] = f.v
 		}
+	}
+	switch pc := l.MaxConnsPerClient; {
+	case pc < -1:
+		return out, fmt.Errorf("limits.max_conns_per_client: %d is negative (-1 takes the cap off, 0 is the default of %d)", pc, DefaultMaxConnsPerClient)
+	case pc == 0:
+		out.PerClient = DefaultMaxConnsPerClient
+	case pc > 0:
+		out.PerClient = pc
 	}
 	for _, d := range []struct {
 		name string

@@ -45,6 +45,10 @@ func TestConnLimits(t *testing.T) {
 		{"dns cap", &LimitsConfig{MaxConnsDNS: 9}, func(l ConnLimits) bool { return l.MaxConns["dns"] == 9 && len(l.MaxConns) == 1 }, ""},
 		{"negative cap", &LimitsConfig{MaxConnsAPI: -1}, nil, "limits.max_conns_api"},
 		{"negative dns cap", &LimitsConfig{MaxConnsDNS: -1}, nil, "limits.max_conns_dns"},
+		{"per client default", nil, func(l ConnLimits) bool { return l.PerClient == DefaultMaxConnsPerClient }, ""},
+		{"per client set", &LimitsConfig{MaxConnsPerClient: 7}, func(l ConnLimits) bool { return l.PerClient == 7 }, ""},
+		{"per client off", &LimitsConfig{MaxConnsPerClient: -1}, func(l ConnLimits) bool { return l.PerClient == 0 }, ""},
+		{"per client negative", &LimitsConfig{MaxConnsPerClient: -2}, nil, "limits.max_conns_per_client"},
 		{"bad duration", &LimitsConfig{IdleTimeout: "soon"}, nil, "limits.idle_timeout"},
 		{"bad size", &LimitsConfig{RegistryMaxUpload: "big"}, nil, "limits.registry_max_upload"},
 	} {

@@ -36,7 +36,7 @@ func (a *Agent) setupConns() error {
 	maps.Copy(b.Caps, cl.MaxConns)
 	netlimit.SetCurrent(b)
 	a.limiters = map[string]*netlimit.Limiter{}
-	args := []any{"limit", soft, "hard_limit", hard, "reserve", b.Reserve}
+	args := []any{"limit", soft, "hard_limit", hard, "reserve", b.Reserve, "max_conns_per_client", cl.PerClient}
 	sum := b.Reserve
 	for _, role := range listenerRoles {
 		a.limiters[role] = netlimit.NewLimiter(role, b.Caps[role])
@@ -52,14 +52,24 @@ func (a *Agent) setupConns() error {
 	return nil
 }
 
-// limitListener caps the connections ln holds at role's limiter. TLS and
-// other wrappers go around the result.
+// perClientRoles are the roles whose listeners cap each client IP's
+// connections (limits.max_conns_per_client): the ingress is left out, as
+// many users may reach it through one proxy or NAT address.
+var perClientRoles = []string{"api", "consul", "dashboard", "registry"}
+
+// limitListener caps the connections ln holds at role's limiter, and
+// those of each client at the per-client cap for the roles that have
+// one. TLS and other wrappers go around the result.
 func (a *Agent) limitListener(role string, ln net.Listener) net.Listener {
 	lim := a.limiter(role)
 	if lim == nil {
 		return ln
 	}
-	return netlimit.NewListener(ln, lim, a.log)
+	l := netlimit.NewListener(ln, lim, a.log)
+	if a.conns != nil && slices.Contains(perClientRoles, role) {
+		l.LimitPerClient(netlimit.NewPerClient(a.conns.PerClient))
+	}
+	return l
 }
 
 // limiter is role's limiter, or nil before setupConns.

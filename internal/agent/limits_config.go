@@ -23,6 +23,7 @@ type LimitsConfig struct {
 	MaxConnsDashboard int    `hcl:"max_conns_dashboard,optional"`
 	MaxConnsRegistry  int    `hcl:"max_conns_registry,optional"`
 	MaxConnsDNS       int    `hcl:"max_conns_dns,optional"`
+	MaxConnsPerClient int    `hcl:"max_conns_per_client,optional"`
 	HandshakeTimeout  string `hcl:"handshake_timeout,optional"`
 	IdleTimeout       string `hcl:"idle_timeout,optional"`
 	RegistryMaxUpload string `hcl:"registry_max_upload,optional"`

@@ -16,6 +16,7 @@ import (
 type Listener struct {
 	net.Listener
 	lim  *Limiter
+	per  *PerClient
 	log  *slog.Logger
 	done chan struct{}
 	once sync.Once
@@ -37,24 +38,46 @@ func NewListener(ln net.Listener, lim *Limiter, log *slog.Logger) *Listener {
 // Limiter is the listener's limiter.
 func (l *Listener) Limiter() *Limiter { return l.lim }
 
+// LimitPerClient caps the connections one client address holds at per's
+// cap: a connection beyond it is closed as soon as it is accepted. It
+// returns l, and must be called before Accept.
+func (l *Listener) LimitPerClient(per *PerClient) *Listener {
+	l.per = per
+	return l
+}
+
 // Accept waits for a free slot, then for a connection. The connection
-// gives its slot back when closed.
+// gives its slot back when closed. A connection from a client that holds
+// its per-client cap already is closed, and the next one waited for.
 func (l *Listener) Accept() (net.Conn, error) {
-	if !l.lim.TryAcquire() {
-		l.warn("connection cap reached: not accepting until a connection closes", nil)
-		if !l.lim.Acquire(l.done) {
-			return nil, net.ErrClosed
+	for {
+		if !l.lim.TryAcquire() {
+			l.warn("connection cap reached: not accepting until a connection closes", nil)
+			if !l.lim.Acquire(l.done) {
+				return nil, net.ErrClosed
+			}
 		}
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		l.lim.Release()
-		if IsOutOfDescriptors(err) {
-			l.warn("out of file descriptors: accept failed", err)
+		c, err := l.Listener.Accept()
+		if err != nil {
+			l.lim.Release()
+			if IsOutOfDescriptors(err) {
+				l.warn("out of file descriptors: accept failed", err)
+			}
+			return nil, err
 		}
-		return nil, err
+		ip, ok := l.per.take(c.RemoteAddr())
+		if !ok {
+			_ = c.Close()
+			l.lim.Release()
+			l.lim.Warn(l.log, "per-client connection cap reached: closing the client's new connections", ip, nil)
+			continue
+		}
+		conn := NewConn(c, l.lim)
+		if l.per != nil {
+			conn.per, conn.ip = l.per, ip
+		}
+		return conn, nil
 	}
-	return NewConn(c, l.lim), nil
 }
 
 // Close closes the listener and ends an Accept waiting for a slot.
@@ -77,6 +100,8 @@ func IsOutOfDescriptors(err error) bool {
 type Conn struct {
 	net.Conn
 	lim    *Limiter
+	per    *PerClient
+	ip     string
 	closed atomic.Bool
 }
 
@@ -91,6 +116,7 @@ func (c *Conn) Close() error {
 	err := c.Conn.Close()
 	if !c.closed.Swap(true) {
 		c.lim.Release()
+		c.per.give(c.ip)
 	}
 	return err
 }

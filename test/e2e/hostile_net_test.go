@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -254,4 +255,61 @@ func TestManyInvalidItemsSmallAnswer(t *testing.T) {
 			t.Errorf("%s: answer of %d bytes", name, len(msg))
 		}
 	}
+}
+
+// TestPerClientConnectionCap holds one client address's
+// max_conns_per_client of keep-alive connections to the API: its next
+// connection is closed unanswered, while another client address is still
+// served. Without it one client could hold every slot of the API's cap.
+func TestPerClientConnectionCap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.hcl")
+	if err := os.WriteFile(path, []byte("limits {\n  max_conns_per_client = 5\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startAgent(t, "-dev", "-config", path)
+	api := strings.TrimPrefix(a.addr, "http://")
+	get := func(from string) (net.Conn, error) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+		c, err := d.Dial("tcp", api)
+		if err != nil {
+			return nil, err
+		}
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET /v1/status/leader HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			return c, err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return c, err
+		}
+		resp.Body.Close()
+		return c, nil
+	}
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	// The agent's own client may hold a connection or two from this
+	// address: fill up to the cap, then one more must fail.
+	var refused bool
+	for range 8 {
+		c, err := get("127.0.0.1")
+		if c != nil {
+			held = append(held, c)
+		}
+		if err != nil {
+			refused = true
+			break
+		}
+	}
+	if !refused || len(held) > 6 {
+		t.Fatalf("%d keep-alive connections from one address served, refused=%v; want the cap of 5", len(held), refused)
+	}
+	c, err := get("127.0.0.2")
+	if err != nil {
+		t.Skipf("cannot reach the api from 127.0.0.2: %v", err)
+	}
+	c.Close()
 }
