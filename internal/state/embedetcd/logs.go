@@ -53,12 +53,29 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 }
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
+	args := attrs(append(append([]zapcore.Field(nil), c.fields...), fields...))
 	level := slog.LevelError
-	if e.Level < zapcore.ErrorLevel {
+	if e.Level < zapcore.ErrorLevel || closedListener(args) {
 		level = slog.LevelDebug
 	}
-	c.log.Log(context.Background(), level, "etcd: "+e.Message, attrs(append(append([]zapcore.Field(nil), c.fields...), fields...))...)
+	c.log.Log(context.Background(), level, "etcd: "+e.Message, args...)
 	return nil
+}
+
+// closedListener reports whether an entry's fields say only that a
+// listener or server was closed: etcd logs that as an error on every
+// clean stop ("setting up serving ... failed"), which is no error of the
+// agent's.
+func closedListener(args []any) bool {
+	for i := 1; i < len(args); i += 2 {
+		s := strings.ToLower(fmt.Sprint(args[i]))
+		for _, closed := range []string{"server closed", "use of closed network connection"} {
+			if strings.Contains(s, closed) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *slogCore) Sync() error { return nil }

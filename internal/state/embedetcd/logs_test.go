@@ -37,6 +37,8 @@ func TestFatalIsLoggedWithCause(t *testing.T) {
 	t.Cleanup(func() { exit = osExit })
 	lg := newLogger(slog.New(slog.NewTextHandler(&buf, nil)), "/data/etcd")
 	lg.Warn("slow fdatasync") // debug: not shown
+	lg.Error("setting up serving from embedded etcd failed.", zap.Error(errors.New("http: Server closed")))
+	lg.Error("setting up serving from embedded etcd failed.", zap.Error(errors.New("accept tcp 127.0.0.1:1: use of closed network connection")))
 	lg.Error("failed to apply", zap.Int("index", 7))
 	lg.Fatal("failed to commit tx", zap.Error(errors.New("write /data/etcd/member/snap/db: "+syscall.ENOSPC.Error())))
 	out := buf.String()
@@ -48,6 +50,9 @@ func TestFatalIsLoggedWithCause(t *testing.T) {
 	}
 	if strings.Contains(out, "slow fdatasync") {
 		t.Errorf("a warning was logged above debug:\n%s", out)
+	}
+	if strings.Contains(out, "setting up serving") {
+		t.Errorf("a closed listener on a clean stop was logged above debug:\n%s", out)
 	}
 	if exited != 1 {
 		t.Errorf("exit code %d after a fatal entry, want 1", exited)
