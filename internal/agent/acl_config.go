@@ -1,6 +1,9 @@
 package agent
 
-import "errors"
+import (
+	"errors"
+	"path/filepath"
+)
 
 // ACLConfig turns on access control (Nomad's acl block): once enabled and
 // bootstrapped, every API request needs a token with the capability it
@@ -33,4 +36,14 @@ func (c *Config) ACLEnabled() bool {
 		return *c.ACL.Enabled
 	}
 	return !c.Dev
+}
+
+// aclBootstrapResetFile is where an operator writes the reset index to
+// bootstrap ACLs again, as Nomad's <data_dir>/server/acl-bootstrap-reset;
+// "" without a data dir.
+func aclBootstrapResetFile(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	return filepath.Join(dataDir, "server", "acl-bootstrap-reset")
 }

@@ -191,6 +191,7 @@ func (a *Agent) startServer() error {
 		MinHeartbeatTTL: minTTL, HeartbeatGrace: grace, ACLEnabled: a.cfg.ACLEnabled(),
 		Elector: &server.EtcdElector{Client: a.store.Client(), Addr: a.advertiseHTTP()},
 		Limits:  limits, ValidateDriverConfig: driverSchemas.Validate,
+		ACLBootstrapResetFile: aclBootstrapResetFile(a.cfg.DataDir),
 	})
 	if err != nil {
 		return err

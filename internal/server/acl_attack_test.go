@@ -1,8 +1,11 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -404,5 +407,40 @@ func TestNodeIdentityEdges(t *testing.T) {
 	}
 	if n := len(acls.store.Snapshot().ACLTokens()); n != 1 {
 		t.Fatalf("%d tokens after concurrent bootstraps, want 1", n)
+	}
+}
+
+// TestACLBootstrapReset: a second bootstrap is refused naming the reset
+// index; with that index in the reset file it makes a new management
+// token once; a wrong or stale index is refused.
+func TestACLBootstrapReset(t *testing.T) {
+	resetFile := filepath.Join(t.TempDir(), "acl-bootstrap-reset")
+	ts := newTestServer(t, func(c *Config) { c.ACLEnabled = true; c.ACLBootstrapResetFile = resetFile })
+	if code, body := ts.doToken("POST", "/v1/acl/bootstrap", "", nil, nil); code != http.StatusOK {
+		t.Fatalf("bootstrap: %d %s", code, body)
+	}
+	cur := ts.store.Snapshot().ACLBootstrapIndex()
+	code, body := ts.doToken("POST", "/v1/acl/bootstrap", "", nil, nil)
+	if code != http.StatusBadRequest || !strings.Contains(body, fmt.Sprintf("reset index: %d", cur)) {
+		t.Fatalf("second bootstrap: %d %s, want 400 naming reset index %d", code, body, cur)
+	}
+	if err := os.WriteFile(resetFile, []byte(strconv.FormatUint(cur+7, 10)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := ts.doToken("POST", "/v1/acl/bootstrap", "", nil, nil); code != http.StatusBadRequest {
+		t.Fatalf("bootstrap with a wrong reset index: %d %s", code, body)
+	}
+	if err := os.WriteFile(resetFile, []byte(strconv.FormatUint(cur, 10)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var tok structs.ACLToken
+	if code, body := ts.doToken("POST", "/v1/acl/bootstrap", "", nil, &tok); code != http.StatusOK || tok.Type != structs.ACLManagementToken {
+		t.Fatalf("bootstrap with the reset index: %d %s", code, body)
+	}
+	if code, body := ts.doToken("GET", "/v1/acl/tokens", tok.SecretID, nil, nil); code != http.StatusOK {
+		t.Fatalf("the new management token: %d %s", code, body)
+	}
+	if code, body := ts.doToken("POST", "/v1/acl/bootstrap", "", nil, nil); code != http.StatusBadRequest {
+		t.Fatalf("a reset index used twice: %d %s", code, body)
 	}
 }

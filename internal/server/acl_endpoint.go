@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,12 +55,39 @@ func (s *Server) aclBootstrap(w http.ResponseWriter, r *http.Request) (any, uint
 		Name: "Bootstrap Token", Type: structs.ACLManagementToken, Global: true, CreateTime: time.Now().UTC()}
 	idx, err := s.store.BootstrapACL(r.Context(), tok)
 	if errors.Is(err, state.ErrACLBootstrapped) {
-		return nil, 0, errorf(http.StatusBadRequest, "ACL bootstrap already done")
+		idx, err = s.resetBootstrap(r, tok)
 	}
 	if err != nil {
 		return nil, 0, err
 	}
 	return s.tokenWithSecret(tok.AccessorID, secret), idx, nil
+}
+
+// resetBootstrap bootstraps again when the reset file holds the current
+// bootstrap index, else refuses naming that index.
+func (s *Server) resetBootstrap(r *http.Request, tok *structs.ACLToken) (uint64, error) {
+	cur := s.store.Snapshot().ACLBootstrapIndex()
+	refused := errorf(http.StatusBadRequest, "ACL bootstrap already done (reset index: %d)", cur)
+	if s.cfg.ACLBootstrapResetFile == "" {
+		return 0, refused
+	}
+	raw, err := os.ReadFile(s.cfg.ACLBootstrapResetFile)
+	if err != nil {
+		return 0, refused
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(raw)), 10, 64)
+	if err != nil || n != cur {
+		return 0, refused
+	}
+	idx, err := s.store.ResetACLBootstrap(r.Context(), tok, n)
+	if errors.Is(err, state.ErrACLBootstrapped) {
+		return 0, refused
+	}
+	if err == nil {
+		s.cfg.Logger.Warn("ACL bootstrap reset: a new management token was made; remove the reset file",
+			"file", s.cfg.ACLBootstrapResetFile, "reset_index", n)
+	}
+	return idx, err
 }
 
 // validSecret refuses secrets too short or too long to be safe.

@@ -40,6 +40,11 @@ type Config struct {
 	// its route requires (routes.go); until the ACL bootstrap only the
 	// open routes answer.
 	ACLEnabled bool
+	// ACLBootstrapResetFile is where an operator who lost every
+	// management token writes the reset index a refused bootstrap
+	// names, to bootstrap again (Nomad's acl-bootstrap-reset); "" for
+	// none.
+	ACLBootstrapResetFile string
 	// Limits bound what a request may cost; zero fields mean defaults.
 	Limits Limits
 	// ValidateDriverConfig checks a task's driver name and config block

@@ -155,6 +155,11 @@ type Store interface {
 	// it writes nothing and returns ErrACLBootstrapped, so of two
 	// concurrent bootstraps exactly one wins.
 	BootstrapACL(ctx context.Context, token *structs.ACLToken) (uint64, error)
+	// ResetACLBootstrap bootstraps again, as Nomad's bootstrap reset: it
+	// stores token and moves the marker in one transaction when the
+	// current bootstrap index is resetIndex, else returns
+	// ErrACLBootstrapped. Existing tokens are kept.
+	ResetACLBootstrap(ctx context.Context, token *structs.ACLToken, resetIndex uint64) (uint64, error)
 
 	// Close stops watches and releases resources.
 	Close() error

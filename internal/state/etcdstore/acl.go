@@ -124,6 +124,25 @@ func (s *Store) BootstrapACL(ctx context.Context, token *structs.ACLToken) (uint
 	})
 }
 
+// ResetACLBootstrap puts the token and the marker again in one
+// transaction that requires the marker's revision to be resetIndex (the
+// bootstrap index), so a reset index works once.
+func (s *Store) ResetACLBootstrap(ctx context.Context, token *structs.ACLToken, resetIndex uint64) (uint64, error) {
+	prepared, err := index.PrepareACLTokens([]*structs.ACLToken{token})
+	if err != nil {
+		return 0, err
+	}
+	return s.writeOne(ctx, func(snap *index.Snapshot) (*part, error) {
+		if cur := snap.ACLBootstrapIndex(); cur == 0 || cur != resetIndex {
+			return nil, fmt.Errorf("reset ACL bootstrap: index %d is not the bootstrap's: %w", resetIndex, state.ErrACLBootstrapped)
+		}
+		p := &part{}
+		p.modRevIs(s.keys.aclBootstrap(), resetIndex)
+		p.put(s.keys.aclBootstrap(), "")
+		return p, s.putTokens(snap, p, prepared)
+	})
+}
+
 func decodePolicy(kv *mvccpb.KeyValue) (*structs.ACLPolicy, error) {
 	p := &structs.ACLPolicy{}
 	if err := json.Unmarshal(kv.Value, p); err != nil {

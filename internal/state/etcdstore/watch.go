@@ -194,7 +194,8 @@ func applyPut(t *index.Txn, c change) {
 		case kindUsage:
 			t.SetNodeUsage(c.key.segs[0], uint64(c.kv.ModRevision))
 		case kindACLBoot:
-			t.SetACLBootstrap(uint64(c.kv.CreateRevision))
+			// The marker's last write: a bootstrap reset moves it.
+			t.SetACLBootstrap(uint64(c.kv.ModRevision))
 		}
 	}
 }

@@ -88,6 +88,26 @@ func (s *Store) DeleteACLTokens(ctx context.Context, accessorIDs []string) (uint
 	})
 }
 
+// ResetACLBootstrap stores token and moves the bootstrap marker when the
+// current bootstrap index is resetIndex, or returns
+// state.ErrACLBootstrapped.
+func (s *Store) ResetACLBootstrap(ctx context.Context, token *structs.ACLToken, resetIndex uint64) (uint64, error) {
+	prepared, err := index.PrepareACLTokens([]*structs.ACLToken{token})
+	if err != nil {
+		return 0, err
+	}
+	return s.write(ctx, func(t *index.Txn, idx uint64, _ time.Time) error {
+		if cur := t.Snapshot().ACLBootstrapIndex(); cur == 0 || cur != resetIndex {
+			return fmt.Errorf("reset ACL bootstrap: index %d is not the bootstrap's: %w", resetIndex, state.ErrACLBootstrapped)
+		}
+		if err := putTokens(t, prepared, idx); err != nil {
+			return err
+		}
+		t.SetACLBootstrap(idx)
+		return nil
+	})
+}
+
 // BootstrapACL stores the first management token and the bootstrap
 // marker together, or returns state.ErrACLBootstrapped.
 func (s *Store) BootstrapACL(ctx context.Context, token *structs.ACLToken) (uint64, error) {

@@ -20,6 +20,7 @@ var aclTests = []testCase{
 	{"ACLTokenSecretUnique", testACLTokenSecretUnique},
 	{"ACLBootstrapOnce", testACLBootstrapOnce},
 	{"ACLBootstrapRace", testACLBootstrapRace},
+	{"ACLBootstrapReset", testACLBootstrapReset},
 	{"ACLWaitForChange", testACLWait},
 }
 
@@ -175,6 +176,32 @@ func testACLBootstrapRace(t *testing.T, e *env) {
 	if won != 1 || len(e.snap().ACLTokens()) != 1 {
 		t.Fatalf("%d bootstraps won, %d tokens stored; want 1 and 1", won, len(e.snap().ACLTokens()))
 	}
+}
+
+// testACLBootstrapReset: a reset with the current bootstrap index stores
+// a new management token and moves the index, so the same reset index
+// works once; a wrong index is refused and stores nothing.
+func testACLBootstrapReset(t *testing.T, e *env) {
+	tok := NewACLToken("Bootstrap Token", "root")
+	tok.Type = structs.ACLManagementToken
+	first := e.must(e.s.BootstrapACL(e.ctx, tok))
+	again := NewACLToken("again", "root2")
+	again.Type = structs.ACLManagementToken
+	e.fails(state.ErrACLBootstrapped)(e.s.ResetACLBootstrap(e.ctx, again, first+1000))
+	if e.snap().ACLToken(again.AccessorID) != nil {
+		t.Fatal("a refused reset stored its token")
+	}
+	idx := e.must(e.s.ResetACLBootstrap(e.ctx, again, first))
+	snap := e.snap()
+	if snap.ACLToken(again.AccessorID) == nil || snap.ACLToken(tok.AccessorID) == nil {
+		t.Fatal("after a reset both management tokens must exist")
+	}
+	if got := snap.ACLBootstrapIndex(); got == first || got != idx {
+		t.Fatalf("bootstrap index after reset = %d, want %d (not %d)", got, idx, first)
+	}
+	third := NewACLToken("third", "root3")
+	third.Type = structs.ACLManagementToken
+	e.fails(state.ErrACLBootstrapped)(e.s.ResetACLBootstrap(e.ctx, third, first))
 }
 
 func testACLWait(t *testing.T, e *env) {
