@@ -33,6 +33,11 @@ func TestMain(m *testing.M) {
 	}
 	wharfBin = bin
 	code := m.Run()
+	// Agents stopped with a kept data dir, or killed, leave their tasks
+	// running by design: stop what the tests left before the binary goes.
+	for _, p := range testutil.StopLeftoverTasks(wharfBin) {
+		fmt.Fprintln(os.Stderr, "e2e: stopped a task supervisor the tests left running:", p)
+	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }

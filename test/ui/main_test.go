@@ -41,6 +41,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	stopBrowser()
+	for _, p := range testutil.StopLeftoverTasks(wharfBin) {
+		fmt.Fprintln(os.Stderr, "ui: stopped a task supervisor the tests left running:", p)
+	}
 	if dir != "" {
 		_ = os.RemoveAll(dir)
 	}
