@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -442,5 +443,29 @@ func TestACLBootstrapReset(t *testing.T) {
 	}
 	if code, body := ts.doToken("POST", "/v1/acl/bootstrap", "", nil, nil); code != http.StatusBadRequest {
 		t.Fatalf("a reset index used twice: %d %s", code, body)
+	}
+}
+
+// TestJobNamespaceNames: a job cannot be registered in a namespace named
+// like a wildcard or a path, through ?namespace or its body.
+func TestJobNamespaceNames(t *testing.T) {
+	ts, root := aclServer(t)
+	for _, ns := range []string{"*", "prod-*", "..", "a/b", "a b", strings.Repeat("n", 129)} {
+		job := testJob("odd", 1, "raw_exec")
+		if code, body := ts.doToken("PUT", "/v1/jobs?namespace="+url.QueryEscape(ns), root, strings.NewReader(dumpJSON(map[string]any{"Job": job})), nil); code != http.StatusBadRequest || !strings.Contains(body, "Namespace") {
+			t.Errorf("?namespace=%.20q: %d %s, want 400", ns, code, body)
+		}
+		job.Namespace = ns
+		if code, body := ts.doToken("PUT", "/v1/jobs", root, strings.NewReader(dumpJSON(map[string]any{"Job": job})), nil); code != http.StatusBadRequest || !strings.Contains(body, "Namespace") {
+			t.Errorf("body namespace %.20q: %d %s, want 400", ns, code, body)
+		}
+	}
+	if n := len(ts.store.Snapshot().Jobs("*")); n != 0 {
+		t.Fatalf("%d jobs in namespace *", n)
+	}
+	job := testJob("fine", 1, "raw_exec")
+	job.Namespace = "team-a"
+	if code, body := ts.doToken("PUT", "/v1/jobs?namespace=team-a", root, strings.NewReader(dumpJSON(map[string]any{"Job": job})), nil); code != http.StatusOK {
+		t.Fatalf("namespace team-a: %d %s", code, body)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,10 @@ import (
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
+
+// validNamespace is Nomad's rule for namespace names: a job cannot land in
+// a namespace named like a wildcard ("*", "prod-*") or a path ("..").
+var validNamespace = regexp.MustCompile(`^[a-zA-Z0-9-]{1,128}$`)
 
 var jobReadTables = []state.Table{state.TableJobs, state.TableAllocs, state.TableEvals}
 
@@ -114,6 +119,9 @@ func (s *Server) decodeSubmittedJob(w http.ResponseWriter, r *http.Request, req 
 	}
 	if j.Namespace == "" {
 		j.Namespace = namespace(r)
+	}
+	if !validNamespace.MatchString(j.Namespace) {
+		return nil, errorf(http.StatusBadRequest, "field Namespace: %q is not a namespace name (letters, digits and -, at most 128)", j.Namespace)
 	}
 	// The route checked the request's namespace; a job naming another
 	// one needs the capability there too.
