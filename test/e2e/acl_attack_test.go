@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRegistryACLRouteTable runs a server agent with the registry role,
@@ -137,4 +140,99 @@ registry {
 	if code := send("PUT", "/"+file, "Authorization", "Bearer "+writer); code != http.StatusForbidden {
 		t.Fatalf("upload with a deleted token: %d, want 403", code)
 	}
+}
+
+// TestACLNamespaceIsolation runs a non-dev agent with ACLs on and one job
+// in each of "default" and "prod", and attacks with a token that may
+// read and write "default" (plus node read) and with a node write token
+// (what every client agent holds): nothing of prod is listed, a job
+// naming prod in its body is refused, and the node write token cannot
+// heartbeat the agent's node or fail its allocations.
+func TestACLNamespaceIsolation(t *testing.T) {
+	a := startAgent(t, "-config", aclAgentConfig(t), "-acl-enabled=true")
+	out, code := runAs(t, a.addr, "", "acl", "bootstrap")
+	if code != 0 {
+		t.Fatalf("bootstrap: %d\n%s", code, out)
+	}
+	root := secretOf(t, out)
+	dir := t.TempDir()
+	token := func(name, rules string) string {
+		t.Helper()
+		f := filepath.Join(dir, name+".hcl")
+		if err := os.WriteFile(f, []byte(rules), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, code := runAs(t, a.addr, root, "acl", "policy", "apply", name, f); code != 0 {
+			t.Fatalf("policy %s: %d\n%s", name, code, out)
+		}
+		out, code := runAs(t, a.addr, root, "acl", "token", "create", "-name", name, "-policy", name)
+		if code != 0 {
+			t.Fatalf("token %s: %d\n%s", name, code, out)
+		}
+		return secretOf(t, out)
+	}
+	dev := token("dev", `namespace "default" { policy = "write" }`+"\nnode { policy = \"read\" }\n")
+	nodeTok := token("nodes", `node { policy = "write" }`)
+
+	marker := fmt.Sprintf("aclns-%d", time.Now().UnixNano())
+	t.Cleanup(func() { killMarked(marker) })
+	put := func(path, secret, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("PUT", a.addr+path, strings.NewReader(body))
+		req.Header.Set("X-Nomad-Token", secret)
+		return send(t, req)
+	}
+	jobJSON := func(id, ns string) string {
+		return fmt.Sprintf(`{"Job":{"ID":%q,"Name":%q,"Namespace":%q,"Type":"service","Datacenters":["minipot"],
+"TaskGroups":[{"Name":"g","Count":1,"Tasks":[{"Name":"t","Driver":"raw_exec","Env":{"MARKER":%q},
+"Config":{"command":"/bin/sh","args":["-c","while true; do sleep 1; done"]},"Resources":{"CPU":50,"MemoryMB":32}}]}]}}`, id, id, ns, marker)
+	}
+	for _, ns := range []string{"default", "prod"} {
+		if code, body := put("/v1/jobs?namespace="+ns, root, jobJSON("web-"+ns, ns)); code != http.StatusOK {
+			t.Fatalf("register web-%s: %d %s", ns, code, body)
+		}
+	}
+	var alloc struct{ ID, NodeID string }
+	waitFor(t, 60*time.Second, "an allocation of web-prod", func() bool {
+		req, _ := http.NewRequest("GET", a.addr+"/v1/job/web-prod/allocations?namespace=prod", nil)
+		req.Header.Set("X-Nomad-Token", root)
+		code, body := send(t, req)
+		var list []struct{ ID, NodeID string }
+		if code != http.StatusOK || json.Unmarshal([]byte(body), &list) != nil || len(list) == 0 {
+			return false
+		}
+		alloc = list[0]
+		return true
+	})
+
+	for _, path := range []string{"/v1/allocations", "/v1/evaluations", "/v1/node/" + alloc.NodeID + "/allocations", "/v1/services/node/" + alloc.NodeID} {
+		req, _ := http.NewRequest("GET", a.addr+path, nil)
+		req.Header.Set("X-Nomad-Token", dev)
+		code, body := send(t, req)
+		if code != http.StatusOK || strings.Contains(body, "prod") {
+			t.Errorf("GET %s with the default token: %d, shows prod: %v", path, code, strings.Contains(body, "prod"))
+		}
+	}
+	if code, body := put("/v1/jobs", dev, jobJSON("sneak", "prod")); code != http.StatusForbidden {
+		t.Errorf("a default token registers a prod job by its body: %d %s", code, body)
+	}
+	if code, body := put("/v1/node/"+alloc.NodeID+"/heartbeat", nodeTok, "{}"); code != http.StatusForbidden {
+		t.Errorf("a node write token heartbeats the agent's node: %d %s", code, body)
+	}
+	upd := fmt.Sprintf(`{"Alloc":[{"ID":%q,"ClientStatus":"failed"}]}`, alloc.ID)
+	if code, body := put("/v1/allocations/update", nodeTok, upd); code != http.StatusForbidden {
+		t.Errorf("a node write token fails an allocation: %d %s", code, body)
+	}
+}
+
+// send does req and returns its status and body.
+func send(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
