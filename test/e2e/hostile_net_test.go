@@ -141,7 +141,8 @@ func TestParseNestedForBounded(t *testing.T) {
 }
 
 // TestSlowBodiesClosed sends headers and then a body that stops after
-// one byte to the API, the Consul-shaped API and the registry: each
+// one byte to the API, the Consul-shaped API, the ingress (for a host
+// no route matches) and the registry: each
 // connection is answered or closed soon after handshake_timeout, where
 // it used to be held for ever; a flood of them at the API's cap leaves
 // the API answering.
@@ -150,8 +151,9 @@ func TestSlowBodiesClosed(t *testing.T) {
 	if err := os.WriteFile(path, []byte("limits {\n  handshake_timeout = \"1s\"\n  max_conns_api = 6\n}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	consul, registry := freePort(t), freePort(t)
-	a := startAgent(t, "-dev", "-config", path, "-consul-port", strconv.Itoa(consul), "-registry-port", strconv.Itoa(registry))
+	consul, registry, ingress := freePort(t), freePort(t), freePort(t)
+	a := startAgent(t, "-dev", "-config", path, "-consul-port", strconv.Itoa(consul), "-registry-port", strconv.Itoa(registry),
+		"-ingress-port", strconv.Itoa(ingress))
 	api := strings.TrimPrefix(a.addr, "http://")
 	stall := func(addr, head string) net.Conn {
 		c, err := net.Dial("tcp", addr)
@@ -167,6 +169,7 @@ func TestSlowBodiesClosed(t *testing.T) {
 		{"api job register", api, "PUT /v1/jobs HTTP/1.1\r\n"},
 		{"api parse", api, "POST /v1/jobs/parse HTTP/1.1\r\n"},
 		{"consul service register", "127.0.0.1:" + strconv.Itoa(consul), "PUT /v1/agent/service/register HTTP/1.1\r\n"},
+		{"ingress, no route", "127.0.0.1:" + strconv.Itoa(ingress), "POST / HTTP/1.1\r\n"},
 		{"registry upload", "127.0.0.1:" + strconv.Itoa(registry), "PUT /slow.tar.zst HTTP/1.1\r\nAuthorization: Bearer " + registryToken(t, a) + "\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -417,7 +417,8 @@ func (fc *fastConn) answerNoBody(text string, code int, cw ...*captureWriter) ou
 }
 
 // skipBody discards a small request body the proxy will not forward;
-// false when it is too big to bother (the connection is then closed).
+// false when it is too big to bother, or does not arrive within
+// ReadHeaderTimeout (the connection is then closed).
 func (fc *fastConn) skipBody() bool {
 	n := fc.head.contentLength
 	if n == 0 {
@@ -426,7 +427,7 @@ func (fc *fastConn) skipBody() bool {
 	if n > 256<<10 {
 		return false
 	}
-	fc.clearDeadline()
+	fc.setDeadline(time.Now().Add(fc.s.opts.ReadHeaderTimeout))
 	_, err := fc.br.Discard(int(n))
 	return err == nil
 }

@@ -40,6 +40,20 @@ type ServerOptions struct {
 	Logger *slog.Logger
 }
 
+// boundUnreadBody gives what is left of an HTTP/1 request's body d to
+// arrive once h returns: net/http reads it (up to 256 KiB) to keep the
+// connection, before it even writes the answer, and without a deadline a
+// client that sent part of a body, to a route that does not exist, held
+// its connection for ever unanswered.
+func boundUnreadBody(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if r.ProtoMajor == 1 && r.Body != nil && r.Body != http.NoBody {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+		}
+	})
+}
+
 // NewServer returns an entry point server for h at addr: HTTP/1.1,
 // HTTP/2 over TLS, and HTTP/2 without TLS (h2c, prior knowledge) for
 // plain entry points. Request bodies and responses are not time-bounded
@@ -52,7 +66,7 @@ func NewServer(addr string, h http.Handler, opts ServerOptions) *http.Server {
 	protos.SetUnencryptedHTTP2(opts.TLS == nil)
 	return &http.Server{
 		Addr:              addr,
-		Handler:           h,
+		Handler:           boundUnreadBody(h, cmp.Or(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout)),
 		ReadHeaderTimeout: cmp.Or(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout),
 		MaxHeaderBytes:    cmp.Or(opts.MaxHeaderBytes, DefaultMaxHeaderBytes),
 		IdleTimeout:       cmp.Or(opts.IdleTimeout, DefaultIdleTimeout),
