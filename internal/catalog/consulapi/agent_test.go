@@ -98,6 +98,8 @@ func TestRegisterBadInput(t *testing.T) {
 		{`{"Name":"db","Check":{"TTL":"1s","Status":"ok"}}`, "Check.Status"},
 		{`{"Name":"db","Checks":[{"TTL":"1s","CheckID":"a"},{"TTL":"1s","CheckID":"a"}]}`, "used twice"},
 		{`{"Name":"db","Kind":"connect-proxy"}`, "Kind"},
+		{`{"Name":"db","Checks":[` + strings.Repeat(`{"TTL":"1s"},`, 100) + `{"TTL":"1s"}]}`, "101 checks are over the limit of 100"},
+		{`{"Name":"db","Check":{"TTL":"1s"},"Checks":[` + strings.Repeat(`{"TTL":"1s"},`, 79_999) + `{"TTL":"1s"}]}`, "80001 checks are over the limit"},
 		{`{"ID":"_wharf-task-x","Name":"db"}`, "reserved"},
 		{`[1,2]`, "(body)"},
 		{`{"Name":"db","Meta":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`, "limits.json_max_depth"},

@@ -40,10 +40,18 @@ func (s *Server) toRegistration(in *serviceRegistration) (*structs.ServiceRegist
 	return reg, nil
 }
 
+// maxServiceChecks bounds the checks of one service registration: a
+// 1 MiB body holds 80,000 TTL checks, each with its own timer, and a few
+// such registrations took the agent to 1.6 GB and a full core, with
+// re-registrations comparing every check with every other.
+const maxServiceChecks = 100
+
 func validateService(in *serviceRegistration) error {
 	switch {
 	case strings.TrimSpace(in.Name) == "":
 		return errorf(http.StatusBadRequest, "Missing service name (field Name)")
+	case len(allChecks(in)) > maxServiceChecks:
+		return errorf(http.StatusBadRequest, "Checks: %d checks are over the limit of %d for one service", len(allChecks(in)), maxServiceChecks)
 	case in.Kind != "":
 		return errorf(http.StatusBadRequest, "Kind: %q services are not supported by wharf", in.Kind)
 	case in.Proxy != nil || in.Connect != nil:
