@@ -14,8 +14,12 @@ import (
 const providerName = "catalog"
 
 // Build turns catalog instances into a Config, as Traefik's Consul catalog
-// provider does. Instances are grouped by ServiceName; those without an
-// address or a port are skipped. The tags of one instance per service are
+// provider does. Instances are grouped by Namespace and ServiceName
+// (a service of another namespace than the default one is named
+// "<name>.<namespace>", and so is everything its tags define; see
+// poolName); those without an address or a port are skipped. When routers
+// of different namespaces match the same host, one namespace keeps it
+// (claimHosts). The tags of one instance per service are
 // read (Traefik reads one instance's; Build takes the non-critical one
 // with the smallest ID, or the smallest ID if all are critical, so the
 // result is deterministic). Without router tags a service gets one router
@@ -29,13 +33,14 @@ const providerName = "catalog"
 // fails and never returns nil.
 func Build(instances []Instance, opts Options) *Config {
 	c := &Config{Routers: map[string]*Router{}, Services: map[string]*Service{}, Middlewares: map[string]*Middleware{}}
-	b := &builder{c: c, opts: opts, owner: map[string]string{}}
+	b := &builder{c: c, opts: opts, owner: map[string]string{}, claimants: map[string]claimant{}}
 	b.parseDefaultRule()
 	groups := groupInstances(instances)
 	for _, name := range sortedKeys(groups) {
 		b.addCatalogService(name, groups[name])
 	}
 	b.resolve()
+	b.claimHosts()
 	return c
 }
 
@@ -47,16 +52,21 @@ type builder struct {
 	// detect two services defining the same name.
 	owner       map[string]string
 	defaultRule *defaultRuleTemplate
+	// claimants maps a router name to its namespace and rank, for
+	// claimHosts.
+	claimants map[string]claimant
 }
 
-// groupInstances groups routable instances by service, sorted by ID.
+// groupInstances groups routable instances by namespace and service
+// (keyed by poolName), sorted by ID.
 func groupInstances(instances []Instance) map[string][]Instance {
 	groups := map[string][]Instance{}
 	for _, in := range instances {
 		if in.Address == "" || in.Port <= 0 || in.ServiceName == "" {
 			continue
 		}
-		groups[in.ServiceName] = append(groups[in.ServiceName], in)
+		key := poolName(in.Namespace, in.ServiceName)
+		groups[key] = append(groups[key], in)
 	}
 	for _, g := range groups {
 		slices.SortFunc(g, func(a, b Instance) int { return cmp.Compare(a.ID, b.ID) })
@@ -80,6 +90,11 @@ func tagSource(instances []Instance) Instance {
 func (b *builder) addCatalogService(name string, instances []Instance) {
 	src := tagSource(instances)
 	ts := parseTags(src.Tags)
+	ts.scope(src.Namespace)
+	who := claimant{ns: cmp.Or(src.Namespace, defaultNamespace), first: instances[0].CreateIndex}
+	for _, in := range instances {
+		who.first = min(who.first, in.CreateIndex)
+	}
 	enabled := b.opts.ExposedByDefault
 	if ts.enable != nil {
 		enabled = *ts.enable
@@ -102,6 +117,9 @@ func (b *builder) addCatalogService(name string, instances []Instance) {
 	for _, rn := range sortedKeys(ts.routers) {
 		r := b.router(name, rn, ts.routers[rn], ts)
 		r.Err = append(append(r.Err, ts.errs...), ts.warns...)
+		if _, ok := b.claimants[r.Name]; !ok {
+			b.claimants[r.Name] = who
+		}
 		b.addRouter(name, r)
 	}
 }

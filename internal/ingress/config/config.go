@@ -116,6 +116,10 @@ type Middleware struct {
 type Instance struct {
 	ID          string
 	ServiceName string
+	// Namespace is the instance's namespace ("" is the default one).
+	Namespace string
+	// CreateIndex is the catalog index that registered the instance.
+	CreateIndex uint64
 	Address     string
 	Port        int
 	Tags        []string

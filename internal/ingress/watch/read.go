@@ -83,8 +83,8 @@ func (w *Watcher) get(ctx context.Context, ref serviceRef) ([]*structs.ServiceRe
 	return regs, nil
 }
 
-// instances converts registrations to config.Instance, sorted by service
-// name then ID.
+// instances converts registrations to config.Instance, sorted by namespace,
+// service name then ID.
 func instances(groups [][]*structs.ServiceRegistration) []config.Instance {
 	n := 0
 	for _, g := range groups {
@@ -97,15 +97,15 @@ func instances(groups [][]*structs.ServiceRegistration) []config.Instance {
 		}
 	}
 	slices.SortFunc(out, func(a, b config.Instance) int {
-		return cmp.Or(cmp.Compare(a.ServiceName, b.ServiceName), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.ServiceName, b.ServiceName), cmp.Compare(a.ID, b.ID))
 	})
 	return out
 }
 
 // Instance converts one catalog registration to what config.Build needs.
 func Instance(r *structs.ServiceRegistration) config.Instance {
-	return config.Instance{ID: r.ID, ServiceName: r.ServiceName, Address: r.Address, Port: r.Port,
-		Tags: r.Tags, Health: r.Health()}
+	return config.Instance{ID: r.ID, ServiceName: r.ServiceName, Namespace: r.Namespace, CreateIndex: r.CreateIndex,
+		Address: r.Address, Port: r.Port, Tags: r.Tags, Health: r.Health()}
 }
 
 // apply builds a table from instances and hands it to the target, unless
@@ -140,6 +140,7 @@ func (w *Watcher) apply(in []config.Instance, index uint64, read time.Duration) 
 }
 
 func sameInstance(a, b config.Instance) bool {
-	return a.ID == b.ID && a.ServiceName == b.ServiceName && a.Address == b.Address && a.Port == b.Port &&
+	return a.ID == b.ID && a.ServiceName == b.ServiceName && a.Namespace == b.Namespace && a.CreateIndex == b.CreateIndex &&
+		a.Address == b.Address && a.Port == b.Port &&
 		a.Health == b.Health && slices.Equal(a.Tags, b.Tags)
 }
