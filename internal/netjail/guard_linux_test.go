@@ -16,6 +16,7 @@ func attachNetns(t *testing.T, tn *testNet, alloc string) (string, net.IP) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tn.allow(t, alloc, ip)
 	if err := Attach(tn.bridge, path, alloc, &net.IPNet{IP: ip, Mask: tn.ipam.Network().Mask}, tn.ipam.Gateway()); err != nil {
 		t.Fatalf("Attach: %v", err)
 	}

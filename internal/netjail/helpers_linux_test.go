@@ -57,6 +57,18 @@ func randHex(t *testing.T, n int) string {
 type testNet struct {
 	bridge string
 	ipam   *IPAM
+	nat    *NAT // set by newTestNAT; its jails are allowed on attach
+}
+
+// allow lets the jail of alloc send from ip when tn has a table.
+func (tn *testNet) allow(t *testing.T, alloc string, ip net.IP) {
+	t.Helper()
+	if tn.nat == nil {
+		return
+	}
+	if err := tn.nat.AllowJail(alloc, ip); err != nil {
+		t.Fatalf("AllowJail: %v", err)
+	}
 }
 
 // newTestNet creates a test-specific bridge and IPAM, removed at cleanup.

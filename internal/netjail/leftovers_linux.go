@@ -31,15 +31,20 @@ func bridgePorts(bridge string) ([]string, error) {
 }
 
 // tableRules lists the non-static rules of table (family ip) as
-// "rule CHAIN: COMMENT".
+// "rule CHAIN: COMMENT", then the anti-spoofing entries of its bridge
+// table as "jail VETH IP MAC".
 func tableRules(table string) ([]string, error) {
 	conn, err := nftables.New()
 	if err != nil {
 		return nil, fmt.Errorf("netjail: nftables: %w", err)
 	}
+	jails, err := jailEntries(conn, table)
+	if err != nil {
+		return nil, err
+	}
 	t, err := conn.ListTableOfFamily(table, nftables.TableFamilyIPv4)
 	if err != nil {
-		return nil, nil // no table, nothing left
+		return jails, nil // no ip table
 	}
 	chains, err := conn.ListChainsOfTableFamily(nftables.TableFamilyIPv4)
 	if err != nil {
@@ -61,5 +66,5 @@ func tableRules(table string) ([]string, error) {
 			}
 		}
 	}
-	return out, nil
+	return append(out, jails...), nil
 }

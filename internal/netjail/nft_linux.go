@@ -24,6 +24,9 @@ type NAT struct {
 	post   *nftables.Chain
 	bridge string
 	cidr   *net.IPNet
+	// brTable and brSet are the anti-spoofing table and set of the jails.
+	brTable *nftables.Table
+	brSet   *nftables.Set
 }
 
 // NewNAT creates or adopts the table (DefaultTable when empty) for the jail
@@ -49,6 +52,7 @@ func NewNAT(table, bridge string, cidr *net.IPNet) (*NAT, error) {
 	for _, exprs := range masqRules(bridge, cidr) {
 		conn.AddRule(&nftables.Rule{Table: n.table, Chain: n.post, Exprs: exprs, UserData: comment(staticTag)})
 	}
+	n.setupAntiSpoof()
 	if err := conn.Flush(); err != nil {
 		return nil, fmt.Errorf("netjail: set up table %s: %w", table, err)
 	}
@@ -89,15 +93,23 @@ func (n *NAT) AddPortMap(allocID string, ms []Mapping) error {
 	return nil
 }
 
-// RemovePortMaps deletes every rule tagged with allocID.
+// RemovePortMaps deletes every rule tagged with allocID (the
+// anti-spoofing entry of its jail stays: see ForbidJail).
 func (n *NAT) RemovePortMaps(allocID string) error {
 	_, err := n.deleteWhere(func(id string) bool { return id == allocID })
 	return err
 }
 
-// Reconcile deletes the rules of allocations not in live and returns their
-// sorted IDs.
+// Reconcile deletes the rules and anti-spoofing entries of allocations
+// not in live and returns the sorted IDs of those that had rules.
 func (n *NAT) Reconcile(live map[string]bool) ([]string, error) {
+	veths := map[string]bool{}
+	for id := range live {
+		veths[HostVethName(id)] = true
+	}
+	if _, err := n.pruneJails(func(v string) bool { return !veths[v] }); err != nil {
+		return nil, err
+	}
 	return n.deleteWhere(func(id string) bool { return !live[id] })
 }
 
@@ -119,7 +131,8 @@ func (n *NAT) DeleteTable() error {
 	return deleteTable(n.conn, n.table.Name)
 }
 
-// DeleteTable removes the wharf table name (family ip) if it exists.
+// DeleteTable removes the wharf table name (families ip and bridge) if
+// it exists.
 func DeleteTable(name string) error {
 	conn, err := nftables.New()
 	if err != nil {
@@ -128,13 +141,19 @@ func DeleteTable(name string) error {
 	return deleteTable(conn, name)
 }
 
-// deleteTable removes table name from conn when present.
+// deleteTable removes the tables called name (families ip and bridge)
+// from conn when present.
 func deleteTable(conn *nftables.Conn, name string) error {
-	t, err := conn.ListTableOfFamily(name, nftables.TableFamilyIPv4)
-	if err != nil {
-		return nil // missing table
+	found := false
+	for _, f := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyBridge} {
+		if t, err := conn.ListTableOfFamily(name, f); err == nil {
+			conn.DelTable(t)
+			found = true
+		}
 	}
-	conn.DelTable(t)
+	if !found {
+		return nil // missing tables
+	}
 	if err := conn.Flush(); err != nil {
 		return fmt.Errorf("netjail: delete table %s: %w", name, err)
 	}

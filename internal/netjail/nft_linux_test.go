@@ -26,6 +26,7 @@ func newTestNAT(t *testing.T, tn *testNet) (*NAT, string) {
 	if err != nil {
 		t.Fatalf("NewNAT: %v", err)
 	}
+	tn.nat = n
 	return n, name
 }
 
@@ -49,6 +50,7 @@ func attachJail(t *testing.T, tn *testNet, alloc string) net.IP {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tn.allow(t, alloc, ip)
 	ipn := &net.IPNet{IP: ip, Mask: tn.ipam.Network().Mask}
 	if err := Attach(tn.bridge, path, alloc, ipn, tn.ipam.Gateway()); err != nil {
 		t.Fatalf("Attach: %v", err)
@@ -76,8 +78,8 @@ func TestPortMapLoopback(t *testing.T) {
 		t.Fatalf("dial %s = %q, %v; want hello from the jail", gwTarget, got, err)
 	}
 	left, err := Leftovers("", table)
-	if err != nil || len(left) != 4 {
-		t.Errorf("Leftovers with one mapping = %v, %v; want 4 rules (tcp+udp, 2 chains)", left, err)
+	if err != nil || len(left) != 5 {
+		t.Errorf("Leftovers with one mapping = %v, %v; want 4 rules (tcp+udp, 2 chains) and the jail's entry", left, err)
 	}
 	if err := nat.RemovePortMaps(alloc); err != nil {
 		t.Fatalf("RemovePortMaps: %v", err)
@@ -86,6 +88,9 @@ func TestPortMapLoopback(t *testing.T) {
 		t.Fatalf("dial %s succeeded after RemovePortMaps", target)
 	}
 	if err := Detach(alloc); err != nil {
+		t.Fatal(err)
+	}
+	if err := nat.ForbidJail(alloc); err != nil {
 		t.Fatal(err)
 	}
 	if err := tn.ipam.Release(alloc); err != nil {
@@ -107,6 +112,9 @@ func TestNATReconcile(t *testing.T) {
 		if err := nat.AddPortMap(id, m); err != nil {
 			t.Fatal(err)
 		}
+		if err := nat.AllowJail(id, m[0].IP); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// A restarted agent adopts the table and prunes dead allocations.
 	nat2, err := NewNAT(table, tn.bridge, tn.ipam.Network())
@@ -122,6 +130,11 @@ func TestNATReconcile(t *testing.T) {
 	}
 	if ids, err := nat2.Allocs(); err != nil || fmt.Sprint(ids) != "[b]" {
 		t.Errorf("Allocs = %v, %v; want [b]", ids, err)
+	}
+	left, err := Leftovers("", table)
+	want := "jail " + HostVethName("b") + " 10.192.0.5 " + JailMAC("b").String()
+	if err != nil || len(left) != 5 || left[4] != want {
+		t.Errorf("Leftovers after Reconcile = %v, %v; want b's 4 rules and %q", left, err, want)
 	}
 	if err := nat2.DeleteTable(); err != nil {
 		t.Fatal(err)

@@ -85,3 +85,9 @@ func ReadHostNet(bridge, resolvConf string) (HostNet, error) {
 
 // SetGuard is not supported on this system.
 func (n *NAT) SetGuard(g Guard) error { return errUnsupported }
+
+// AllowJail is not supported on this system.
+func (n *NAT) AllowJail(allocID string, ip net.IP) error { return errUnsupported }
+
+// ForbidJail is not supported on this system.
+func (n *NAT) ForbidJail(allocID string) error { return errUnsupported }

@@ -13,7 +13,9 @@ const jailIfName = "eth0"
 
 // Attach connects the network namespace at netnsPath to bridge: it creates
 // a veth pair named after allocID, moves the peer into the namespace as
-// eth0 with address ip (with the network's prefix), brings lo and eth0 up
+// eth0 with MAC JailMAC(allocID) (the host side in the interface group
+// PortGroup(bridge)) and address ip (with the network's
+// prefix), brings lo and eth0 up
 // and adds a default route via gw. On failure nothing is left behind.
 func Attach(bridge, netnsPath, allocID string, ip *net.IPNet, gw net.IP) (err error) {
 	brIdx, err := bridgeIndex(bridge)
@@ -29,9 +31,10 @@ func Attach(bridge, netnsPath, allocID string, ip *net.IPNet, gw net.IP) (err er
 	// moving a link between namespaces afterwards costs the kernel ~20 ms.
 	host := HostVethName(allocID)
 	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: host, MasterIndex: brIdx},
-		PeerName:      jailIfName,
-		PeerNamespace: netlink.NsFd(int(ns)),
+		LinkAttrs:        netlink.LinkAttrs{Name: host, MasterIndex: brIdx, Group: PortGroup(bridge)},
+		PeerName:         jailIfName,
+		PeerNamespace:    netlink.NsFd(int(ns)),
+		PeerHardwareAddr: JailMAC(allocID),
 	}
 	if err := netlink.LinkAdd(veth); err != nil {
 		return fmt.Errorf("netjail: create veth %s: %w", host, err)

@@ -88,6 +88,9 @@ func (d *Driver) attachNetwork(j *jail, cfg *drivers.TaskConfig, conf *spec.Conf
 	if err != nil {
 		return "", fmt.Errorf("pot: %w", err)
 	}
+	if err := nat.AllowJail(j.NetKey, ip); err != nil {
+		return "", fmt.Errorf("pot: %w", err)
+	}
 	ones, _ := ipam.Network().Mask.Size()
 	ipnet := &net.IPNet{IP: ip, Mask: net.CIDRMask(ones, 32)}
 	if err := netjail.Attach(d.opts.Bridge, path, j.NetKey, ipnet, ipam.Gateway()); err != nil {
@@ -133,8 +136,8 @@ func portMappings(cfg *drivers.TaskConfig, conf *spec.Config) ([]netjail.Mapping
 	return out, byLabel, nil
 }
 
-// detachNetwork removes the jail's port forwards, veth, namespace and
-// lease; missing pieces are not errors.
+// detachNetwork removes the jail's port forwards, veth, anti-spoofing
+// entry, namespace and lease; missing pieces are not errors.
 func (d *Driver) detachNetwork(j *jail) error {
 	if j.NetKey == "" {
 		return nil
@@ -148,6 +151,9 @@ func (d *Driver) detachNetwork(j *jail) error {
 		errs = append(errs, err)
 	}
 	if err := netjail.Detach(j.NetKey); err != nil {
+		errs = append(errs, err)
+	}
+	if err := nat.ForbidJail(j.NetKey); err != nil {
 		errs = append(errs, err)
 	}
 	if j.NetNS != "" {
@@ -221,4 +227,21 @@ func inUse(bridge, table string) bool {
 		}
 	}
 	return false
+}
+
+// reallowNetwork restores the anti-spoofing entry of a jail a previous
+// agent attached (a wiped table would otherwise cut it off).
+func (d *Driver) reallowNetwork(j *jail) error {
+	ip := net.ParseIP(j.IP)
+	if j.NetKey == "" || ip == nil {
+		return nil
+	}
+	_, nat, err := d.network()
+	if err != nil {
+		return fmt.Errorf("pot: jail network: %w", err)
+	}
+	if err := nat.AllowJail(j.NetKey, ip); err != nil {
+		return fmt.Errorf("pot: %w", err)
+	}
+	return nil
 }

@@ -220,6 +220,9 @@ func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 	}
 	if j != nil {
 		d.hold(j)
+		if err := d.reallowNetwork(j); err != nil {
+			return fmt.Errorf("pot: recover %s: %w", h.Config.ID, err)
+		}
 	}
 	return nil
 }
