@@ -1,6 +1,7 @@
 package netjail
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -9,8 +10,9 @@ import (
 )
 
 // EnsureBridge creates the bridge name if missing, gives it the gateway
-// address gatewayCIDR (e.g. "10.192.0.1/10"), brings it up, enables IPv4
-// forwarding and route_localnet on it (so 127.0.0.1 can be DNATed to jails).
+// address gatewayCIDR (e.g. "10.192.0.1/10") and the MAC BridgeMAC(name),
+// brings it up, enables IPv4 forwarding and route_localnet on it (so
+// 127.0.0.1 can be DNATed to jails).
 // It refuses when the gateway address is already assigned to another interface.
 func EnsureBridge(name, gatewayCIDR string) error {
 	addr, err := netlink.ParseAddr(gatewayCIDR)
@@ -22,6 +24,9 @@ func EnsureBridge(name, gatewayCIDR string) error {
 	}
 	br, err := ensureBridgeLink(name)
 	if err != nil {
+		return err
+	}
+	if err := setBridgeMAC(br); err != nil {
 		return err
 	}
 	if err := disableIPv6(name); err != nil {
@@ -153,4 +158,19 @@ func bridgeIndex(name string) (int, error) {
 		return 0, fmt.Errorf("netjail: find bridge %s: %w", name, err)
 	}
 	return l.Attrs().Index, nil
+}
+
+// setBridgeMAC gives the bridge the fixed MAC BridgeMAC(name): a bridge
+// without one takes its smallest port's MAC and changes it when that
+// port goes, and the jails left would keep sending to the old gateway MAC
+// until their neighbour entries expire.
+func setBridgeMAC(br netlink.Link) error {
+	mac := BridgeMAC(br.Attrs().Name)
+	if bytes.Equal(br.Attrs().HardwareAddr, mac) {
+		return nil
+	}
+	if err := netlink.LinkSetHardwareAddr(br, mac); err != nil {
+		return fmt.Errorf("netjail: set the MAC of %s: %w", br.Attrs().Name, err)
+	}
+	return nil
 }

@@ -29,3 +29,12 @@ func PortGroup(bridge string) uint32 {
 	sum := sha256.Sum256([]byte("group:" + bridge))
 	return binary.BigEndian.Uint32(sum[:4]) | 1<<31
 }
+
+// BridgeMAC returns the MAC of the bridge name: a locally administered
+// unicast address derived from the name.
+func BridgeMAC(name string) net.HardwareAddr {
+	sum := sha256.Sum256([]byte("bridge:" + name))
+	mac := net.HardwareAddr(sum[:6])
+	mac[0] = mac[0]&^0x01 | 0x02
+	return mac
+}
