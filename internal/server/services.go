@@ -213,6 +213,9 @@ func validateRegistration(path string, reg *structs.ServiceRegistration) []error
 	if reg.Port < 0 || reg.Port > 65535 {
 		errs = append(errs, fmt.Errorf("%s.Port: %d is not a port (0 to 65535)", path, reg.Port))
 	}
+	for _, l := range structs.CheckServiceLabels("Tags", reg.Tags, reg.Meta) {
+		errs = append(errs, fmt.Errorf("%s.%s: %s", path, l.Field, l.Msg))
+	}
 	reg.CreateIndex, reg.ModifyIndex = 0, 0
 	ids := make(map[string]bool, len(reg.Checks))
 	for j, c := range reg.Checks {

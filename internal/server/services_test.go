@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -131,6 +132,16 @@ func TestServicesRegisterBadInput(t *testing.T) {
 			[]string{`Services[0].Checks[0].Status: "ok"`, "Services[0].Checks[1].ID: missing"}},
 		{"duplicate checks", `{"Services":[{"ID":"a","ServiceName":"s","Checks":[{"ID":"c","Status":"passing"},{"Name":"c","Status":"passing"}]}]}`, 400,
 			[]string{`Services[0].Checks[1].ID: "c" repeats`}},
+		{"too many tags", `{"Services":[{"ID":"a","ServiceName":"s","Tags":[` + strings.Repeat(`"t",`, 256) + `"t"]}]}`, 400,
+			[]string{"Services[0].Tags: 257 tags are over the limit of 256"}},
+		{"long tag", `{"Services":[{"ID":"a","ServiceName":"s","Tags":["` + strings.Repeat("t", 513) + `"]}]}`, 400,
+			[]string{"Services[0].Tags[0]: a tag of 513 bytes is over the limit of 512"}},
+		{"too many meta keys", `{"Services":[{"ID":"a","ServiceName":"s","Meta":{` + metaEntries(65) + `}}]}`, 400,
+			[]string{"Services[0].Meta: 65 keys are over the limit of 64"}},
+		{"long meta key", `{"Services":[{"ID":"a","ServiceName":"s","Meta":{"` + strings.Repeat("k", 129) + `":"v"}}]}`, 400,
+			[]string{"Services[0].Meta: a key of 129 bytes is over the limit of 128"}},
+		{"long meta value", `{"Services":[{"ID":"a","ServiceName":"s","Meta":{"k":"` + strings.Repeat("v", 513) + `"}}]}`, 400,
+			[]string{"Services[0].Meta.k: a value of 513 bytes is over the limit of 512"}},
 		{"too large", big, 413, []string{"larger than"}},
 	}
 	for _, tc := range tests {
@@ -282,4 +293,13 @@ func TestNewLeaderSweepsDownNodesRegistrations(t *testing.T) {
 	if ts.store.Snapshot().ServiceRegistration("x1") == nil {
 		t.Error("a live node's registration was removed")
 	}
+}
+
+// metaEntries is n meta entries of a JSON object, without braces.
+func metaEntries(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"k%d":"v"`, i)
+	}
+	return strings.Join(parts, ",")
 }

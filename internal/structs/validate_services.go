@@ -122,6 +122,12 @@ func (v *validator) service(p string, s *Service, ports *portSet, group bool) {
 		v.portRef(p+".PortLabel", s.PortLabel, s.AddressMode, ports, group)
 	}
 	v.checkRestart(p+".CheckRestart", s.CheckRestart)
+	for _, l := range CheckServiceLabels("Tags", s.Tags, s.Meta) {
+		v.add(p+"."+l.Field, "", "%s", l.Msg)
+	}
+	for _, l := range CheckServiceLabels("CanaryTags", s.CanaryTags, nil) {
+		v.add(p+"."+l.Field, "", "%s", l.Msg)
+	}
 	for i, c := range s.Checks {
 		cp := fmt.Sprintf("%s.Checks[%d]", p, i)
 		if c == nil {

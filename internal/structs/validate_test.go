@@ -2,6 +2,7 @@ package structs
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,20 @@ func TestValidate(t *testing.T) {
 		}, g1 + `.Tasks["server"].Services[0].PortLabel`, `"nope" is not declared`},
 		{"numeric port needs driver mode", func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].PortLabel = "8080" }, s0 + ".PortLabel", "address_mode driver"},
 		{"bad service name", func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].Name = "hello_web" }, s0 + ".Name", "not a valid DNS name"},
+		{"too many tags", func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].Tags = make([]string, 257) }, s0 + ".Tags", "257 tags are over the limit of 256"},
+		{"long canary tag", func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].CanaryTags = []string{strings.Repeat("t", 513)} },
+			s0 + ".CanaryTags[0]", "a tag of 513 bytes is over the limit of 512"},
+		{"too many meta keys", func(j *Job) {
+			m := map[string]string{}
+			for i := range 65 {
+				m[fmt.Sprint("k", i)] = "v"
+			}
+			j.TaskGroups[0].Tasks[0].Services[0].Meta = m
+		}, s0 + ".Meta", "65 keys are over the limit of 64"},
+		{"long meta value", func(j *Job) {
+			j.TaskGroups[0].Tasks[0].Services[0].Meta = map[string]string{"k": strings.Repeat("v", 513)}
+		},
+			s0 + ".Meta.k", "a value of 513 bytes is over the limit of 512"},
 		{"bad address mode", func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].AddressMode = "ipv6" }, s0 + ".AddressMode", "unknown address mode"},
 		{"grpc check", func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].Checks[0].Type = "grpc" }, c0 + ".Type", "grpc checks are not supported by wharf"},
 		{"unknown check", func(j *Job) { j.TaskGroups[0].Tasks[0].Services[0].Checks[0].Type = "ping" }, c0 + ".Type", `unknown check type "ping"`},

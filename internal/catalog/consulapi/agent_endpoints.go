@@ -113,12 +113,37 @@ func (s *Server) register(r *http.Request) (any, error) {
 	if err := s.mayWrite(r, reg); err != nil {
 		return nil, err
 	}
+	if old == nil {
+		if err := s.checkServiceCount(); err != nil {
+			return nil, err
+		}
+	}
 	keepCheckResults(reg, old, &in)
 	if _, err := s.cfg.Store.UpsertServiceRegistrations(r.Context(), []*structs.ServiceRegistration{reg}); err != nil {
 		return nil, fmt.Errorf("store registration %s: %w", reg.ID, err)
 	}
 	s.ttl.armAll(reg)
 	return nil, nil
+}
+
+// MaxAgentServices bounds the services registered through one node's
+// agent API: each costs a store entry that every catalog read lists, and
+// TTL timers, and nothing else bounds how many a caller adds.
+const MaxAgentServices = 10_000
+
+// checkServiceCount refuses a new agent registration once this node has
+// maxServices of them; replacing one is always allowed.
+func (s *Server) checkServiceCount() error {
+	n, node := 0, s.localNode()
+	for _, reg := range s.cfg.Store.Snapshot().ServiceRegistrationsByNode(node) {
+		if reg.AllocID == "" {
+			n++
+		}
+	}
+	if n >= s.maxServices {
+		return errorf(http.StatusBadRequest, "this agent already has %d services registered through the agent API, the limit; deregister some first", n)
+	}
+	return nil
 }
 
 // checkOwner refuses to replace a registration that is not an agent

@@ -3,6 +3,7 @@ package consulapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -101,6 +102,13 @@ func TestRegisterBadInput(t *testing.T) {
 		{`{"Name":"db","Checks":[` + strings.Repeat(`{"TTL":"1s"},`, 100) + `{"TTL":"1s"}]}`, "101 checks are over the limit of 100"},
 		{`{"Name":"db","Check":{"TTL":"1s"},"Checks":[` + strings.Repeat(`{"TTL":"1s"},`, 79_999) + `{"TTL":"1s"}]}`, "80001 checks are over the limit"},
 		{`{"ID":"_wharf-task-x","Name":"db"}`, "reserved"},
+		{`{"Name":"db","Tags":[` + strings.Repeat(`"t",`, 256) + `"t"]}`, "Tags: 257 tags are over the limit of 256"},
+		{`{"Name":"db","Tags":[` + strings.Repeat(`"t",`, 239_999) + `"t"]}`, "240000 tags are over the limit"},
+		{`{"Name":"db","Tags":["a","` + strings.Repeat("x", 513) + `"]}`, "Tags[1]: a tag of 513 bytes is over the limit of 512"},
+		{`{"Name":"db","Meta":{` + metaJSON(65) + `}}`, "Meta: 65 keys are over the limit of 64"},
+		{`{"Name":"db","Meta":{"` + strings.Repeat("k", 129) + `":"v"}}`, "a key of 129 bytes is over the limit of 128"},
+		{`{"Name":"db","Meta":{"k":"` + strings.Repeat("v", 513) + `"}}`, "Meta.k: a value of 513 bytes is over the limit of 512"},
+		{`{"Name":"db","Meta":{"":"v"}}`, "Meta: an empty key"},
 		{`[1,2]`, "(body)"},
 		{`{"Name":"db","Meta":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`, "limits.json_max_depth"},
 		{`{"Name":"db","Check":{"TTL":"1s","Args":` + strings.Repeat("[", 101) + strings.Repeat("]", 101) + `}}`, "limit of 100 levels"},
@@ -228,5 +236,40 @@ func TestConfiguredJSONDepth(t *testing.T) {
 		if rec.Code != want || want == 400 && !strings.Contains(rec.Body.String(), "limit of 3 levels") {
 			t.Errorf("%s: %d %q, want %d", body, rec.Code, rec.Body.String(), want)
 		}
+	}
+}
+
+// metaJSON is n meta entries, without braces.
+func metaJSON(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("%q:\"v\"", fmt.Sprint("k", i))
+	}
+	return strings.Join(parts, ",")
+}
+
+func TestRegisterServiceCountBounded(t *testing.T) {
+	f := newFixture(t)
+	f.srv.maxServices = 3
+	for i := range 3 {
+		if code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", fmt.Sprintf(`{"Name":"s%d"}`, i)); code != 200 {
+			t.Fatal(i, code, out)
+		}
+	}
+	code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", `{"Name":"s3"}`)
+	if code != 400 || !strings.Contains(out, "already has 3 services registered through the agent API, the limit") {
+		t.Fatalf("fourth service: %d %q, want 400 naming the limit", code, out)
+	}
+	if code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", `{"Name":"s1","Port":81}`); code != 200 {
+		t.Fatalf("replacing a registration at the limit: %d %q", code, out)
+	}
+	if code, out, _ := f.do(t, "PUT", "/v1/agent/service/deregister/s0", ""); code != 200 {
+		t.Fatal(code, out)
+	}
+	if code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", `{"Name":"s3"}`); code != 200 {
+		t.Fatalf("after a deregistration: %d %q", code, out)
+	}
+	if n := len(f.store.Snapshot().ServiceRegistrations()); n != 3 {
+		t.Fatalf("%d registrations, want 3", n)
 	}
 }

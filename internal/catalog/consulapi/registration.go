@@ -52,6 +52,9 @@ func validateService(in *serviceRegistration) error {
 		return errorf(http.StatusBadRequest, "Missing service name (field Name)")
 	case len(allChecks(in)) > maxServiceChecks:
 		return errorf(http.StatusBadRequest, "Checks: %d checks are over the limit of %d for one service", len(allChecks(in)), maxServiceChecks)
+	case len(structs.CheckServiceLabels("Tags", in.Tags, in.Meta)) > 0:
+		l := structs.CheckServiceLabels("Tags", in.Tags, in.Meta)[0]
+		return errorf(http.StatusBadRequest, "%s: %s", l.Field, l.Msg)
 	case in.Kind != "":
 		return errorf(http.StatusBadRequest, "Kind: %q services are not supported by wharf", in.Kind)
 	case in.Proxy != nil || in.Connect != nil:

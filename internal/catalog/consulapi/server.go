@@ -59,6 +59,8 @@ type Server struct {
 	// mu serializes the agent API's read-modify-write of registrations.
 	mu  sync.Mutex
 	ttl *ttlTimers
+	// maxServices bounds this node's agent registrations.
+	maxServices int
 
 	routeTable []route
 	acls       acl.Resolver
@@ -78,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.NodeName == "" {
 		cfg.NodeName = "wharf"
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), maxServices: MaxAgentServices}
 	s.ttl = newTTLTimers(s.expireCheck)
 	s.routes()
 	return s, nil
