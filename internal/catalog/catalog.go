@@ -22,6 +22,7 @@ type Reader interface {
 type Store interface {
 	Reader
 	UpsertServiceRegistrations(ctx context.Context, regs []*structs.ServiceRegistration) (uint64, error)
+	UpsertServiceRegistrationsIf(ctx context.Context, regs []*structs.ServiceRegistration, seen map[string]uint64) (uint64, error)
 	DeleteServiceRegistrations(ctx context.Context, ids []string) (uint64, error)
 }
 

@@ -108,7 +108,8 @@ func (s *Server) serviceDelete(w http.ResponseWriter, r *http.Request) (any, uin
 }
 
 // servicesRegister answers wharf's PUT /v1/services/register: it validates
-// every registration and writes them in one transaction.
+// every registration and writes them in one transaction, guarded by the
+// snapshot the ownership checks read (409 when it went stale).
 func (s *Server) servicesRegister(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	var req structs.ServiceRegisterRequest
 	if _, err := decodeBody(w, r, &req); err != nil {
@@ -122,12 +123,22 @@ func (s *Server) servicesRegister(w http.ResponseWriter, r *http.Request) (any, 
 		return &serviceWriteResponse{Index: index}, index, nil
 	}
 	snap, ai := s.store.Snapshot(), authOf(r)
+	seen := make(map[string]uint64, len(req.Services))
 	for _, reg := range req.Services {
 		if err := mayRegister(snap, ai, reg); err != nil {
 			return nil, 0, err
 		}
+		if stored := snap.ServiceRegistration(reg.ID); stored != nil {
+			seen[reg.ID] = stored.ModifyIndex
+		}
 	}
-	index, err := s.store.UpsertServiceRegistrations(r.Context(), req.Services)
+	// The write happens only if no instance changed since the checks'
+	// snapshot: else a task's instance registered in between would be
+	// overwritten by a caller who was never checked against it.
+	index, err := s.store.UpsertServiceRegistrationsIf(r.Context(), req.Services, seen)
+	if errors.Is(err, state.ErrConflict) {
+		return nil, 0, errorf(http.StatusConflict, "service instances changed while the registration was checked, nothing was written; retry: %v", err)
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("register %d service instances: %w", len(req.Services), err)
 	}

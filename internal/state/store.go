@@ -132,6 +132,14 @@ type Store interface {
 	// registration whose content is unchanged (SameContent) is not
 	// rewritten, so clients may repeat themselves without writes.
 	UpsertServiceRegistrations(ctx context.Context, regs []*structs.ServiceRegistration) (uint64, error)
+	// UpsertServiceRegistrationsIf is UpsertServiceRegistrations guarded
+	// by what a caller checked: seen maps a registration's ID to the
+	// ModifyIndex it saw stored (absent or 0: the ID must not exist). If
+	// any stored registration differs from that, nothing is written and
+	// the error wraps ErrConflict, so a check made on a snapshot and the
+	// write it allows act as one step. A batch too large for one
+	// transaction is guarded part by part: earlier parts stay applied.
+	UpsertServiceRegistrationsIf(ctx context.Context, regs []*structs.ServiceRegistration, seen map[string]uint64) (uint64, error)
 	// DeleteServiceRegistrations removes registrations by ID in one
 	// transaction; unknown IDs are skipped.
 	DeleteServiceRegistrations(ctx context.Context, ids []string) (uint64, error)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wharf-project/wharf/internal/catalog"
 	"github.com/wharf-project/wharf/internal/jsonlimit"
+	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -119,7 +120,15 @@ func (s *Server) register(r *http.Request) (any, error) {
 		}
 	}
 	keepCheckResults(reg, old, &in)
-	if _, err := s.cfg.Store.UpsertServiceRegistrations(r.Context(), []*structs.ServiceRegistration{reg}); err != nil {
+	seen := map[string]uint64{}
+	if old != nil {
+		seen[reg.ID] = old.ModifyIndex
+	}
+	_, err = s.cfg.Store.UpsertServiceRegistrationsIf(r.Context(), []*structs.ServiceRegistration{reg}, seen)
+	if errors.Is(err, state.ErrConflict) {
+		return nil, errorf(http.StatusConflict, "service ID %q changed while the registration was checked, nothing was written; retry", reg.ID)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("store registration %s: %w", reg.ID, err)
 	}
 	s.ttl.armAll(reg)

@@ -321,3 +321,31 @@ func TestOpenWithoutEndpoints(t *testing.T) {
 		t.Fatal("Open without endpoints or client succeeded")
 	}
 }
+
+// TestConditionalServiceUpsertLosesCommitRace writes, from another store
+// on the same etcd, the ID a conditional upsert checked absent, after
+// this store built its transaction and before it commits: the commit's
+// revision guard fails, the rebuild sees the new registration and the
+// upsert is refused, leaving the other writer's registration.
+func TestConditionalServiceUpsertLosesCommitRace(t *testing.T) {
+	ctx := testCtx(t)
+	cfg := Config{Prefix: NewTestPrefix()}
+	s, other := openTest(t, cfg), openTest(t, cfg)
+	task := statetest.NewServiceRegistration("web", "node-1", "alloc-1", 20001)
+	outside := task.Copy()
+	outside.NodeID, outside.AllocID, outside.Address = "", "", "10.6.6.6"
+	var fired atomic.Bool
+	s.beforeCommit = func() {
+		if !fired.Swap(true) {
+			must(t)(other.UpsertServiceRegistrations(ctx, []*structs.ServiceRegistration{task}))
+		}
+	}
+	_, err := s.UpsertServiceRegistrationsIf(ctx, []*structs.ServiceRegistration{outside}, map[string]uint64{task.ID: 0})
+	s.beforeCommit = nil
+	if !errors.Is(err, state.ErrConflict) {
+		t.Fatalf("error = %v, want a conflict", err)
+	}
+	if got := s.Snapshot().ServiceRegistration(task.ID); got == nil || got.Address != task.Address || got.AllocID != "alloc-1" {
+		t.Fatalf("stored = %+v, want the task's registration", got)
+	}
+}

@@ -21,11 +21,33 @@ import (
 // plan; if a later transaction fails the earlier ones stay applied. When
 // nothing changed nothing is written and the current index is returned.
 func (s *Store) UpsertServiceRegistrations(ctx context.Context, regs []*structs.ServiceRegistration) (uint64, error) {
+	return s.upsertServices(ctx, regs, nil)
+}
+
+// UpsertServiceRegistrationsIf is UpsertServiceRegistrations refused
+// with state.ErrConflict when a stored registration's ModifyIndex is not
+// the one seen (0: absent). Every put is already guarded by the mod
+// revision of what it replaces, so a write between the index's view and
+// the commit fails the transaction, which is rebuilt on the newer view
+// and then refused here.
+func (s *Store) UpsertServiceRegistrationsIf(ctx context.Context, regs []*structs.ServiceRegistration, seen map[string]uint64) (uint64, error) {
+	if seen == nil {
+		seen = map[string]uint64{}
+	}
+	return s.upsertServices(ctx, regs, seen)
+}
+
+func (s *Store) upsertServices(ctx context.Context, regs []*structs.ServiceRegistration, seen map[string]uint64) (uint64, error) {
 	prepared, err := index.PrepareServiceRegistrations(regs)
 	if err != nil {
 		return 0, err
 	}
 	return s.write(ctx, len(prepared), func(snap *index.Snapshot, b *builder, from int) (int, error) {
+		if seen != nil {
+			if err := index.ServicesUnchanged(snap, prepared[from:], seen); err != nil {
+				return from, err
+			}
+		}
 		i := from
 		for ; i < len(prepared); i++ {
 			p, err := s.servicePart(snap, prepared[i])

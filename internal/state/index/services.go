@@ -135,3 +135,33 @@ func ServiceWrite(snap *Snapshot, c *structs.ServiceRegistration) (stored *struc
 	c.CreateIndex = stored.CreateIndex
 	return stored, true
 }
+
+// ServicesUnchanged reports, as an error wrapping state.ErrConflict,
+// the first prepared registration whose stored ModifyIndex is not the
+// one in seen (0 or absent: the ID must not be stored).
+func ServicesUnchanged(snap *Snapshot, prepared []*structs.ServiceRegistration, seen map[string]uint64) error {
+	for _, c := range prepared {
+		if err := ServiceUnchanged(snap, c.ID, seen[c.ID]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ServiceUnchanged is ServicesUnchanged for one ID.
+func ServiceUnchanged(snap *Snapshot, id string, want uint64) error {
+	var have uint64
+	if stored := snap.ServiceRegistration(id); stored != nil {
+		have = stored.ModifyIndex
+	}
+	switch {
+	case have == want:
+		return nil
+	case want == 0:
+		return fmt.Errorf("service registration %q was stored after the check: %w", id, state.ErrConflict)
+	case have == 0:
+		return fmt.Errorf("service registration %q was removed after the check: %w", id, state.ErrConflict)
+	default:
+		return fmt.Errorf("service registration %q changed after the check (index %d, not %d): %w", id, have, want, state.ErrConflict)
+	}
+}

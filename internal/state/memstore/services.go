@@ -13,12 +13,31 @@ import (
 // unchanged is not rewritten, and when none changed nothing is written
 // and the current index is returned.
 func (s *Store) UpsertServiceRegistrations(ctx context.Context, regs []*structs.ServiceRegistration) (uint64, error) {
+	return s.upsertServices(ctx, regs, nil)
+}
+
+// UpsertServiceRegistrationsIf is UpsertServiceRegistrations refused
+// with state.ErrConflict, writing nothing, when a stored registration's
+// ModifyIndex is not the one seen (0: absent).
+func (s *Store) UpsertServiceRegistrationsIf(ctx context.Context, regs []*structs.ServiceRegistration, seen map[string]uint64) (uint64, error) {
+	if seen == nil {
+		seen = map[string]uint64{}
+	}
+	return s.upsertServices(ctx, regs, seen)
+}
+
+func (s *Store) upsertServices(ctx context.Context, regs []*structs.ServiceRegistration, seen map[string]uint64) (uint64, error) {
 	prepared, err := index.PrepareServiceRegistrations(regs)
 	if err != nil {
 		return 0, err
 	}
 	return s.write(ctx, func(t *index.Txn, idx uint64, _ time.Time) error {
 		snap := t.Snapshot()
+		if seen != nil {
+			if err := index.ServicesUnchanged(snap, prepared, seen); err != nil {
+				return err
+			}
+		}
 		var writes []*structs.ServiceRegistration
 		for _, c := range prepared {
 			if stored, write := index.ServiceWrite(snap, c); write {

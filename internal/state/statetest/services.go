@@ -21,6 +21,7 @@ var serviceTests = []testCase{
 	{"ServiceWaitForChange", testServiceWait},
 	{"ServiceValidation", testServiceValidation},
 	{"ServiceBatch1000", testServiceBatch},
+	{"ServiceConditionalUpsert", testServiceConditional},
 }
 
 // NewServiceRegistration returns a registration of service name for a
@@ -233,4 +234,81 @@ func testServiceBatch(t *testing.T, e *env) {
 	if len(e.snap().ServiceRegistrations()) != 0 || del <= idx {
 		t.Fatal("deleting the batch left registrations")
 	}
+}
+
+// testServiceConditional plays the race of a check made on a snapshot
+// and the write it allows: every write between the check's snapshot and
+// the conditional write makes the write fail with ErrConflict and change
+// nothing, and a write with nothing in between goes through.
+func testServiceConditional(t *testing.T, e *env) {
+	task := NewServiceRegistration("web", "node-1", "alloc-1", 20001)
+	e.upsertServices(task)
+	outside := func(id string) *structs.ServiceRegistration {
+		r := NewServiceRegistration("web", "", "", 6666)
+		r.ID, r.JobID, r.AllocID, r.Task, r.Address = id, "", "", "", "10.6.6.6"
+		return r
+	}
+	refused := func(what string, regs []*structs.ServiceRegistration, seen map[string]uint64) {
+		t.Helper()
+		before := e.snap().Index()
+		if _, err := e.s.UpsertServiceRegistrationsIf(e.ctx, regs, seen); !errors.Is(err, state.ErrConflict) {
+			t.Fatalf("%s: error = %v, want a conflict", what, err)
+		}
+		if got := e.snap().Index(); got != before {
+			t.Fatalf("%s: refused write moved the index from %d to %d", what, before, got)
+		}
+	}
+
+	// Absent when checked, registered by a task before the write.
+	check := e.snap()
+	newID := "_wharf-task-alloc-2-app-web-http"
+	seen := map[string]uint64{newID: 0}
+	if check.ServiceRegistration(newID) != nil {
+		t.Fatal("fixture: the ID is stored already")
+	}
+	taskReg := NewServiceRegistration("web", "node-2", "alloc-2", 20002)
+	e.upsertServices(taskReg)
+	refused("absent at the check, stored since", []*structs.ServiceRegistration{outside(newID)}, seen)
+	if got := e.snap().ServiceRegistration(newID); got.Address != "127.0.0.1" || got.AllocID != "alloc-2" {
+		t.Fatalf("the task's instance was overwritten: %+v", got)
+	}
+
+	// Stored when checked, changed before the write; and a batch where
+	// one of two is stale writes neither.
+	check = e.snap()
+	seen = map[string]uint64{task.ID: check.ServiceRegistration(task.ID).ModifyIndex}
+	moved := task.Copy()
+	moved.Port = 20009
+	e.upsertServices(moved)
+	refused("changed since the check", []*structs.ServiceRegistration{outside(task.ID)}, seen)
+	fresh := outside("ext-1")
+	seen[fresh.ID] = 0
+	refused("a batch with one stale entry", []*structs.ServiceRegistration{fresh, outside(task.ID)}, seen)
+	if e.snap().ServiceRegistration(fresh.ID) != nil {
+		t.Fatal("a refused batch stored its other registration")
+	}
+
+	// Stored when checked, removed before the write.
+	seen = map[string]uint64{task.ID: e.snap().ServiceRegistration(task.ID).ModifyIndex}
+	e.must(e.s.DeleteServiceRegistrations(e.ctx, []string{task.ID}))
+	refused("removed since the check", []*structs.ServiceRegistration{outside(task.ID)}, seen)
+	if e.snap().ServiceRegistration(task.ID) != nil {
+		t.Fatal("a refused write stored the removed registration")
+	}
+
+	// Nothing in between: the write goes through, new and replacing.
+	idx := e.must(e.s.UpsertServiceRegistrationsIf(e.ctx, []*structs.ServiceRegistration{fresh}, nil))
+	got := e.snap().ServiceRegistration(fresh.ID)
+	if got == nil || got.ModifyIndex != idx {
+		t.Fatalf("conditional write of a new ID: %+v at %d", got, idx)
+	}
+	again := fresh.Copy()
+	again.Port = 7777
+	idx2 := e.must(e.s.UpsertServiceRegistrationsIf(e.ctx, []*structs.ServiceRegistration{again},
+		map[string]uint64{fresh.ID: got.ModifyIndex}))
+	if got := e.snap().ServiceRegistration(fresh.ID); idx2 <= idx || got.Port != 7777 || got.CreateIndex != idx {
+		t.Fatalf("conditional replace: %+v at %d", got, idx2)
+	}
+	refused("an old index after a replace", []*structs.ServiceRegistration{fresh},
+		map[string]uint64{fresh.ID: idx})
 }
