@@ -1,3 +1,5 @@
+//go:build linux || freebsd
+
 package netlimit
 
 import "syscall"
@@ -30,12 +32,21 @@ func RaiseLimit() (soft, hard int, err error) {
 // SetLimit sets RLIMIT_NOFILE's soft and hard limits to n (raising the
 // hard limit needs privileges).
 func SetLimit(n int) error {
-	r := syscall.Rlimit{Cur: uint64(n), Max: uint64(n)}
+	var r syscall.Rlimit
+	setBoth(&r.Cur, &r.Max, n)
 	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r)
 }
 
-func clamp(v uint64) int {
-	if v > 1<<30 {
+// setBoth sets a soft and a hard limit to n, whatever their type (uint64
+// on Linux, int64 on FreeBSD).
+func setBoth[T int64 | uint64](soft, hard *T, n int) {
+	*soft, *hard = T(n), T(n)
+}
+
+// clamp bounds a limit (RLIM_INFINITY included) to an int that budgets
+// can divide.
+func clamp[T int64 | uint64](v T) int {
+	if v > 1<<30 || v < 0 {
 		return 1 << 30
 	}
 	return int(v)
