@@ -35,7 +35,8 @@ func Build(instances []Instance, opts Options) *Config {
 	c := &Config{Routers: map[string]*Router{}, Services: map[string]*Service{}, Middlewares: map[string]*Middleware{}}
 	b := &builder{c: c, opts: opts, owner: map[string]string{}, claimants: map[string]claimant{}}
 	b.parseDefaultRule()
-	groups := groupInstances(instances)
+	b.namespaces = namespacesOf(instances)
+	groups := groupInstances(instances, b.namespaces)
 	for _, name := range sortedKeys(groups) {
 		b.addCatalogService(name, groups[name])
 	}
@@ -55,14 +56,20 @@ type builder struct {
 	// claimants maps a router name to its namespace and rank, for
 	// claimHosts.
 	claimants map[string]claimant
+	// namespaces are the non-default namespaces of the instances.
+	namespaces namespaceSet
 }
 
 // groupInstances groups routable instances by namespace and service
-// (keyed by poolName), sorted by ID.
-func groupInstances(instances []Instance) map[string][]Instance {
+// (keyed by poolName), sorted by ID. A default-namespace service whose
+// name ends in the name of a namespace among instances is not routed: its
+// pool name would be that namespace's ("web.prod" is namespace prod's
+// web).
+func groupInstances(instances []Instance, namespaces namespaceSet) map[string][]Instance {
 	groups := map[string][]Instance{}
 	for _, in := range instances {
-		if in.Address == "" || in.Port <= 0 || in.ServiceName == "" {
+		if in.Address == "" || in.Port <= 0 || in.ServiceName == "" ||
+			isDefaultNamespace(in.Namespace) && namespaces.aliases(in.ServiceName) {
 			continue
 		}
 		key := poolName(in.Namespace, in.ServiceName)
@@ -90,8 +97,8 @@ func tagSource(instances []Instance) Instance {
 func (b *builder) addCatalogService(name string, instances []Instance) {
 	src := tagSource(instances)
 	ts := parseTags(src.Tags)
-	ts.scope(src.Namespace)
-	who := claimant{ns: cmp.Or(src.Namespace, defaultNamespace), first: instances[0].CreateIndex}
+	ts.scope(src.Namespace, b.namespaces)
+	who := claimant{ns: namespaceOf(src.Namespace), first: instances[0].CreateIndex}
 	for _, in := range instances {
 		who.first = min(who.first, in.CreateIndex)
 	}
@@ -117,6 +124,7 @@ func (b *builder) addCatalogService(name string, instances []Instance) {
 	for _, rn := range sortedKeys(ts.routers) {
 		r := b.router(name, rn, ts.routers[rn], ts)
 		r.Err = append(append(r.Err, ts.errs...), ts.warns...)
+		r.Namespace = who.ns
 		if _, ok := b.claimants[r.Name]; !ok {
 			b.claimants[r.Name] = who
 		}

@@ -37,6 +37,12 @@ type Config struct {
 	Routers     map[string]*Router
 	Services    map[string]*Service
 	Middlewares map[string]*Middleware
+	// Hosts maps each host a namespace holds (lower case, as a router's
+	// Host matcher names it) to that namespace: a request for it is only
+	// ever matched against the routers of that namespace, whatever the
+	// shape of the others' rules (PathPrefix alone, HostRegexp, wildcard
+	// hosts). Build fills it (claimHosts).
+	Hosts map[string]string `json:"hosts,omitempty"`
 }
 
 // Router sends the requests its rule matches, on its entry points, through
@@ -61,6 +67,10 @@ type Router struct {
 	Err    []string `json:"error,omitempty"`
 	// Provider is "catalog" for routers built from tags.
 	Provider string `json:"provider"`
+	// Namespace is the namespace of the catalog service that defined the
+	// router ("default" for the default one; "" for routers not built
+	// from the catalog, which belong to the default namespace too).
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // Service is a load balancer over servers.

@@ -3,6 +3,7 @@ package proxy
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wharf-project/wharf/internal/ingress/config"
+	"github.com/wharf-project/wharf/internal/ingress/rule"
 )
 
 // table is one compiled, immutable route table.
@@ -22,11 +24,14 @@ type table struct {
 	byEntryPoint  map[string][]*route
 	anyEntryPoint []*route
 	services      map[string]*service
+	// hosts maps each host a namespace holds to it (config.Hosts).
+	hosts map[string]string
 }
 
 // route is an enabled router, compiled.
 type route struct {
 	name        string
+	ns          string // the router's namespace, "default" when unset
 	entryPoints []string
 	tls         bool
 	m           matcher
@@ -54,12 +59,29 @@ func (t *table) match(ep string, r *http.Request) *route {
 		routes = t.anyEntryPoint
 	}
 	isTLS := r.TLS != nil
+	holder, held := t.holder(r)
 	for _, rt := range routes {
-		if rt.tls == isTLS && rt.m.Match(r) {
+		if rt.tls == isTLS && (!held || rt.ns == holder) && rt.m.Match(r) {
 			return rt
 		}
 	}
 	return nil
+}
+
+// holder returns the namespace that holds r's host, if one does: only
+// its routers may serve the request, so that no other namespace's rule
+// (PathPrefix alone, HostRegexp, a wildcard host, a higher priority)
+// takes a host another namespace holds.
+func (t *table) holder(r *http.Request) (string, bool) {
+	if len(t.hosts) == 0 {
+		return "", false
+	}
+	h := rule.RequestHost(r)
+	ns, ok := t.hosts[h]
+	if !ok {
+		ns, ok = t.hosts[strings.ToLower(h)]
+	}
+	return ns, ok
 }
 
 // compiler holds what compiling a table needs from the Proxy.
@@ -73,7 +95,7 @@ type compiler struct {
 // disabled with Err in the table's copy of the config.
 func (c *compiler) compile(in *config.Config) *table {
 	c.cfg = copyConfig(in)
-	t := &table{cfg: c.cfg, byEntryPoint: map[string][]*route{}, services: map[string]*service{}}
+	t := &table{cfg: c.cfg, byEntryPoint: map[string][]*route{}, services: map[string]*service{}, hosts: c.cfg.Hosts}
 	for name, s := range c.cfg.Services {
 		t.services[name] = c.service(s)
 	}
@@ -142,7 +164,7 @@ func (c *compiler) route(r *config.Router, svcs map[string]*service, mws map[str
 	if svc == nil {
 		return nil, fmt.Errorf("service %q does not exist", r.Service)
 	}
-	rt := &route{name: r.Name, entryPoints: r.EntryPoints, tls: r.TLS, m: m, svc: svc, stats: c.p.routerStats.get(r.Name),
+	rt := &route{name: r.Name, ns: cmp.Or(r.Namespace, "default"), entryPoints: r.EntryPoints, tls: r.TLS, m: m, svc: svc, stats: c.p.routerStats.get(r.Name),
 		hist: c.p.metrics.duration.WithLabelValues(r.Name, svc.name)}
 	for _, name := range r.Middlewares {
 		mw, ok := mws[bareName(name)]
@@ -238,6 +260,7 @@ func copyConfig(in *config.Config) *config.Config {
 		return out
 	}
 	out.Index = in.Index
+	out.Hosts = maps.Clone(in.Hosts)
 	for k, v := range in.Routers {
 		r := *v
 		r.Err = slices.Clone(v.Err)

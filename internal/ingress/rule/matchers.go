@@ -89,6 +89,10 @@ func wildcardMatch(h, want string) bool {
 	return strings.IndexByte(h[:len(h)-len(suffix)], '.') < 0
 }
 
+// RequestHost is the host a request is matched by (its Host, without
+// port and trailing dot; not lower-cased).
+func RequestHost(r *http.Request) string { return requestHost(r) }
+
 // requestHost is the request's host without port and trailing dot.
 func requestHost(r *http.Request) string {
 	h := r.Host
