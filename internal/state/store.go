@@ -169,6 +169,9 @@ type Store interface {
 	// ErrACLBootstrapped. Existing tokens are kept.
 	ResetACLBootstrap(ctx context.Context, token *structs.ACLToken, resetIndex uint64) (uint64, error)
 
+	// GarbageStore holds the deletes of garbage collection (gc.go).
+	GarbageStore
+
 	// Close stops watches and releases resources.
 	Close() error
 }

@@ -206,7 +206,7 @@ func (s *Store) commit(ctx context.Context, b *builder) (*clientv3.TxnResponse, 
 	s.writes.Add(1)
 	resp, err := s.cli.Txn(ctx).If(b.cmps...).Then(b.ops...).Commit()
 	if err != nil {
-		return nil, fmt.Errorf("etcdstore: txn: %w", err)
+		return nil, txnError(err)
 	}
 	if s.afterCommit != nil && resp.Succeeded {
 		s.afterCommit(uint64(resp.Header.Revision))

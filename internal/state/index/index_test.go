@@ -107,3 +107,28 @@ func TestClearReplacesEverything(t *testing.T) {
 		t.Fatal("Clear did not replace the index or mark every table changed")
 	}
 }
+
+func TestRowsCountsEveryObjectTable(t *testing.T) {
+	x := New()
+	txn := x.Txn()
+	txn.UpsertNode(&structs.Node{ID: "n1"})
+	txn.SetNodeUsage("n1", 1)
+	if err := txn.Commit(1); err != nil {
+		t.Fatal(err)
+	}
+	rows := x.Snapshot().Rows()
+	if rows["nodes"] != 1 || rows["node_usage"] != 1 || rows["jobs"] != 0 {
+		t.Fatalf("rows = %v", rows)
+	}
+	if _, ok := rows["index"]; ok {
+		t.Fatal("the index table is counted")
+	}
+	txn = x.Txn()
+	txn.DeleteNode("n1")
+	if err := txn.Commit(2); err != nil {
+		t.Fatal(err)
+	}
+	if rows := x.Snapshot().Rows(); rows["nodes"] != 0 || rows["node_usage"] != 0 {
+		t.Fatalf("rows after delete = %v", rows)
+	}
+}

@@ -29,7 +29,7 @@ type testCase struct {
 func Run(t *testing.T, newStore NewStoreFunc) {
 	t.Helper()
 	var all []testCase
-	for _, group := range [][]testCase{jobTests, evalTests, nodeTests, allocTests, planTests, conflictTests, waitTests, serviceTests, aclTests} {
+	for _, group := range [][]testCase{jobTests, evalTests, nodeTests, allocTests, planTests, conflictTests, waitTests, serviceTests, aclTests, gcTests} {
 		all = append(all, group...)
 	}
 	for _, tc := range all {
