@@ -8,12 +8,16 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"github.com/wharf-project/wharf/internal/state"
 )
 
 // Elector decides which server leads.
 type Elector interface {
 	// Run campaigns until ctx ends. Each time this server wins, it calls
-	// lead with a context that ends when leadership is lost.
+	// lead with a context that ends when leadership is lost and carries
+	// the leadership's fence (state.WithFence): store writes made with it
+	// commit only while that leadership holds.
 	Run(ctx context.Context, lead func(ctx context.Context)) error
 	// Leader returns the advertised address of the current leader.
 	Leader(ctx context.Context) (string, error)
@@ -31,7 +35,7 @@ var _ Elector = (*LocalElector)(nil)
 
 // Run leads until ctx ends.
 func (l *LocalElector) Run(ctx context.Context, lead func(ctx context.Context)) error {
-	lead(ctx)
+	lead(state.WithFence(ctx, localFence(ctx)))
 	return nil
 }
 
@@ -109,7 +113,7 @@ func (e *EtcdElector) term(ctx context.Context, ttl int, lead func(ctx context.C
 	if err := el.Campaign(ctx, e.Addr); err != nil {
 		return fmt.Errorf("campaign: %w", err)
 	}
-	leadCtx, cancel := context.WithCancel(ctx)
+	leadCtx, cancel := context.WithCancel(state.WithFence(ctx, electionFence(sess, el)))
 	go func() {
 		select {
 		case <-sess.Done():

@@ -120,7 +120,9 @@ func (s *Server) nodeExpired(ctx context.Context, nodeID string) {
 		evals = append(evals, e)
 	}
 	if _, err := s.store.UpdateNodeStatus(ctx, nodeID, structs.NodeStatusDown, evals); err != nil {
-		s.log.Error("mark node down", "node", nodeID, "err", err)
+		if !s.leadershipLost(ctx, err, "mark node down", "node", nodeID) {
+			s.log.Error("mark node down", "node", nodeID, "err", err)
+		}
 		return
 	}
 	s.deleteNodeServices(ctx, nodeID)

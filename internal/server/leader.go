@@ -9,9 +9,13 @@ import (
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
-// lead does the leader's work until ctx ends: it feeds pending evaluations
-// to the broker, runs the scheduling workers and holds node heartbeats.
+// lead does the leader's work until ctx ends or a write is refused for
+// lost leadership: it feeds pending evaluations to the broker, runs the
+// scheduling workers and holds node heartbeats. Every write it makes uses
+// ctx, which carries the term's fence.
 func (s *Server) lead(ctx context.Context) {
+	ctx, stop := termContext(ctx)
+	defer stop()
 	s.log.Info("leadership acquired")
 	b := newBroker()
 	hb := newHeartbeats(func(id string) {
@@ -88,7 +92,8 @@ func (s *Server) sweepBlocked(ctx context.Context) {
 		}
 		last = idx
 		if evals := unblockEvals(snap, nil); len(evals) > 0 {
-			if _, err := s.store.UpsertEvals(ctx, evals); err != nil && ctx.Err() == nil {
+			if _, err := s.store.UpsertEvals(ctx, evals); err != nil && ctx.Err() == nil &&
+				!s.leadershipLost(ctx, err, "retry blocked evaluations") {
 				s.log.Error("retry blocked evaluations", "err", err)
 			}
 		}

@@ -293,7 +293,7 @@ func invalid(what string, errs []error) error {
 // calls it when the node misses its heartbeat.
 func (s *Server) deleteNodeServices(ctx context.Context, nodeID string) {
 	regs := s.store.Snapshot().ServiceRegistrationsByNode(nodeID)
-	if err := s.deleteRegistrations(ctx, regs); err != nil {
+	if err := s.deleteRegistrations(ctx, regs); err != nil && !s.leadershipLost(ctx, err, "remove a lost node's services", "node", nodeID) {
 		s.log.Error("remove the service registrations of a lost node", "node", nodeID, "err", err)
 	}
 }

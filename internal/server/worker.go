@@ -46,6 +46,9 @@ func (s *Server) processEval(ctx context.Context, e *structs.Evaluation) uint64 
 			return index
 		}
 		lastErr = err
+		if s.leadershipLost(ctx, err, "apply plan", "eval", cur.ID, "job", cur.JobID) {
+			return 0
+		}
 		if errors.Is(err, state.ErrConflict) {
 			attempt++
 			continue
@@ -80,7 +83,7 @@ func (s *Server) retryIfNodesChanged(ctx context.Context, snap state.Snapshot) u
 		return 0
 	}
 	index, err := s.store.UpsertEvals(ctx, evals)
-	if err != nil {
+	if err != nil && !s.leadershipLost(ctx, err, "retry blocked evaluations") {
 		s.log.Error("retry blocked evaluations", "err", err)
 	}
 	return index
@@ -103,7 +106,7 @@ func (s *Server) failEval(ctx context.Context, e *structs.Evaluation, err error,
 	index, werr := s.store.UpsertEvals(ctx, evals)
 	for n := 1; werr != nil; n++ {
 		// Left pending, the evaluation would wait for the next leader.
-		if ctx.Err() != nil || !s.waitWriteRetry(ctx, "mark evaluation failed", n, werr, "eval", e.ID, "job", e.JobID) {
+		if s.leadershipLost(ctx, werr, "mark evaluation failed", "eval", e.ID, "job", e.JobID) || ctx.Err() != nil || !s.waitWriteRetry(ctx, "mark evaluation failed", n, werr, "eval", e.ID, "job", e.JobID) {
 			return 0
 		}
 		index, werr = s.store.UpsertEvals(ctx, evals)

@@ -72,6 +72,8 @@ type builder struct {
 	cmpKeys          map[string]bool
 	opKeys           map[string]int
 	usage            []string
+	// fence, when set, is the leadership the transaction is made under.
+	fence *state.Fence
 }
 
 func (s *Store) newBuilder() *builder {
@@ -153,7 +155,10 @@ func (s *Store) commitAll(ctx context.Context, n int, fill fillFunc, done func(*
 		if s.closed.Load() {
 			return last, state.ErrClosed
 		}
-		b := s.newBuilder()
+		b, err := s.txnBuilder(ctx)
+		if err != nil {
+			return last, err
+		}
 		to, err := fill(s.idx.Snapshot(), b, from)
 		if err != nil {
 			return last, err
@@ -170,6 +175,9 @@ func (s *Store) commitAll(ctx context.Context, n int, fill fillFunc, done func(*
 			return last, err
 		}
 		rev := uint64(resp.Header.Revision)
+		if b.fenceLost(resp) {
+			return last, b.errFenceLost()
+		}
 		if !resp.Succeeded {
 			if attempts++; attempts >= maxAttempts {
 				return last, fmt.Errorf("etcdstore: lost %d races in a row: %w", attempts, state.ErrConflict)
@@ -204,7 +212,7 @@ func (s *Store) commit(ctx context.Context, b *builder) (*clientv3.TxnResponse, 
 		s.beforeCommit()
 	}
 	s.writes.Add(1)
-	resp, err := s.cli.Txn(ctx).If(b.cmps...).Then(b.ops...).Commit()
+	resp, err := s.cli.Txn(ctx).If(b.cmps...).Then(b.ops...).Else(b.elseOps()...).Commit()
 	if err != nil {
 		return nil, txnError(err)
 	}

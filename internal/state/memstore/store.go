@@ -9,6 +9,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -48,7 +49,8 @@ func (s *Store) Close() error {
 }
 
 // write runs fn in one index transaction at the next index and commits it
-// when it changed something; it returns the index of the write, or the
+// when it changed something, unless ctx carries a leadership fence that
+// no longer holds (state.ErrNotLeader); it returns the index of the write, or the
 // current index when nothing changed.
 func (s *Store) write(ctx context.Context, fn func(t *index.Txn, idx uint64, now time.Time) error) (uint64, error) {
 	if s.closed.Load() {
@@ -58,6 +60,12 @@ func (s *Store) write(ctx context.Context, fn func(t *index.Txn, idx uint64, now
 		return 0, err
 	}
 	t := s.idx.Txn()
+	if f, ok := state.FenceFrom(ctx); ok && !f.Holds() {
+		// Checked under the index's writer lock: a fence revoked before
+		// this point refuses the whole write.
+		t.Abort()
+		return 0, fmt.Errorf("memstore: %w", state.ErrNotLeader)
+	}
 	next := t.Snapshot().Index() + 1
 	if err := fn(t, next, s.now()); err != nil {
 		t.Abort()

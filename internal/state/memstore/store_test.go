@@ -1,6 +1,7 @@
 package memstore_test
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/wharf-project/wharf/internal/state"
@@ -10,4 +11,12 @@ import (
 
 func TestConformance(t *testing.T) {
 	statetest.Run(t, func(t *testing.T) state.Store { return memstore.New() })
+}
+
+func TestFenceConformance(t *testing.T) {
+	statetest.RunFence(t, func(t *testing.T) state.Store { return memstore.New() },
+		func(t *testing.T, _ state.Store) (state.Fence, func()) {
+			var lost atomic.Bool
+			return state.Fence{Held: func() bool { return !lost.Load() }}, func() { lost.Store(true) }
+		})
 }
