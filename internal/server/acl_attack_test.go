@@ -343,7 +343,7 @@ func TestNodeRegistersOnlyItsAllocsServices(t *testing.T) {
 	alloc := ts.store.Snapshot().AllocsByJob("default", "api")[0]
 	mk := func(id, name, ns string) *structs.ServiceRegistration {
 		return &structs.ServiceRegistration{ID: id, ServiceName: name, Namespace: ns, NodeID: n.ID, JobID: "api",
-			AllocID: alloc.ID, Address: "10.9.9.9", Port: 80}
+			AllocID: alloc.ID, Address: "127.0.0.1", Port: allocHostPort(t, alloc)}
 	}
 	for _, reg := range []*structs.ServiceRegistration{mk("steal-1", "bank", "default"), mk("steal-2", "api", "prod")} {
 		code, body := ts.doAsNode(n.ID, "PUT", "/v1/services/register", structs.ServiceRegisterRequest{Services: []*structs.ServiceRegistration{reg}}, nil)

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/wharf-project/wharf/internal/catalog"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
@@ -75,4 +77,41 @@ func mayDeregister(snap state.Snapshot, ai *authInfo, id string) error {
 		return denied("missing service %q policy \"write\"", stored.ServiceName)
 	}
 	return nil
+}
+
+// taskAddressError refuses an instance a node registers for one of its
+// allocations when its address is not one that allocation owns on that
+// node (structs.TaskAddressError): a job whose jails may not reach a host
+// would otherwise make the ingress its proxy. Registrations made with an
+// operator's token (outside tasks) are not checked.
+func taskAddressError(snap state.Snapshot, ai *authInfo, path string, reg *structs.ServiceRegistration) error {
+	caller := ai.callerNode()
+	if caller == "" || reg.NodeID != caller || reg.AllocID == "" {
+		return nil
+	}
+	a, n := snap.Alloc(reg.AllocID), snap.Node(caller)
+	if a == nil || a.NodeID != caller {
+		return nil
+	}
+	if err := structs.TaskAddressError(n, a, reg.Address, reg.Port); err != nil {
+		return errorf(http.StatusBadRequest, "invalid service registration: %s.Address: %v", path, err)
+	}
+	return nil
+}
+
+// routable reports whether the ingress may send requests to reg: an
+// instance of a task on a known node only at an address its allocation
+// owns there (what taskAddressError requires at registration, checked
+// again for instances stored before it, or whose node's networks
+// changed). Other instances (external services, registered with a token)
+// are routable.
+func routable(snap state.Snapshot, reg *structs.ServiceRegistration) bool {
+	if reg.AllocID == "" || catalog.Owner(snap, reg) == "" {
+		return true
+	}
+	a := snap.Alloc(reg.AllocID)
+	if a == nil || a.NodeID != reg.NodeID {
+		return true
+	}
+	return structs.TaskAddressError(snap.Node(reg.NodeID), a, reg.Address, reg.Port) == nil
 }

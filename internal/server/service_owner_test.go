@@ -23,7 +23,7 @@ func taskInstance(t *testing.T, ts *testServer) (*structs.ServiceRegistration, *
 		owner, other = b, a
 	}
 	reg := &structs.ServiceRegistration{ID: "_wharf-task-" + alloc.ID + "-web", ServiceName: "web", Namespace: "default",
-		NodeID: owner.ID, AllocID: alloc.ID, JobID: "web", Address: "10.0.0.1", Port: 8080}
+		NodeID: owner.ID, AllocID: alloc.ID, JobID: "web", Address: "127.0.0.1", Port: allocHostPort(t, alloc)}
 	ts.mustDoAsNode(owner.ID, "PUT", "/v1/services/register", &structs.ServiceRegisterRequest{Services: []*structs.ServiceRegistration{reg}}, nil)
 	return reg, owner, other
 }
@@ -79,7 +79,7 @@ func TestServiceHijackRefused(t *testing.T) {
 		}
 	}
 	snap := ts.store.Snapshot()
-	if got := snap.ServiceRegistration(reg.ID); got == nil || got.Address != "10.0.0.1" {
+	if got := snap.ServiceRegistration(reg.ID); got == nil || got.Address != "127.0.0.1" {
 		t.Fatalf("the task's instance changed: %+v", got)
 	}
 	if n := len(snap.ServiceRegistrationsByName("default", "web")); n != 1 {
@@ -87,7 +87,7 @@ func TestServiceHijackRefused(t *testing.T) {
 	}
 	// The owner may change and remove its own instance.
 	mine := reg.Copy()
-	mine.Port = 9090
+	mine.Tags = []string{"changed"}
 	ts.mustDoAsNode(owner.ID, "PUT", "/v1/services/register", regBody(mine), nil)
 	ts.mustDoAsNode(owner.ID, "PUT", "/v1/services/deregister", &structs.ServiceDeregisterRequest{IDs: []string{reg.ID}}, nil)
 	// External services of other names stay open with ACLs off.

@@ -44,13 +44,19 @@ func (s *Server) servicesList(w http.ResponseWriter, r *http.Request) (any, uint
 // servicesInstances answers wharf's GET /v1/services/instances: every
 // instance of the request's namespace ("*" for all), sorted by service
 // name then ID, in one blocking query — what the ingress follows, so that
-// a change costs it one request however many services there are.
+// a change costs it one request however many services there are. With
+// ?routable=true (the ingress's) only the instances the ingress may send
+// requests to (routable).
 func (s *Server) servicesInstances(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	shown := listedNamespaces(r, acl.CapReadJob, false)
+	onlyRoutable, err := boolParam(r, "routable")
+	if err != nil {
+		return nil, 0, err
+	}
 	return s.blockingRead(r, serviceTables, func(snap state.Snapshot) (any, error) {
 		regs := []*structs.ServiceRegistration{}
 		for _, reg := range snap.ServiceRegistrations() {
-			if shown(reg.Namespace) {
+			if shown(reg.Namespace) && (!onlyRoutable || routable(snap, reg)) {
 				regs = append(regs, reg)
 			}
 		}
@@ -59,17 +65,22 @@ func (s *Server) servicesInstances(w http.ResponseWriter, r *http.Request) (any,
 }
 
 // serviceGet answers Nomad's GET /v1/service/:name: the instances of one
-// service, sorted by ID; wharf's ?passing=true keeps the healthy ones.
+// service, sorted by ID; wharf's ?passing=true keeps the healthy ones,
+// and ?routable=true those the ingress may send requests to (routable).
 func (s *Server) serviceGet(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	ns, name := namespace(r), r.PathValue("name")
 	passing, err := boolParam(r, "passing")
 	if err != nil {
 		return nil, 0, err
 	}
+	onlyRoutable, err := boolParam(r, "routable")
+	if err != nil {
+		return nil, 0, err
+	}
 	return s.blockingRead(r, serviceTables, func(snap state.Snapshot) (any, error) {
 		out := []*structs.ServiceRegistration{}
 		for _, reg := range snap.ServiceRegistrationsByName(ns, name) {
-			if !passing || reg.Health() == structs.HealthPassing {
+			if (!passing || reg.Health() == structs.HealthPassing) && (!onlyRoutable || routable(snap, reg)) {
 				out = append(out, reg)
 			}
 		}
@@ -124,8 +135,11 @@ func (s *Server) servicesRegister(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	snap, ai := s.store.Snapshot(), authOf(r)
 	seen := make(map[string]uint64, len(req.Services))
-	for _, reg := range req.Services {
+	for i, reg := range req.Services {
 		if err := mayRegister(snap, ai, reg); err != nil {
+			return nil, 0, err
+		}
+		if err := taskAddressError(snap, ai, fmt.Sprintf("Services[%d]", i), reg); err != nil {
 			return nil, 0, err
 		}
 		if stored := snap.ServiceRegistration(reg.ID); stored != nil {

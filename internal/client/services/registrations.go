@@ -148,6 +148,12 @@ func buildRegistration(ctx context.Context, w *Workload, o ownedService) (*struc
 	if err != nil {
 		return nil, nil, fmt.Errorf("service %q: %w", name, err)
 	}
+	// The servers refuse an instance at an address the allocation does
+	// not own (and would refuse the whole batch with it): skip it here
+	// with the reason.
+	if err := structs.TaskAddressError(w.Node, w.Alloc, addr, port); err != nil {
+		return nil, nil, fmt.Errorf("service %q: address: %w", name, err)
+	}
 	reg := &structs.ServiceRegistration{
 		ID: RegistrationID(w.Alloc.ID, ownerName(w, o), name, s.PortLabel), ServiceName: name,
 		Namespace: namespace(w.Alloc), NodeID: w.Node.ID, Datacenter: w.Node.Datacenter,

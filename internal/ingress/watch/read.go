@@ -76,7 +76,7 @@ func (w *Watcher) get(ctx context.Context, ref serviceRef) ([]*structs.ServiceRe
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	regs, _, err := w.o.Catalog.Get(ref.name, &api.QueryOptions{Namespace: ref.namespace, Context: ctx})
+	regs, _, err := w.o.Catalog.Get(ref.name, &api.QueryOptions{Namespace: ref.namespace, Context: ctx, Params: routableOnly()})
 	if err != nil {
 		return nil, fmt.Errorf("read service %q: %w", ref.name, err)
 	}

@@ -215,7 +215,7 @@ func (w *Watcher) roundBulk(ctx context.Context, b BulkCatalog, index uint64, sy
 }
 
 func (w *Watcher) all(ctx context.Context, b BulkCatalog, index uint64, block bool) ([]*structs.ServiceRegistration, *api.QueryMeta, error) {
-	q := &api.QueryOptions{Namespace: w.o.Namespace, Context: ctx}
+	q := &api.QueryOptions{Namespace: w.o.Namespace, Context: ctx, Params: routableOnly()}
 	if block {
 		q.WaitIndex, q.WaitTime = max(index, 1), w.o.WaitTime
 	}
@@ -266,3 +266,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
+
+// routableOnly asks the servers for the instances the ingress may send
+// requests to: a task's instance only at an address its allocation owns
+// on its node, so that a job cannot point the ingress at a host its jails
+// may not reach.
+func routableOnly() map[string]string { return map[string]string{"routable": "true"} }
