@@ -115,3 +115,16 @@ func routable(snap state.Snapshot, reg *structs.ServiceRegistration) bool {
 	}
 	return structs.TaskAddressError(snap.Node(reg.NodeID), a, reg.Address, reg.Port) == nil
 }
+
+// joinsUnlessTasks reports whether reg was allowed only because its
+// service did not belong to tasks on the snapshot mayRegister read (not
+// a node's own allocation's instance, no token granting service write):
+// catalog.RecheckJoins checks it again after the write.
+func joinsUnlessTasks(snap state.Snapshot, ai *authInfo, reg *structs.ServiceRegistration) bool {
+	if caller := ai.callerNode(); caller != "" && reg.NodeID == caller && reg.AllocID != "" {
+		if a := snap.Alloc(reg.AllocID); a != nil && a.NodeID == caller {
+			return false
+		}
+	}
+	return !ai.tokenAllowsServiceWrite(reg.ServiceName)
+}

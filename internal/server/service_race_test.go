@@ -63,3 +63,34 @@ func TestServiceRegisterCheckRace(t *testing.T) {
 		t.Fatalf("%d conditional writes, want 1 (the refused request must not reach the store)", rs.calls.Load())
 	}
 }
+
+// TestServiceRegisterJobRace: a job declaring the service, submitted
+// after the "belongs to tasks" check passed and before the write, does
+// not keep an outside instance in its pool: 409, nothing kept, and 403
+// on the retry.
+func TestServiceRegisterJobRace(t *testing.T) {
+	var rs *racingStore
+	ts := newTestServer(t, func(c *Config) {
+		rs = &racingStore{Store: c.Store}
+		c.Store = rs
+	})
+	job := webServiceJob()
+	race := func() {
+		if _, err := rs.Store.RegisterJob(context.Background(), job, nil, nil); err != nil {
+			t.Error(err)
+		}
+	}
+	rs.race.Store(&race)
+	evil := &structs.ServiceRegistration{ID: "web-ext", ServiceName: "web", Address: "6.6.6.6", Port: 80}
+	code, body := ts.do("PUT", "/v1/services/register", regBody(evil), nil)
+	if code != http.StatusConflict || !strings.Contains(body, "came to belong to tasks") {
+		t.Fatalf("register racing a job: %d %q, want 409", code, body)
+	}
+	if got := ts.store.Snapshot().ServiceRegistration("web-ext"); got != nil {
+		t.Fatalf("the outside instance joined the job's service: %+v", got)
+	}
+	code, body = ts.do("PUT", "/v1/services/register", regBody(evil), nil)
+	if code != http.StatusForbidden || !strings.Contains(body, "belongs to tasks") {
+		t.Fatalf("the same register afterwards: %d %q, want 403", code, body)
+	}
+}

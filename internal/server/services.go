@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wharf-project/wharf/internal/acl"
+	"github.com/wharf-project/wharf/internal/catalog"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -135,6 +136,7 @@ func (s *Server) servicesRegister(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	snap, ai := s.store.Snapshot(), authOf(r)
 	seen := make(map[string]uint64, len(req.Services))
+	var joins []*structs.ServiceRegistration
 	for i, reg := range req.Services {
 		if err := mayRegister(snap, ai, reg); err != nil {
 			return nil, 0, err
@@ -144,6 +146,9 @@ func (s *Server) servicesRegister(w http.ResponseWriter, r *http.Request) (any, 
 		}
 		if stored := snap.ServiceRegistration(reg.ID); stored != nil {
 			seen[reg.ID] = stored.ModifyIndex
+		}
+		if joinsUnlessTasks(snap, ai, reg) {
+			joins = append(joins, reg)
 		}
 	}
 	// The write happens only if no instance changed since the checks'
@@ -155,6 +160,15 @@ func (s *Server) servicesRegister(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("register %d service instances: %w", len(req.Services), err)
+	}
+	// A job declaring one of the names may have been submitted between the
+	// checks and the write: then what joined its tasks' pool is removed.
+	if name, err := catalog.RecheckJoins(r.Context(), s.store, snap, index, joins, ai.callerNode()); name != "" || err != nil {
+		if err != nil {
+			return nil, 0, err
+		}
+		return nil, 0, errorf(http.StatusConflict, "service %q came to belong to tasks (a job declaring it was submitted) while the registration was checked; "+
+			"the instances joining it were removed; retry", name)
 	}
 	index = s.writeIndex(index)
 	return &serviceWriteResponse{Index: index}, index, nil

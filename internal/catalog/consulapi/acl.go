@@ -160,7 +160,7 @@ func someServiceWrite() perm {
 // off).
 func (s *Server) mayWrite(r *http.Request, reg *structs.ServiceRegistration) error {
 	ai := authOf(r)
-	granted := ai.aclsOn && ai.acl.AllowServiceWrite(reg.ServiceName)
+	granted := s.grantedWrite(r, reg)
 	if ai.aclsOn && !granted {
 		return errorf(http.StatusForbidden, "Permission denied: token lacks service %q policy \"write\"", reg.ServiceName)
 	}
@@ -169,4 +169,12 @@ func (s *Server) mayWrite(r *http.Request, reg *structs.ServiceRegistration) err
 			"an instance from outside them needs an ACL token with service %q policy \"write\"", reg.ServiceName, reg.ServiceName)
 	}
 	return nil
+}
+
+// grantedWrite reports whether the request's token grants service write
+// on reg's name (never with ACLs off): only then may it join a service
+// of tasks.
+func (s *Server) grantedWrite(r *http.Request, reg *structs.ServiceRegistration) bool {
+	ai := authOf(r)
+	return ai.aclsOn && ai.acl.AllowServiceWrite(reg.ServiceName)
 }

@@ -107,7 +107,10 @@ func (s *Server) register(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	old := s.cfg.Store.Snapshot().ServiceRegistration(reg.ID)
+	// checked is no later than what the checks below read: RecheckJoins
+	// compares the jobs with it after the write.
+	checked := s.cfg.Store.Snapshot()
+	old := checked.ServiceRegistration(reg.ID)
 	if err := s.checkOwner(old); err != nil {
 		return nil, err
 	}
@@ -124,12 +127,22 @@ func (s *Server) register(r *http.Request) (any, error) {
 	if old != nil {
 		seen[reg.ID] = old.ModifyIndex
 	}
-	_, err = s.cfg.Store.UpsertServiceRegistrationsIf(r.Context(), []*structs.ServiceRegistration{reg}, seen)
+	index, err := s.cfg.Store.UpsertServiceRegistrationsIf(r.Context(), []*structs.ServiceRegistration{reg}, seen)
 	if errors.Is(err, state.ErrConflict) {
 		return nil, errorf(http.StatusConflict, "service ID %q changed while the registration was checked, nothing was written; retry", reg.ID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store registration %s: %w", reg.ID, err)
+	}
+	if !s.grantedWrite(r, reg) {
+		name, err := catalog.RecheckJoins(r.Context(), s.cfg.Store, checked, index, []*structs.ServiceRegistration{reg}, "")
+		if err != nil {
+			return nil, err
+		}
+		if name != "" {
+			return nil, errorf(http.StatusConflict, "service %q came to belong to wharf tasks (a job declaring it was submitted) "+
+				"while the registration was checked; it was removed; retry", name)
+		}
 	}
 	s.ttl.armAll(reg)
 	return nil, nil

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wharf-project/wharf/internal/catalog"
+	"github.com/wharf-project/wharf/internal/state/statetest"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -41,5 +42,32 @@ func TestRegisterCheckRace(t *testing.T) {
 	}
 	if code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", `{"ID":"db-1","Name":"db","Address":"6.6.6.6","Port":5432}`); code != 409 {
 		t.Fatalf("retry: %d %q, want the other node's ID refused", code, out)
+	}
+}
+
+// TestRegisterJobRace: a job declaring the service, submitted after the
+// "belongs to tasks" check passed and before the write, does not leave an
+// outside instance in its tasks' pool: the caller gets a 409, nothing is
+// kept, and the same request afterwards is refused.
+func TestRegisterJobRace(t *testing.T) {
+	f := newFixture(t)
+	job := statetest.NewJob("cache")
+	job.TaskGroups[0].Services = []*structs.Service{{Name: "cache", Provider: "nomad"}}
+	rs := &racingStore{Store: f.store, race: func() {
+		if _, err := f.store.RegisterJob(context.Background(), job, nil, nil); err != nil {
+			t.Error(err)
+		}
+	}}
+	f.srv.cfg.Store = rs
+	body := `{"ID":"cache-ext","Name":"cache","Address":"6.6.6.6","Port":6379}`
+	code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", body)
+	if code != 409 || !strings.Contains(out, "came to belong to wharf tasks") {
+		t.Fatalf("register racing a job: %d %q, want 409", code, out)
+	}
+	if got := f.store.Snapshot().ServiceRegistration("cache-ext"); got != nil {
+		t.Fatalf("the outside instance joined the job's service: %+v", got)
+	}
+	if code, out, _ := f.do(t, "PUT", "/v1/agent/service/register", body); code != 403 {
+		t.Fatalf("retry: %d %q, want 403", code, out)
 	}
 }
