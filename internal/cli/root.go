@@ -117,6 +117,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(m.ingressCommand())
 	root.AddCommand(newTLSCommand())
 	root.AddCommand(m.aclCommand())
+	root.AddCommand(m.operatorCommand())
 	return root
 }
 

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.nodeRoutes()
 	s.serviceRoutes()
 	s.aclRoutes()
+	s.operatorRoutes()
 
 	s.api("GET /v1/status/leader", openRoute(), s.statusLeader)
 	s.api("GET /v1/status/peers", openRoute(), s.statusPeers)

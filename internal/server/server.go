@@ -113,7 +113,7 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Run campaigns for leadership and does the leader's work while leading,
 // until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
-	return s.cfg.Elector.Run(ctx, s.lead)
+	return s.cfg.Elector.Run(ctx, s.leadBetweenRestores)
 }
 
 func (s *Server) knownLeader() bool {

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/wharf-project/wharf/internal/operator"
+)
+
+// maxSnapshotUpload bounds the compressed size of a snapshot sent for
+// restore; its uncompressed size is bounded by operator.DefaultMaxBytes.
+const maxSnapshotUpload = 1 << 30
+
+// snapshotter is a store that saves and restores snapshots (the etcd
+// store; the in-memory store has nothing to save).
+type snapshotter interface {
+	SaveSnapshot(ctx context.Context, w io.Writer) (operator.Summary, error)
+	RestoreSnapshot(ctx context.Context, f io.ReadSeeker, opt operator.ReadOptions) (operator.RestoreResult, error)
+}
+
+func (s *Server) snapshots() (snapshotter, error) {
+	sn, ok := s.store.(snapshotter)
+	if !ok {
+		return nil, errorf(http.StatusNotImplemented, "this server's store cannot take snapshots")
+	}
+	return sn, nil
+}
+
+// snapshotSave streams a snapshot of the whole state (GET
+// /v1/operator/snapshot, as Nomad's). A failure after the first byte
+// cuts the connection, so the client never gets a file that reads as
+// whole: the file's last line and checksum are written last.
+func (s *Server) snapshotSave(w http.ResponseWriter, r *http.Request) {
+	sn, err := s.snapshots()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	lw := &lazyWriter{w: w}
+	sm, err := sn.SaveSnapshot(r.Context(), lw)
+	if err != nil {
+		if !lw.started {
+			s.writeError(w, r, fmt.Errorf("snapshot: %w", err))
+			return
+		}
+		s.log.Error("snapshot cut short", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	s.log.Info("snapshot saved", "index", sm.Index, "keys", sm.Keys, "bytes", sm.Bytes)
+}
+
+// lazyWriter sets the response's headers at the first write.
+type lazyWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (l *lazyWriter) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.Header().Set("Content-Type", "application/gzip")
+		l.w.Header().Set("Content-Disposition", `attachment; filename="wharf.snap"`)
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
+}
+
+// snapshotRestore replaces the whole state with the snapshot in the
+// request body (PUT /v1/operator/snapshot, as Nomad's). The body is
+// spooled to a temporary file (at most maxSnapshotUpload bytes) and
+// checked whole before anything is written.
+func (s *Server) snapshotRestore(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
+	sn, err := s.snapshots()
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := os.CreateTemp("", "wharf-restore-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("snapshot restore: spool the upload: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	n, err := io.Copy(f, http.MaxBytesReader(w, r.Body, maxSnapshotUpload))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, 0, errorf(http.StatusRequestEntityTooLarge, "snapshot larger than %d bytes", mbe.Limit)
+		}
+		return nil, 0, fmt.Errorf("snapshot restore: read the upload: %w", err)
+	}
+	if n == 0 {
+		return nil, 0, errorf(http.StatusBadRequest, "request body is empty: send a snapshot file")
+	}
+	res, err := sn.RestoreSnapshot(r.Context(), f, operator.ReadOptions{})
+	if err != nil {
+		return nil, 0, restoreError(err)
+	}
+	s.log.Warn("state restored from a snapshot", "snapshot_index", res.Snapshot.Index, "keys", res.Snapshot.Keys,
+		"deleted", res.Deleted, "index", res.Index)
+	return res, res.Index, nil
+}
+
+// restoreError gives a failed restore the status that fits.
+func restoreError(err error) error {
+	switch {
+	case errors.Is(err, operator.ErrTooLarge):
+		return errorf(http.StatusRequestEntityTooLarge, "snapshot refused, nothing restored: %v", err)
+	case operator.IsBadSnapshot(err):
+		return errorf(http.StatusBadRequest, "snapshot refused, nothing restored: %v", err)
+	case errors.Is(err, operator.ErrRestoreRunning):
+		return errorf(http.StatusConflict, "snapshot restore: %v", err)
+	}
+	return fmt.Errorf("snapshot restore: %w", err)
+}
