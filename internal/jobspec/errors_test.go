@@ -130,11 +130,11 @@ func TestUnsupportedFeatures(t *testing.T) {
 		where, name, src string
 	}{
 		{"job", "vault", "vault {}"}, {"job", "periodic", "periodic {}"}, {"job", "parameterized", "parameterized {}"},
-		{"job", "multiregion", "multiregion {}"}, {"job", "migrate", "migrate {}"}, {"job", "affinity", "affinity {}"},
+		{"job", "multiregion", "multiregion {}"}, {"job", "affinity", "affinity {}"},
 		{"job", "ui", "ui {}"}, {"job", "consul_token", `consul_token = "x"`}, {"job", "task", "task \"x\" {}"},
 		{"group", "volume", "volume \"v\" {}"}, {"group", "scaling", "scaling {}"}, {"group", "consul", "consul {}"},
 		{"group", "disconnect", "disconnect {}"}, {"group", "max_client_disconnect", `max_client_disconnect = "1h"`},
-		{"group", "affinity", "affinity {}"}, {"group", "migrate", "migrate {}"},
+		{"group", "affinity", "affinity {}"},
 		{"task", "template", "template {}"}, {"task", "artifact", "artifact {}"}, {"task", "vault", "vault {}"},
 		{"task", "volume_mount", "volume_mount {}"}, {"task", "csi_plugin", "csi_plugin {}"},
 		{"task", "lifecycle", "lifecycle {}"}, {"task", "dispatch_payload", "dispatch_payload {}"},

@@ -42,6 +42,9 @@ func (p *parser) job(b *hclsyntax.Block) *structs.Job {
 	if blk := p.singleBlock(body, "reschedule"); blk != nil {
 		j.Reschedule = p.reschedule(blk, "Reschedule", structs.DefaultReschedulePolicy(p.jobType))
 	}
+	if blk := p.singleBlock(body, "migrate"); blk != nil {
+		j.Migrate = p.migrate(blk, "Migrate", structs.DefaultMigrateStrategy())
+	}
 	j.TaskGroups = p.groups(body, j)
 	return j
 }
@@ -102,6 +105,13 @@ func (p *parser) group(b *hclsyntax.Block, j *structs.Job, path string) *structs
 			base = structs.DefaultUpdateStrategy()
 		}
 		tg.Update = p.update(blk, path+".Update", base)
+	}
+	if blk := p.singleBlock(body, "migrate"); blk != nil {
+		base := j.Migrate.Copy()
+		if base == nil {
+			base = structs.DefaultMigrateStrategy()
+		}
+		tg.Migrate = p.migrate(blk, path+".Migrate", base)
 	}
 	if blk := p.singleBlock(body, "ephemeral_disk"); blk != nil {
 		tg.EphemeralDisk = p.ephemeralDisk(blk, path+".EphemeralDisk")

@@ -26,15 +26,15 @@ var (
 	ctxJob  = &bodyKind{name: "job",
 		attrs:  []string{"region", "namespace", "type", "priority", "all_at_once", "datacenters", "node_pool", "name"},
 		either: []string{"meta"},
-		blocks: []string{"group", "constraint", "spread", "update", "reschedule"},
-		unsupported: []string{"vault", "periodic", "parameterized", "multiregion", "migrate", "affinity", "ui",
+		blocks: []string{"group", "constraint", "spread", "update", "reschedule", "migrate"},
+		unsupported: []string{"vault", "periodic", "parameterized", "multiregion", "affinity", "ui",
 			"consul_token", "vault_token", "consul_namespace", "vault_namespace", "task"},
 	}
 	ctxGroup = &bodyKind{name: "group",
 		attrs:  []string{"count", "shutdown_delay"},
 		either: []string{"meta"},
-		blocks: []string{"task", "network", "restart", "reschedule", "update", "constraint", "spread", "service", "ephemeral_disk"},
-		unsupported: []string{"affinity", "volume", "scaling", "consul", "vault", "migrate", "disconnect",
+		blocks: []string{"task", "network", "restart", "reschedule", "update", "migrate", "constraint", "spread", "service", "ephemeral_disk"},
+		unsupported: []string{"affinity", "volume", "scaling", "consul", "vault", "disconnect",
 			"max_client_disconnect", "stop_after_client_disconnect", "prevent_reschedule_on_lost"},
 	}
 	ctxTask = &bodyKind{name: "task",
@@ -72,6 +72,7 @@ var (
 	ctxReschedule   = &bodyKind{name: "reschedule", attrs: []string{"attempts", "interval", "delay", "delay_function", "max_delay", "unlimited"}}
 	ctxUpdate       = &bodyKind{name: "update", attrs: []string{"max_parallel", "health_check", "min_healthy_time",
 		"healthy_deadline", "progress_deadline", "auto_revert", "auto_promote", "canary", "stagger"}}
+	ctxMigrate    = &bodyKind{name: "migrate", attrs: []string{"max_parallel", "health_check", "min_healthy_time", "healthy_deadline"}}
 	ctxDisk       = &bodyKind{name: "ephemeral_disk", attrs: []string{"size", "sticky", "migrate"}}
 	ctxLogs       = &bodyKind{name: "logs", attrs: []string{"max_files", "max_file_size", "disabled", "enabled"}}
 	ctxConstraint = &bodyKind{name: "constraint", attrs: []string{"attribute", "operator", "value", "distinct_hosts",

@@ -25,7 +25,6 @@ var unsupportedHints = map[string]string{
 	"identity":         "wharf has no workload identities",
 	"secret":           "pass secrets to the task through env",
 	"action":           "use alloc exec to run a command in a task",
-	"migrate":          "allocations of a drained or lost node are replaced according to the reschedule block",
 	"device":           "wharf does not schedule devices",
 	"numa":             "wharf does not do NUMA-aware placement",
 	"ui":               "job UI links are not supported; remove the block",

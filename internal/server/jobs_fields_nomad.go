@@ -8,9 +8,9 @@ var nomadFields = map[string][]string{
 	"JobRegisterRequest": {"Namespace", "PreserveResources", "Region", "SecretID", "Submission"},
 	"JobPlanRequest":     {"Namespace", "Region", "SecretID"},
 	"ScalingRequest":     {"Namespace", "Region", "SecretID"},
-	"Job": {"ConsulNamespace", "DispatchIdempotencyToken", "Dispatched", "Migrate", "Multiregion", "NomadTokenID",
+	"Job": {"ConsulNamespace", "DispatchIdempotencyToken", "Dispatched", "Multiregion", "NomadTokenID",
 		"ParameterizedJob", "Payload", "Periodic", "UI", "VaultNamespace", "VersionTag"},
-	"TaskGroup": {"Consul", "Disconnect", "MaxClientDisconnect", "MaxRunDuration", "Migrate", "PreventRescheduleOnLost",
+	"TaskGroup": {"Consul", "Disconnect", "MaxClientDisconnect", "MaxRunDuration", "PreventRescheduleOnLost",
 		"Scaling", "StopAfterClientDisconnect", "Volumes"},
 	"Task": {"Actions", "Artifacts", "CSIPluginConfig", "Consul", "DispatchPayload", "Identities", "Identity", "Kind",
 		"Lifecycle", "ScalingPolicies", "Schedule", "Secrets", "Templates", "Vault", "VolumeMounts"},
@@ -39,8 +39,6 @@ var ignoredWhenSet = map[string][]string{
 	"JobRegisterRequest": {"Namespace", "Region", "SecretID", "Submission", "PreserveResources"},
 	"JobPlanRequest":     {"Namespace", "Region", "SecretID"},
 	"ScalingRequest":     {"Namespace", "Region", "SecretID"},
-	// Canonicalize gives service groups Nomad's default migrate block and
-	// services the "default" Consul cluster.
-	"TaskGroup": {"Migrate"},
-	"Service":   {"Cluster"},
+	// Canonicalize gives services the "default" Consul cluster.
+	"Service": {"Cluster"},
 }

@@ -20,6 +20,7 @@ func (j *Job) Copy() *Job {
 	c.Spreads = copySpreads(j.Spreads)
 	c.Update = copyUpdate(j.Update)
 	c.Reschedule = copyReschedule(j.Reschedule)
+	c.Migrate = j.Migrate.Copy()
 	c.Meta = maps.Clone(j.Meta)
 	if j.TaskGroups != nil {
 		c.TaskGroups = make([]*TaskGroup, len(j.TaskGroups))
@@ -43,6 +44,7 @@ func (tg *TaskGroup) Copy() *TaskGroup {
 	c.ReschedulePolicy = copyReschedule(tg.ReschedulePolicy)
 	c.EphemeralDisk = copyPtr(tg.EphemeralDisk)
 	c.Update = copyUpdate(tg.Update)
+	c.Migrate = tg.Migrate.Copy()
 	c.Networks = copyNetworks(tg.Networks)
 	c.Meta = maps.Clone(tg.Meta)
 	c.Services = copyServices(tg.Services)

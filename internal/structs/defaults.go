@@ -135,6 +135,7 @@ func (tg *TaskGroup) canonicalize(j *Job) {
 	default:
 		fillUpdate(tg.Update, j.Update)
 	}
+	tg.canonicalizeMigrate(j)
 	if tg.RestartPolicy == nil {
 		tg.RestartPolicy = DefaultRestartPolicy(j.Type)
 	}

@@ -33,6 +33,7 @@ type Job struct {
 	Update      *UpdateStrategy
 	Spreads     []*Spread
 	Reschedule  *ReschedulePolicy `json:",omitempty"`
+	Migrate     *MigrateStrategy  `json:",omitempty"`
 	Meta        map[string]string
 
 	// Set by the server.
@@ -61,6 +62,7 @@ type TaskGroup struct {
 	ReschedulePolicy *ReschedulePolicy
 	EphemeralDisk    *EphemeralDisk
 	Update           *UpdateStrategy
+	Migrate          *MigrateStrategy `json:",omitempty"`
 	Networks         []*NetworkResource
 	Meta             map[string]string
 	Services         []*Service

@@ -168,6 +168,9 @@ func (v *validator) group(path string, j *Job, tg *TaskGroup) {
 	if tg.Update != nil && !specEqualPtr(tg.Update, j.Update) {
 		v.update(path+".Update", tg.Update)
 	}
+	if tg.Migrate != nil {
+		v.migrate(path+".Migrate", tg.Migrate)
+	}
 	if tg.EphemeralDisk != nil && tg.EphemeralDisk.SizeMB < 10 {
 		v.add(path+".EphemeralDisk.SizeMB", "", "ephemeral disk size %d MB is below the minimum of 10 MB", tg.EphemeralDisk.SizeMB)
 	}
