@@ -38,6 +38,7 @@ func (s *Server) lead(ctx context.Context) {
 	wg.Add(2 + s.cfg.Workers)
 	go func() { defer wg.Done(); s.feedBroker(ctx, b) }()
 	go func() { defer wg.Done(); s.sweepBlocked(ctx) }()
+	wg.Go(func() { s.runDrainer(ctx) })
 	for i := 0; i < s.cfg.Workers; i++ {
 		go func() { defer wg.Done(); s.work(ctx, b) }()
 	}

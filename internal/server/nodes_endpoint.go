@@ -66,9 +66,10 @@ func (s *Server) nodeRegister(w http.ResponseWriter, r *http.Request) (any, uint
 		return nil, 0, err
 	}
 	if old != nil {
-		// Eligibility and drain are the operator's: a re-registering
-		// client does not reset them.
+		// Eligibility, drain and events are the servers': a
+		// re-registering client does not reset them.
 		node.SchedulingEligibility, node.Drain = old.SchedulingEligibility, old.Drain
+		node.DrainStrategy, node.LastDrain, node.Events = old.DrainStrategy, old.LastDrain, old.Events
 	}
 	node.StatusUpdatedAt = time.Now().Unix()
 	index, err := s.store.UpsertNode(r.Context(), &node)
@@ -172,27 +173,4 @@ func (s *Server) nodeHeartbeat(w http.ResponseWriter, r *http.Request) (any, uin
 	}
 	ttl := s.resetHeartbeat(id)
 	return &structs.NodeUpdateResponse{HeartbeatTTL: ttl, NodeModifyIndex: index, Index: index}, index, nil
-}
-
-// nodeEligibility toggles whether new allocations may be placed on a node.
-func (s *Server) nodeEligibility(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
-	id := r.PathValue("id")
-	var req struct{ Eligibility string }
-	if _, err := decodeBody(w, r, &req); err != nil {
-		return nil, 0, err
-	}
-	if req.Eligibility != structs.NodeSchedulingEligible && req.Eligibility != structs.NodeSchedulingIneligible {
-		return nil, 0, errorf(http.StatusBadRequest, "field Eligibility: %q is neither eligible nor ineligible", req.Eligibility)
-	}
-	node := s.store.Snapshot().Node(id)
-	if node == nil {
-		return nil, 0, errorf(http.StatusNotFound, "node %q not found", id)
-	}
-	c := node.Copy()
-	c.SchedulingEligibility = req.Eligibility
-	index, err := s.store.UpsertNode(r.Context(), c)
-	if err != nil {
-		return nil, 0, err
-	}
-	return &structs.NodeUpdateResponse{NodeModifyIndex: index, Index: index}, index, nil
 }

@@ -100,6 +100,7 @@ func (s *Server) nodeRoutes() {
 	}
 	s.write("/v1/node/{id}/eligibility", nodeWrite, s.nodeEligibility)
 	s.write("/v1/node/{id}/drain", nodeWrite, s.nodeDrain)
+	s.write("/v1/node/{id}/purge", nodeWrite, s.nodePurge)
 }
 
 func (s *Server) serviceRoutes() {

@@ -41,6 +41,8 @@ type Node struct {
 	NodeClass             string
 	NodePool              string
 	Drain                 bool
+	DrainStrategy         *DrainStrategy
+	LastDrain             *DrainMetadata
 	SchedulingEligibility string
 	Status                string
 	StatusDescription     string
@@ -129,6 +131,7 @@ type NodeListStub struct {
 	NodePool              string
 	Version               string
 	Drain                 bool
+	LastDrain             *DrainMetadata `json:",omitempty"`
 	SchedulingEligibility string
 	Status                string
 	StatusDescription     string
@@ -157,7 +160,7 @@ func (n *Node) Stub() *NodeListStub {
 	return &NodeListStub{
 		Address: n.Address(), ID: n.ID, Attributes: n.Attributes, Datacenter: n.Datacenter,
 		Name: n.Name, NodeClass: n.NodeClass, NodePool: n.NodePool,
-		Version: n.Attributes["nomad.version"], Drain: n.Drain,
+		Version: n.Attributes["nomad.version"], Drain: n.Drain, LastDrain: n.LastDrain,
 		SchedulingEligibility: n.SchedulingEligibility, Status: n.Status,
 		StatusDescription: n.StatusDescription, Drivers: n.Drivers,
 		NodeResources: n.NodeResources, ReservedResources: n.ReservedResources,
