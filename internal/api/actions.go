@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -40,11 +39,9 @@ func (a *Allocations) Signal(allocID, task, signal string) error {
 	return a.c.write(http.MethodPut, "/v1/client/allocation/"+escape(allocID)+"/signal", body, nil, nil, nil)
 }
 
-// DrainSpec says how a node drains. Deadline is recorded, not enforced.
-type DrainSpec struct {
-	Deadline         time.Duration
-	IgnoreSystemJobs bool
-}
+// DrainSpec says how a node drains: allocations left when Deadline
+// passes are stopped (0: no deadline; negative: at once).
+type DrainSpec = structs.DrainSpec
 
 // UpdateDrain enables (spec non-nil) or disables (spec nil) draining of a
 // node (PUT /v1/node/:id/drain); on disable, markEligible makes the node

@@ -21,7 +21,7 @@ func (m *meta) nodeCommand() *cobra.Command {
 		Long:    `Inspect client nodes: the machines that run allocations.`,
 		Example: `  wharf node status`,
 	}
-	cmd.AddCommand(m.nodeStatusCommand(), m.nodeDrainCommand())
+	cmd.AddCommand(m.nodeStatusCommand(), m.nodeDrainCommand(), m.nodeEligibilityCommand())
 	return cmd
 }
 
