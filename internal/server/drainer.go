@@ -26,7 +26,8 @@ func (s *Server) runDrainer(ctx context.Context) {
 		p := planDrain(snap, time.Now())
 		if err := s.applyDrain(ctx, p); err != nil {
 			failures++
-			if ctx.Err() != nil || !s.waitWriteRetry(ctx, "drain nodes", failures, err) {
+			if s.leadershipLost(ctx, err, "drain nodes") || ctx.Err() != nil ||
+				!s.waitWriteRetry(ctx, "drain nodes", failures, err) {
 				return
 			}
 			continue
@@ -64,7 +65,8 @@ func anyDraining(snap state.Snapshot) bool {
 	return false
 }
 
-// applyDrain writes what a round decided.
+// applyDrain writes what a round decided. It stops at the first write
+// refused for lost leadership.
 func (s *Server) applyDrain(ctx context.Context, p *drainPlan) error {
 	var errs []error
 	for node, n := range p.forced {
@@ -72,11 +74,17 @@ func (s *Server) applyDrain(ctx context.Context, p *drainPlan) error {
 	}
 	for _, k := range sortedJobKeys(p.migrate) {
 		if err := s.markDrained(ctx, k, p.migrate[k]); err != nil {
+			if errors.Is(err, state.ErrNotLeader) {
+				return err
+			}
 			errs = append(errs, err)
 		}
 	}
 	for _, n := range p.done {
 		if err := s.completeDrain(ctx, n); err != nil {
+			if errors.Is(err, state.ErrNotLeader) {
+				return err
+			}
 			errs = append(errs, err)
 		}
 	}
