@@ -28,6 +28,8 @@
 //	/wharf/v1/node_usage/<node>                touched whenever the node's
 //	                                           set of resource-holding
 //	                                           allocations changes
+//	/wharf/v1/deletes/<table>                  touched by every write that
+//	                                           deletes from the table
 //
 // A job's allocations are one range read; a node's allocations come from
 // the in-memory node index, never from a scan.
@@ -43,7 +45,11 @@ import (
 )
 
 // Table names one kind of object; each table has its own index (the
-// highest store index that changed it), used by blocking queries.
+// highest store index that changed it, a deletion included), used by
+// blocking queries. In etcd it is the revision of the table's last
+// change, the same on every server, before and after restarts. A job's
+// derived Status changes with its allocations and evaluations and moves
+// their tables' indexes, not the jobs table's.
 type Table string
 
 // Tables.

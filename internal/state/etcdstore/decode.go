@@ -72,18 +72,15 @@ func (s *Store) decodeChange(kv *mvccpb.KeyValue, del bool) change {
 }
 
 // applyChanges writes decoded changes into t in order; undecodable keys
-// are logged and skipped. With atRevisions each table's index becomes the
-// revision of its latest change; without (a reload, which cannot see
-// deletions) the revision of the whole read.
-func (s *Store) applyChanges(t *index.Txn, changes []change, atRevisions bool) {
+// are logged and skipped. Each table's index becomes the revision of its
+// latest change (a deletion's, or its delete marker's, included).
+func (s *Store) applyChanges(t *index.Txn, changes []change) {
 	for _, c := range changes {
 		if c.err != nil {
 			s.log.Error("etcdstore: skip key", "key", string(c.kv.Key), "err", c.err)
 			continue
 		}
-		if atRevisions {
-			t.At(uint64(c.kv.ModRevision))
-		}
+		t.At(uint64(c.kv.ModRevision))
 		if c.del {
 			applyDelete(t, c.key)
 		} else {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -24,6 +25,7 @@ const (
 	kindPolicies = "acl_policies"
 	kindTokens   = "acl_tokens"
 	kindACLBoot  = "acl_bootstrap"
+	kindDeletes  = "deletes"
 )
 
 // keys builds and parses the keys of the layout under one prefix.
@@ -56,6 +58,7 @@ func (k keys) service(id string) string { return k.prefix + kindServices + "/" +
 func (k keys) policy(name string) string    { return k.prefix + kindPolicies + "/" + esc(name) }
 func (k keys) token(accessor string) string { return k.prefix + kindTokens + "/" + esc(accessor) }
 func (k keys) aclBootstrap() string         { return k.prefix + kindACLBoot }
+func (k keys) deletes(t state.Table) string { return k.prefix + kindDeletes + "/" + esc(string(t)) }
 
 // parsedKey is a key split into its kind and unescaped segments.
 type parsedKey struct {
@@ -66,7 +69,7 @@ type parsedKey struct {
 // segments per kind.
 var kindSegments = map[string]int{
 	kindJobs: 2, kindVersions: 3, kindAllocs: 3, kindEvals: 1, kindNodes: 1, kindUsage: 1, kindServices: 1,
-	kindPolicies: 1, kindTokens: 1, kindACLBoot: 0,
+	kindPolicies: 1, kindTokens: 1, kindACLBoot: 0, kindDeletes: 1,
 }
 
 // parse splits a key of the layout; unknown kinds and malformed keys are

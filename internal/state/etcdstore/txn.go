@@ -42,6 +42,7 @@ type keyedOp struct {
 	key  string
 	op   clientv3.Op
 	size int
+	del  bool
 }
 
 // modRevIs guards key: it must still be at revision rev (0: must not exist).
@@ -50,11 +51,11 @@ func (p *part) modRevIs(key string, rev uint64) {
 }
 
 func (p *part) put(key, value string) {
-	p.ops = append(p.ops, keyedOp{key, clientv3.OpPut(key, value), len(key) + len(value) + opOverhead})
+	p.ops = append(p.ops, keyedOp{key, clientv3.OpPut(key, value), len(key) + len(value) + opOverhead, false})
 }
 
 func (p *part) del(key string, opts ...clientv3.OpOption) {
-	p.ops = append(p.ops, keyedOp{key, clientv3.OpDelete(key, opts...), len(key) + opOverhead})
+	p.ops = append(p.ops, keyedOp{key, clientv3.OpDelete(key, opts...), len(key) + opOverhead, true})
 }
 
 // putUsage touches a node's usage key.
@@ -74,18 +75,26 @@ type builder struct {
 	usage            []string
 	// fence, when set, is the leadership the transaction is made under.
 	fence *state.Fence
+	// keys names the delete markers; marks holds the puts of the markers
+	// of the tables the transaction deletes from (see marks.go).
+	keys  keys
+	marks []keyedOp
 }
 
 func (s *Store) newBuilder() *builder {
 	return &builder{
 		maxOps: s.cfg.MaxTxnOps, maxBytes: s.cfg.MaxRequestBytes - requestMargin,
-		cmpKeys: map[string]bool{}, opKeys: map[string]int{},
+		cmpKeys: map[string]bool{}, opKeys: map[string]int{}, keys: s.keys,
 	}
 }
 
 // add adds p when it fits and reports whether it did.
 func (b *builder) add(p *part) bool {
-	nc, no, nb := 0, 0, 0
+	marks := b.newMarks(p)
+	nc, no, nb := 0, len(marks), 0
+	for _, m := range marks {
+		nb += m.size
+	}
 	for _, c := range p.cmps {
 		if !b.cmpKeys[c.key] {
 			nc++
@@ -98,7 +107,7 @@ func (b *builder) add(p *part) bool {
 		}
 		nb += o.size
 	}
-	if len(b.cmps)+nc > b.maxOps || len(b.ops)+no > b.maxOps || b.bytes+nb > b.maxBytes {
+	if len(b.cmps)+nc > b.maxOps || len(b.ops)+len(b.marks)+no > b.maxOps || b.bytes+nb > b.maxBytes {
 		return false
 	}
 	for _, c := range p.cmps {
@@ -117,6 +126,7 @@ func (b *builder) add(p *part) bool {
 	}
 	b.bytes += nb
 	b.usage = append(b.usage, p.usage...)
+	b.marks = append(b.marks, marks...)
 	return true
 }
 
@@ -170,7 +180,7 @@ func (s *Store) commitAll(ctx context.Context, n int, fill fillFunc, done func(*
 			from = to
 			continue
 		}
-		resp, err := s.commit(ctx, b)
+		resp, err := s.commitMarked(ctx, b)
 		if err != nil {
 			return last, err
 		}
@@ -212,7 +222,7 @@ func (s *Store) commit(ctx context.Context, b *builder) (*clientv3.TxnResponse, 
 		s.beforeCommit()
 	}
 	s.writes.Add(1)
-	resp, err := s.cli.Txn(ctx).If(b.cmps...).Then(b.ops...).Else(b.elseOps()...).Commit()
+	resp, err := s.cli.Txn(ctx).If(b.cmps...).Then(b.thenOps()...).Else(b.elseOps()...).Commit()
 	if err != nil {
 		return nil, txnError(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/state/index"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -22,7 +23,9 @@ const loadPageSize = 5000
 var errWatchClosed = errors.New("watch channel closed")
 
 // load replaces the index with everything under the prefix at one
-// revision, read in pages, and returns that revision.
+// revision, read in pages, and returns that revision. Each table's index
+// becomes the highest ModRevision of its keys and its delete marker: the
+// revision of its last change, as on every server that watched it.
 func (s *Store) load(ctx context.Context) (int64, error) {
 	var changes []change
 	rev, err := s.rangeAll(ctx, func(kvs []*mvccpb.KeyValue) {
@@ -33,7 +36,7 @@ func (s *Store) load(ctx context.Context) (int64, error) {
 	}
 	t := s.idx.Txn()
 	t.Clear()
-	s.applyChanges(t, changes, false)
+	s.applyChanges(t, changes)
 	if err := t.Commit(uint64(rev)); err != nil {
 		return 0, fmt.Errorf("etcdstore: load: %w", err)
 	}
@@ -161,7 +164,7 @@ func (s *Store) applyEvents(events []*clientv3.Event, rev int64) int64 {
 	}
 	changes := s.decodeChanges(kvs, del)
 	t := s.idx.Txn()
-	s.applyChanges(t, changes, true)
+	s.applyChanges(t, changes)
 	if err := t.Commit(uint64(rev)); err != nil {
 		s.log.Error("etcdstore: apply watch events", "rev", rev, "err", err)
 	}
@@ -196,6 +199,10 @@ func applyPut(t *index.Txn, c change) {
 		case kindACLBoot:
 			// The marker's last write: a bootstrap reset moves it.
 			t.SetACLBootstrap(uint64(c.kv.ModRevision))
+		case kindDeletes:
+			if tb := state.Table(c.key.segs[0]); markerTables[tb] {
+				t.Touch(tb)
+			}
 		}
 	}
 }

@@ -9,10 +9,14 @@ import (
 
 // deriveJobStatuses sets the Status of every job the transaction touched
 // (directly or through its allocations and evaluations) from its state,
-// replacing the stored object when the status changes.
+// replacing the stored object when the status changes. A derived change
+// does not move the jobs table's index: the allocations' or evaluations'
+// table moved with the change that caused it, and a server loading the
+// state could not know when a status last changed, so readers of job
+// status wait on all three tables.
 func (t *Txn) deriveJobStatuses() {
 	snap := t.Snapshot()
-	for id, rev := range t.jobs {
+	for id := range t.jobs {
 		job := snap.Job(id.Namespace, id.ID)
 		if job == nil {
 			continue
@@ -24,7 +28,6 @@ func (t *Txn) deriveJobStatuses() {
 		c := *job
 		c.Status = status
 		t.note(t.txn.Insert(string(state.TableJobs), &c))
-		t.markChanged(string(state.TableJobs), rev)
 	}
 }
 

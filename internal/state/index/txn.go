@@ -17,7 +17,7 @@ type Txn struct {
 	// changed maps each changed table to the highest revision (see At)
 	// of its changes, 0 for changes made without one.
 	changed map[string]uint64
-	jobs    map[structs.NamespacedID]uint64
+	jobs    map[structs.NamespacedID]bool
 	rev     uint64
 	err     error
 
@@ -42,7 +42,7 @@ func (x *Index) Txn() *Txn {
 	return &Txn{
 		txn:       txn,
 		changed:   map[string]uint64{},
-		jobs:      map[structs.NamespacedID]uint64{},
+		jobs:      map[structs.NamespacedID]bool{},
 		gen:       x.gen.Add(1),
 		base:      x.db.Txn(false),
 		allocs:    map[string]*structs.Allocation{},
@@ -136,8 +136,12 @@ func (t *Txn) remove(table state.Table, args ...any) any {
 
 func (t *Txn) touchJob(namespace, id string) {
 	k := structs.NamespacedID{Namespace: namespace, ID: id}
-	t.jobs[k] = max(t.jobs[k], t.rev)
+	t.jobs[k] = true
 }
+
+// Touch marks table changed at the transaction's revision (At) without
+// changing an object: a deletion the writer knows of but cannot replay.
+func (t *Txn) Touch(table state.Table) { t.markChanged(string(table), t.rev) }
 
 // UpsertJob puts the current version of a job.
 func (t *Txn) UpsertJob(j *structs.Job) {
@@ -224,7 +228,10 @@ func (t *Txn) DeleteNodeUsage(nodeID string) {
 }
 
 // Clear removes every object (and node summary), to reload the index from
-// scratch in the same transaction. Every table counts as changed.
+// scratch in the same transaction. No table counts as changed by Clear
+// itself: a reload marks each table changed at the revisions of what it
+// puts back (Touch for what it cannot see, such as deletions), and table
+// indexes never go down.
 func (t *Txn) Clear() {
 	t.cleared = true
 	clear(t.allocs)
@@ -234,7 +241,6 @@ func (t *Txn) Clear() {
 	for _, tb := range publicTables {
 		_, err := t.txn.DeleteAll(string(tb), "id")
 		t.note(err)
-		t.markChanged(string(tb), 0)
 	}
 	_, err = t.txn.DeleteAll(tableNodeUsage, "id")
 	t.note(err)
