@@ -122,7 +122,7 @@ func (a *Agent) startCatalog() error {
 	if a.cfg.DNSEnabled() {
 		ttl, _ := parseDuration(a.cfg.DNS.TTL)
 		d, err := dns.New(dns.Config{Reader: a.store, Domain: a.cfg.DNS.Domain, Datacenter: a.cfg.Datacenter,
-			TTL: ttl, Logger: a.log.With("role", "dns"), Conns: a.limiter("dns")})
+			TTL: ttl, Logger: a.log.With("role", "dns"), Conns: a.limiter("dns"), ACL: a.dnsACL()})
 		if err != nil {
 			return err
 		}

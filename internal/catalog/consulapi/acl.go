@@ -116,23 +116,30 @@ func serviceRead(key string) perm {
 	}
 }
 
-// allServicesRead requires read on every service: the lists are not
-// filtered per service, so they need a service_prefix "" read rule.
-func allServicesRead() perm {
+// someServiceRead requires read on some service: the lists answer only
+// the services the token reads (readable), as Consul filters them.
+func someServiceRead() perm {
 	return perm{
-		allow: func(a *acl.ACL, _ *http.Request) bool { return a.AllowServiceRead("") },
-		what:  func(*http.Request) string { return `service_prefix "" policy "read"` },
-		grant: `service_prefix "" { policy = "read" }`,
+		allow: func(a *acl.ACL, _ *http.Request) bool { return a.AllowServiceReadAny() },
+		what:  func(*http.Request) string { return `a service policy "read"` },
+		grant: `service "zzz" { policy = "read" }`,
 	}
 }
 
-// nodeReadPerm requires node read (catalog and health of nodes).
+// nodeReadPerm requires node read (catalog and health of nodes); the
+// services they list are filtered by readable.
 func nodeReadPerm() perm {
 	return perm{
-		allow: func(a *acl.ACL, _ *http.Request) bool { return a.AllowNodeRead() && a.AllowServiceRead("") },
-		what:  func(*http.Request) string { return `node policy "read" and service_prefix "" policy "read"` },
-		grant: "node { policy = \"read\" }\nservice_prefix \"\" { policy = \"read\" }",
+		allow: func(a *acl.ACL, _ *http.Request) bool { return a.AllowNodeRead() },
+		what:  func(*http.Request) string { return `node policy "read"` },
+		grant: `node { policy = "read" }`,
 	}
+}
+
+// readable returns whether the request's token reads service name (all
+// of them with ACLs off): the lists leave out the others.
+func readable(r *http.Request) func(name string) bool {
+	return authOf(r).acl.AllowServiceRead
 }
 
 // agentReadPerm requires agent read.

@@ -52,8 +52,11 @@ func (s *Server) localInstances(v *catalog.View) []*catalog.Instance {
 // by ID.
 func (s *Server) agentServices(r *http.Request, v *catalog.View) (any, error) {
 	out := map[string]*agentService{}
+	may := readable(r)
 	for _, in := range s.localInstances(v) {
-		out[in.Reg.ID] = toAgentService(in)
+		if may(in.Reg.ServiceName) {
+			out[in.Reg.ID] = toAgentService(in)
+		}
 	}
 	return out, nil
 }
@@ -63,6 +66,9 @@ func (s *Server) agentService(r *http.Request, v *catalog.View) (any, error) {
 	id := r.PathValue("id")
 	for _, in := range s.localInstances(v) {
 		if in.Reg.ID == id {
+			if !readable(r)(in.Reg.ServiceName) {
+				return nil, errorf(http.StatusForbidden, "Permission denied: token lacks service %q policy \"read\"", in.Reg.ServiceName)
+			}
 			return toAgentService(in), nil
 		}
 	}
@@ -73,7 +79,11 @@ func (s *Server) agentService(r *http.Request, v *catalog.View) (any, error) {
 // by check ID.
 func (s *Server) agentChecks(r *http.Request, v *catalog.View) (any, error) {
 	out := map[string]*healthCheck{}
+	may := readable(r)
 	for _, in := range s.localInstances(v) {
+		if !may(in.Reg.ServiceName) {
+			continue
+		}
 		for _, c := range serviceChecks(in) {
 			out[c.CheckID] = c
 		}

@@ -8,8 +8,15 @@ import (
 )
 
 // catalogServices answers GET /v1/catalog/services: service name -> tags.
+// Only the services the token reads are listed.
 func (s *Server) catalogServices(r *http.Request, v *catalog.View) (any, error) {
-	return v.Services(), noFilter(r)
+	all, may := v.Services(), readable(r)
+	for name := range all {
+		if !may(name) {
+			delete(all, name)
+		}
+	}
+	return all, noFilter(r)
 }
 
 // catalogService answers GET /v1/catalog/service/:name (?tag= repeated).
@@ -39,15 +46,19 @@ func (s *Server) catalogNodes(r *http.Request, v *catalog.View) (any, error) {
 }
 
 // catalogNode answers GET /v1/catalog/node/:node: the node and its
-// services by ID, or null for an unknown node, as Consul.
+// services by ID (those the token reads), or null for an unknown node, as
+// Consul.
 func (s *Server) catalogNode(r *http.Request, v *catalog.View) (any, error) {
 	n := v.NodeByName(r.PathValue("node"))
 	if n == nil {
 		return nil, nil
 	}
 	out := &catalogNode{Node: toNode(n), Services: map[string]*agentService{}}
+	may := readable(r)
 	for _, in := range v.InstancesOnNode(n) {
-		out.Services[in.Reg.ID] = toAgentService(in)
+		if may(in.Reg.ServiceName) {
+			out.Services[in.Reg.ID] = toAgentService(in)
+		}
 	}
 	return out, nil
 }

@@ -41,7 +41,8 @@ func (s *Server) healthChecks(r *http.Request, v *catalog.View) (any, error) {
 }
 
 // healthState answers GET /v1/health/state/:state (any, passing, warning,
-// critical): every check, nodes' included, in that state.
+// critical): every check, nodes' included, in that state (of the
+// services the token reads).
 func (s *Server) healthState(r *http.Request, v *catalog.View) (any, error) {
 	state := strings.ToLower(r.PathValue("state"))
 	switch state {
@@ -61,7 +62,11 @@ func (s *Server) healthState(r *http.Request, v *catalog.View) (any, error) {
 	for _, n := range v.Nodes() {
 		keep(nodeCheck(n))
 	}
+	may := readable(r)
 	for _, in := range v.All() {
+		if !may(in.Reg.ServiceName) {
+			continue
+		}
 		for _, c := range serviceChecks(in) {
 			keep(c)
 		}
@@ -70,7 +75,7 @@ func (s *Server) healthState(r *http.Request, v *catalog.View) (any, error) {
 }
 
 // healthNode answers GET /v1/health/node/:node: the node's check and its
-// services' checks.
+// services' checks (of the services the token reads).
 func (s *Server) healthNode(r *http.Request, v *catalog.View) (any, error) {
 	out := []*healthCheck{}
 	n := v.NodeByName(r.PathValue("node"))
@@ -78,8 +83,11 @@ func (s *Server) healthNode(r *http.Request, v *catalog.View) (any, error) {
 		return out, nil
 	}
 	out = append(out, nodeCheck(n))
+	may := readable(r)
 	for _, in := range v.InstancesOnNode(n) {
-		out = append(out, serviceChecks(in)...)
+		if may(in.Reg.ServiceName) {
+			out = append(out, serviceChecks(in)...)
+		}
 	}
 	return out, nil
 }

@@ -98,7 +98,7 @@ func (s *Server) routes() {
 		perm perm
 		fn   func(*http.Request, *catalog.View) (any, error)
 	}{
-		{"/v1/catalog/services", allServicesRead(), s.catalogServices},
+		{"/v1/catalog/services", someServiceRead(), s.catalogServices},
 		{"/v1/catalog/service/{name}", serviceRead("name"), s.catalogService},
 		{"/v1/catalog/nodes", nodeReadPerm(), s.catalogNodes},
 		{"/v1/catalog/node/{node}", nodeReadPerm(), s.catalogNode},
@@ -106,9 +106,9 @@ func (s *Server) routes() {
 		{"/v1/health/checks/{name}", serviceRead("name"), s.healthChecks},
 		{"/v1/health/state/{state}", nodeReadPerm(), s.healthState},
 		{"/v1/health/node/{node}", nodeReadPerm(), s.healthNode},
-		{"/v1/agent/services", allServicesRead(), s.agentServices},
-		{"/v1/agent/service/{id}", allServicesRead(), s.agentService},
-		{"/v1/agent/checks", allServicesRead(), s.agentChecks},
+		{"/v1/agent/services", someServiceRead(), s.agentServices},
+		{"/v1/agent/service/{id}", someServiceRead(), s.agentService},
+		{"/v1/agent/checks", someServiceRead(), s.agentChecks},
 	}
 	for _, rd := range reads {
 		s.handle("GET "+rd.path, rd.perm, s.blocking(rd.fn))

@@ -8,6 +8,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/catalog"
 )
 
@@ -129,10 +130,15 @@ func serviceName(labels []string) (name, tag string, ok bool) {
 	return "", "", false
 }
 
-// service answers a service lookup with its passing instances.
+// service answers a service lookup with its passing instances
+// (NXDOMAIN without service read on the name).
 func (s *Server) service(resp *mdns.Msg, q *query) {
 	name, tag, ok := serviceName(q.labels)
 	if !ok {
+		s.nxdomain(resp, q)
+		return
+	}
+	if !s.acl().AllowServiceRead(name) {
 		s.nxdomain(resp, q)
 		return
 	}
@@ -186,7 +192,7 @@ func (s *Server) target(q *query, in *catalog.Instance) string {
 	if q.dc != "" {
 		dc = q.dc + "."
 	}
-	if a == in.Node.Address && validLabel(in.Node.Name) {
+	if a == in.Node.Address && validLabel(in.Node.Name) && s.acl().AllowNodeRead() {
 		return strings.ToLower(in.Node.Name) + ".node." + dc + q.domain
 	}
 	if ip := net.ParseIP(a); ip != nil {
@@ -214,9 +220,9 @@ func validLabel(name string) bool {
 	return true
 }
 
-// node answers <node>.node lookups.
+// node answers <node>.node lookups (NXDOMAIN without node read).
 func (s *Server) node(resp *mdns.Msg, q *query) {
-	if len(q.labels) == 0 {
+	if len(q.labels) == 0 || !s.acl().AllowNodeRead() {
 		s.nxdomain(resp, q)
 		return
 	}
@@ -292,4 +298,15 @@ func (s *Server) nxdomain(resp *mdns.Msg, q *query) {
 func (s *Server) nodata(resp *mdns.Msg, q *query) {
 	resp.Rcode = mdns.RcodeSuccess
 	resp.Ns = append(resp.Ns, s.soa(q))
+}
+
+// acl is what this query may read: everything without Config.ACL.
+func (s *Server) acl() *acl.ACL {
+	if s.cfg.ACL == nil {
+		return acl.ManagementACL
+	}
+	if a := s.cfg.ACL(); a != nil {
+		return a
+	}
+	return acl.New(nil)
 }

@@ -13,6 +13,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 
+	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/catalog"
 	"github.com/wharf-project/wharf/internal/netlimit"
 )
@@ -37,6 +38,12 @@ type Config struct {
 	// closes, so that a flood cannot take the descriptors the process's
 	// other roles need.
 	Conns *netlimit.Limiter
+	// ACL, when set (ACLs on), returns what a query may read at the time:
+	// the anonymous policy's ACL, as Consul's DNS answers with the
+	// agent's default token. A service is answered only with service read
+	// on its name, a node (and node names as SRV targets) only with node
+	// read; nil answers everything.
+	ACL func() *acl.ACL
 }
 
 // Server answers catalog queries.
