@@ -133,13 +133,17 @@ func (a *Agent) startState(ctx context.Context) error {
 	endpoints := ec.Endpoints
 	storeCfg := etcdstore.Config{Logger: a.log}
 	if len(endpoints) == 0 {
-		srv, err := embedetcd.Start(ctx, embedetcd.Config{
+		mcfg := embedetcd.Config{
 			DataDir: filepath.Join(a.cfg.DataDir, "etcd"), Name: ec.Name,
 			ClientURL: ec.ClientURL, PeerURL: ec.PeerURL,
 			InitialCluster: ec.InitialCluster, ClusterState: ec.InitialClusterState,
 			TLS: a.embeddedEtcdTLS(),
 			Log: a.log.With("role", "etcd"), DiskReserve: a.diskReserve(),
-		})
+		}
+		if err := a.applyEtcdHousekeeping(&mcfg); err != nil {
+			return err
+		}
+		srv, err := embedetcd.Start(ctx, mcfg)
 		if err != nil {
 			return fmt.Errorf("start embedded etcd in %s: %w", filepath.Join(a.cfg.DataDir, "etcd"), err)
 		}
@@ -186,12 +190,17 @@ func (a *Agent) startServer() error {
 	if err != nil {
 		return err
 	}
+	gc, err := a.cfg.ServerGC()
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{
 		Store: a.store, Logger: a.log.With("role", "server"), Region: a.cfg.Region, Workers: a.cfg.Server.NumSchedulers,
 		MinHeartbeatTTL: minTTL, HeartbeatGrace: grace, ACLEnabled: a.cfg.ACLEnabled(),
 		Elector: &server.EtcdElector{Client: a.store.Client(), Addr: a.advertiseHTTP()},
 		Limits:  limits, ValidateDriverConfig: driverSchemas.Validate,
 		ACLBootstrapResetFile: aclBootstrapResetFile(a.cfg.DataDir),
+		GC:                    gc, Reclaim: a.reclaimEtcd(),
 	})
 	if err != nil {
 		return err

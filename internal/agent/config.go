@@ -57,6 +57,12 @@ type ServerConfig struct {
 	MinHeartbeatTTL string `hcl:"min_heartbeat_ttl,optional"`
 	HeartbeatGrace  string `hcl:"heartbeat_grace,optional"`
 	NumSchedulers   int    `hcl:"num_schedulers,optional"`
+	// Garbage collection, Nomad's settings (gc_config.go).
+	JobGCInterval        string `hcl:"job_gc_interval,optional"`
+	JobGCThreshold       string `hcl:"job_gc_threshold,optional"`
+	EvalGCThreshold      string `hcl:"eval_gc_threshold,optional"`
+	BatchEvalGCThreshold string `hcl:"batch_eval_gc_threshold,optional"`
+	NodeGCThreshold      string `hcl:"node_gc_threshold,optional"`
 }
 
 // ClientConfig configures the client role: the node that runs allocations.
@@ -161,6 +167,12 @@ type EtcdConfig struct {
 	KeyFile  string `hcl:"key_file,optional"`
 	Username string `hcl:"username,optional"`
 	Password string `hcl:"password,optional"`
+	// The embedded member's housekeeping (gc_config.go): its space quota
+	// (e.g. "2GiB"), its compaction window and how often it is
+	// defragmented.
+	QuotaBackendBytes   string `hcl:"quota_backend_bytes,optional"`
+	CompactionRetention string `hcl:"compaction_retention,optional"`
+	DefragInterval      string `hcl:"defrag_interval,optional"`
 }
 
 // DefaultHTTPPort is the API port, as Nomad's.
@@ -279,7 +291,7 @@ func (c *Config) Normalize() error {
 	if err := c.normalizeCatalog(serverOn); err != nil {
 		return err
 	}
-	for _, norm := range []func() error{c.normalizeACL, c.normalizeTLS, c.normalizeLimits, c.normalizeHostVolumes} {
+	for _, norm := range []func() error{c.normalizeACL, c.normalizeTLS, c.normalizeLimits, c.normalizeHostVolumes, c.normalizeGC} {
 		if err := norm(); err != nil {
 			return err
 		}

@@ -35,8 +35,9 @@ func (a *Agent) watchEtcd() {
 
 // guardWrites answers the requests that would write state with 503 and
 // the cause while the embedded member refuses writes (a full disk, an
-// unwritable data dir, etcd's NOSPACE alarm); reads and nodes'
-// heartbeats (which write nothing while a node stays ready) go on.
+// unwritable data dir, etcd's NOSPACE alarm); reads, nodes' heartbeats
+// (which write nothing while a node stays ready) and garbage collection
+// (which deletes, and frees the space) go on.
 func (a *Agent) guardWrites(h http.Handler) http.Handler {
 	if a.etcd == nil {
 		return h
@@ -60,6 +61,10 @@ func writes(r *http.Request) bool {
 		return false
 	}
 	if strings.HasPrefix(r.URL.Path, "/v1/node/") && strings.HasSuffix(r.URL.Path, "/heartbeat") {
+		return false
+	}
+	// A collection deletes and then frees etcd's space: it is the way out.
+	if r.URL.Path == "/v1/system/gc" {
 		return false
 	}
 	return true

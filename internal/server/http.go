@@ -88,6 +88,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code = http.StatusNotFound
 	case errors.Is(err, state.ErrConflict):
 		code = http.StatusConflict
+	case errors.Is(err, state.ErrNoSpace):
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "30")
 	}
 	if code >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -39,6 +39,7 @@ func (s *Server) lead(ctx context.Context) {
 	go func() { defer wg.Done(); s.feedBroker(ctx, b) }()
 	go func() { defer wg.Done(); s.sweepBlocked(ctx) }()
 	wg.Go(func() { s.runDrainer(ctx) })
+	wg.Go(func() { s.gcLoop(ctx) })
 	for i := 0; i < s.cfg.Workers; i++ {
 		go func() { defer wg.Done(); s.work(ctx, b) }()
 	}

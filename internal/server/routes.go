@@ -47,6 +47,9 @@ func (s *Server) routes() {
 	s.api("GET /v1/status/peers", openRoute(), s.statusPeers)
 	s.api("GET /v1/regions", openRoute(), s.regions)
 	s.api("GET /v1/agent/self", agentRead, s.agentSelf)
+	for _, method := range []string{"PUT", "POST"} {
+		s.handle(method+" /v1/system/gc", management(), s.leaderOnly(s.wrap(s.systemGC)))
+	}
 	s.api("/v1/", openRoute(), s.notFound)
 }
 

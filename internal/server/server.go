@@ -51,6 +51,13 @@ type Config struct {
 	// at submit time (the agent passes the drivers' schemas). nil skips
 	// the check.
 	ValidateDriverConfig func(driver string, config map[string]any) error
+	// GC holds the garbage collection settings (gc.go); zero fields mean
+	// Nomad's defaults.
+	GC GCConfig
+	// Reclaim frees etcd space after a forced collection when it is short
+	// (compaction, defragmentation, and the space alarm disarmed once
+	// there is room) and reports whether it did; nil for none.
+	Reclaim func(ctx context.Context) (bool, error)
 }
 
 func (c *Config) setDefaults() {
@@ -76,6 +83,7 @@ func (c *Config) setDefaults() {
 		c.Region = "global"
 	}
 	c.Limits = c.Limits.withDefaults()
+	c.GC = c.GC.withDefaults()
 }
 
 // Server serves the API and, while it leads, schedules.
@@ -94,6 +102,8 @@ type Server struct {
 	broker     *broker     // non-nil while leading
 
 	local localClient
+
+	gc gcState // gc_run.go
 }
 
 // New returns a server over cfg.Store.

@@ -9,7 +9,7 @@ import (
 // space quota (the NOSPACE alarm). Reads and deletes still work; garbage
 // collection, compaction and defragmentation free space, and the alarm
 // must then be disarmed.
-var ErrNoSpace = errors.New("etcd space quota exceeded: run wharf system gc or raise etcd.quota_backend_bytes, then the alarm is disarmed once there is room")
+var ErrNoSpace = errors.New("etcd space quota exceeded: run wharf system gc or raise etcd.quota_backend_bytes")
 
 // JobGarbage names a job to purge with the evaluations and allocations
 // deleted together with it. ModifyIndex is the job's ModifyIndex the

@@ -88,7 +88,7 @@ func (s *Server) guard(ctx context.Context) {
 			}
 		}
 		if cause == "" && !raised && s.quotaAlarm() {
-			cause = "etcd raised its NOSPACE alarm: the database reached its quota (compact, defragment, then disarm the alarm)"
+			cause = s.quotaCause()
 		}
 		raised = s.setBlocked(ctx, cause, raised)
 		select {

@@ -103,7 +103,8 @@ func TestQuotaAlarmRefusesWrites(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err := srv.WriteBlocked(); !errors.Is(err, ErrWritesRefused) || !strings.Contains(err.Error(), "NOSPACE alarm") {
+	if err := srv.WriteBlocked(); !errors.Is(err, ErrWritesRefused) || !strings.Contains(err.Error(), "NOSPACE alarm") ||
+		!strings.Contains(err.Error(), "etcd space quota exceeded") || !strings.Contains(err.Error(), "wharf system gc") {
 		t.Errorf("WriteBlocked = %v, want it to name the NOSPACE alarm", err)
 	}
 	resp, err := cli.Get(ctx, "first")

@@ -83,6 +83,9 @@ type Config struct {
 	// QuotaBackendBytes is etcd's database quota (etcd's 2 GiB when 0):
 	// beyond it etcd raises its NOSPACE alarm and refuses writes.
 	QuotaBackendBytes int64
+	// DefragInterval is how often the member looks whether to
+	// defragment (compact.go); DefaultDefragInterval when 0.
+	DefragInterval time.Duration
 }
 
 // Server is a running member.
@@ -95,6 +98,8 @@ type Server struct {
 	blocked      atomic.Pointer[string]
 	stopGuard    context.CancelFunc
 	guardStopped chan struct{}
+	// housekeepDone closes when the housekeeping (compact.go) ended.
+	housekeepDone chan struct{}
 }
 
 // portAttempts is how many times Start picks new free ports when one it
@@ -141,6 +146,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	gctx, cancel := context.WithCancel(context.Background())
 	s.stopGuard = cancel
 	go func() { defer close(s.guardStopped); s.guard(gctx) }()
+	s.housekeepDone = make(chan struct{})
+	go func() { defer close(s.housekeepDone); s.housekeep(gctx) }()
 	return s, nil
 }
 
@@ -266,6 +273,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.stopGuard()
 		<-s.guardStopped
+		<-s.housekeepDone
 		s.etcd.Close()
 	})
 	return nil

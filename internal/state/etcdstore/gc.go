@@ -144,3 +144,18 @@ func (s *Store) DeleteNodes(ctx context.Context, nodes []state.NodeGarbage) (uin
 		return i, nil
 	}, nil)
 }
+
+// Alarms lists the alarms etcd holds for its members (etcd's alarm
+// list, also of an external cluster), each as "NOSPACE on member <hex
+// ID>"; none when all is well.
+func (s *Store) Alarms(ctx context.Context) ([]string, error) {
+	resp, err := s.cli.AlarmList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("etcdstore: alarm list: %w", err)
+	}
+	var out []string
+	for _, a := range resp.Alarms {
+		out = append(out, fmt.Sprintf("%s on member %x", a.Alarm, a.MemberID))
+	}
+	return out, nil
+}
