@@ -11,7 +11,10 @@ func (m *meta) systemCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "system",
 		Short: "Cluster maintenance (garbage collection)",
-		Args:  usageArgs(cobra.NoArgs),
+		Long: `Cluster-wide maintenance, as "nomad system": "wharf system gc" collects
+dead jobs, terminal evaluations and allocations and down nodes now.`,
+		Example: "  wharf system gc",
+		Args:    usageArgs(cobra.NoArgs),
 	}
 	cmd.AddCommand(m.systemGCCommand())
 	return cmd
