@@ -44,6 +44,10 @@ func NewNode(name, datacenter string, drivers ...string) *structs.Node {
 type Options struct {
 	// MarkRunning reports every allocation placed on the node as running.
 	MarkRunning bool
+	// MarkStopped reports every allocation the servers stopped as
+	// complete, as a client does once its tasks are killed (with
+	// MarkRunning).
+	MarkStopped bool
 }
 
 // Runner is a registered fake node that heartbeats until stopped.
@@ -103,7 +107,8 @@ func (r *Runner) heartbeat(ctx context.Context, ttl time.Duration) {
 }
 
 // reportRunning watches the node's allocations with blocking queries and
-// reports each new one running.
+// reports each new one running and, with MarkStopped, each stopped one
+// complete.
 func (r *Runner) reportRunning(ctx context.Context) {
 	defer r.wg.Done()
 	var index uint64
@@ -120,6 +125,11 @@ func (r *Runner) reportRunning(ctx context.Context) {
 		index = meta.LastIndex
 		var updates []*structs.Allocation
 		for _, a := range allocs {
+			if r.opts.MarkStopped && a.ServerTerminalStatus() && !a.ClientTerminalStatus() {
+				updates = append(updates, &structs.Allocation{ID: a.ID, ClientStatus: structs.AllocClientStatusComplete,
+					ClientDescription: "All tasks have completed"})
+				continue
+			}
 			if reported[a.ID] || a.DesiredStatus != structs.AllocDesiredStatusRun || a.ClientStatus != structs.AllocClientStatusPending {
 				continue
 			}
