@@ -61,14 +61,19 @@ func (s *Server) gcLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.collectGarbage(ctx, false); err != nil && ctx.Err() == nil {
+			_, err := s.collectGarbage(ctx, false)
+			if err != nil && !s.leadershipLost(ctx, err, "garbage collection") && ctx.Err() == nil {
 				s.log.Error("garbage collection", "err", err)
 			}
 		case req := <-s.gc.queue():
 			var rep gcReply
-			rep.err = s.safely("garbage collection", func() { rep.res, rep.err = s.collectGarbage(ctx, true) })
+			if err := s.safely("garbage collection", func() { rep.res, rep.err = s.collectGarbage(ctx, true) }); err != nil {
+				rep.err = err
+			}
 			if rep.err == nil {
 				s.reclaim(ctx, &rep.res)
+			} else {
+				s.leadershipLost(ctx, rep.err, "forced garbage collection")
 			}
 			req.reply <- rep
 		}
@@ -150,9 +155,10 @@ func (s *Server) systemGC(_ http.ResponseWriter, r *http.Request) (any, uint64, 
 }
 
 // gcError gives a collection's error its status: 503 when etcd is out of
-// space (deletes still work, so this is rare) or the leadership ended.
+// space (deletes still work, so this is rare) or the leadership ended
+// (the collection was refused: retry on the new leader).
 func gcError(err error) error {
-	if errors.Is(err, state.ErrNoSpace) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, state.ErrNoSpace) || errors.Is(err, state.ErrNotLeader) || errors.Is(err, context.Canceled) {
 		return errorf(http.StatusServiceUnavailable, "garbage collection: %v", err)
 	}
 	return err

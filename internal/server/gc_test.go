@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -395,4 +396,37 @@ func TestPeriodicGCRunsOnTheLeader(t *testing.T) {
 		snap := ts.store.Snapshot()
 		return snap.Job("default", "done") == nil && snap.Node(f.node.ID) == nil && len(snap.Allocs()) == 0
 	})
+}
+
+// TestGCFencedByLeadership: a collection made under a leadership that no
+// longer holds is refused by both stores with ErrNotLeader and deletes
+// nothing (etcd: the fence's election key is gone; memory: the term
+// says it is over).
+func TestGCFencedByLeadership(t *testing.T) {
+	stores := []struct {
+		name  string
+		open  func(t *testing.T) (state.Store, func() state.Store)
+		fence state.Fence
+	}{
+		{"memstore", func(t *testing.T) (state.Store, func() state.Store) { return memstore.New(), nil },
+			state.Fence{Held: func() bool { return false }}},
+		{"etcdstore", openGCEtcdStore, state.Fence{Key: "/wharf/election/leader/deposed", Rev: 7}},
+	}
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			st, _ := sc.open(t)
+			f := newGCFixture(t, st)
+			allocs := f.job("done", structs.JobTypeBatch, 1)
+			f.finish(allocs, structs.AllocClientStatusComplete, f.evalsOf("done")...)
+			before := rows(st)
+			ctx := state.WithFence(f.ctx, sc.fence)
+			_, err := newGCServer(t, st, GCConfig{}).collectGarbage(ctx, true)
+			if !errors.Is(err, state.ErrNotLeader) {
+				t.Fatalf("collection under a lost leadership: %v, want ErrNotLeader", err)
+			}
+			if !mapsEqual(rows(st), before) {
+				t.Fatal("a deposed leader's collection deleted something")
+			}
+		})
+	}
 }
