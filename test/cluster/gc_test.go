@@ -96,4 +96,3 @@ func onlyService(a *harness.Agent) bool {
 	evals, _, err := api.Evaluations().List(q)
 	return err == nil && len(evals) == 1 && allocs[0].JobID == "svc"
 }
-
