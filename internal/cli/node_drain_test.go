@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/structs"
 )
 
 // TestDrainOptions checks which flag combinations `node drain` accepts
@@ -55,4 +57,27 @@ func TestDrainOptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNodeStatusDrainRows shows a drain's deadline while it runs and how
+// the last drain ended.
+func TestNodeStatusDrainRows(t *testing.T) {
+	started := testNow.Add(-time.Minute)
+	runCases(t, []cliCase{
+		{name: "draining with a deadline", setup: func(f *fakeAPI) {
+			n := f.nodes[nodeID]
+			n.Drain = true
+			n.DrainStrategy = structs.NewDrainStrategy(structs.DrainSpec{Deadline: time.Hour}, started)
+			n.LastDrain = &structs.DrainMetadata{Status: structs.DrainStatusDraining, UpdatedAt: started}
+		}, args: []string{"node", "status", "171"},
+			stdout: []string{"Drain Deadline     = " + formatTime(started.Add(time.Hour)) + " (in 59m0s)\n",
+				"Last Drain         = draining 1m ago\n"}},
+		{name: "forced", setup: func(f *fakeAPI) {
+			f.nodes[nodeID].DrainStrategy = structs.NewDrainStrategy(structs.DrainSpec{Deadline: -1}, started)
+		}, args: []string{"node", "status", "171"}, stdout: []string{"Drain Deadline     = forced\n"}},
+		{name: "complete", setup: func(f *fakeAPI) {
+			f.nodes[nodeID].LastDrain = &structs.DrainMetadata{Status: structs.DrainStatusComplete, UpdatedAt: started}
+		}, args: []string{"node", "status", "171"}, stdout: []string{"Last Drain         = complete 1m ago\n"},
+			absent: []string{"Drain Deadline"}},
+	})
 }

@@ -104,13 +104,16 @@ func (m *meta) nodeStatus(c *api.Client, arg string, o outputOptions) error {
 
 func (m *meta) formatNodeStatus(n *structs.Node, allocs []*structs.Allocation, verbose bool) string {
 	var b strings.Builder
-	b.WriteString(formatKV([]kv{
+	rows := []kv{
 		{"ID", shortID(n.ID, verbose)}, {"Name", n.Name}, {"Class", n.NodeClass},
 		{"DC", n.Datacenter}, {"Drain", strconv.FormatBool(n.Drain)},
+	}
+	rows = append(rows, drainRows(n, m.now())...)
+	b.WriteString(formatKV(append(rows, []kv{
 		{"Eligibility", n.SchedulingEligibility}, {"Status", n.Status},
 		{"Status Description", n.StatusDescription}, {"Address", n.Address()},
 		{"HTTP Address", n.HTTPAddr}, {"Drivers", strings.Join(healthyDrivers(n), ",")},
-	}))
+	}...)))
 	b.WriteString("\nDrivers\n")
 	b.WriteString(formatDrivers(n.Drivers))
 	if len(n.Events) > 0 {
