@@ -50,6 +50,7 @@ type Agent struct {
 	conns    *connLimits                  // limits.go
 	limiters map[string]*netlimit.Limiter // by listener role
 	tlsState agentTLS                     // tls.go
+	obs      observability                // observe.go
 }
 
 // Start brings up the roles of cfg (already normalized) and returns once
@@ -57,6 +58,7 @@ type Agent struct {
 // stopped again.
 func Start(ctx context.Context, cfg *Config, log *slog.Logger) (*Agent, error) {
 	a := &Agent{cfg: cfg, log: log}
+	a.setupObservability()
 	if err := a.start(ctx); err != nil {
 		// Stop whatever started before the failure.
 		_ = a.Shutdown()
@@ -206,6 +208,7 @@ func (a *Agent) startServer() error {
 		return err
 	}
 	a.server = srv
+	a.observeServer(srv)
 	if err := a.setClientTransport(srv); err != nil {
 		return err
 	}
@@ -261,7 +264,7 @@ func (a *Agent) serveHTTP() {
 	case a.server != nil:
 		h = a.server.Handler()
 	default:
-		h = a.client.Handler()
+		h = a.clientAgentEndpoints(a.client.Handler())
 	}
 	if a.server != nil {
 		h = a.withUI(h)

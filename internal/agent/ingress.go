@@ -144,6 +144,7 @@ func (a *Agent) startIngress() error {
 	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true, EventLoop: loops,
 		EventLoops: in.EventLoopThreads})
 	_ = r.proxy.RegisterMetrics(&limitsCollector{a: a}) // on the dashboard's /metrics
+	a.observeIngress(r.proxy)
 	if err := a.listenIngress(r, in); err != nil {
 		return err
 	}
@@ -195,6 +196,9 @@ func (a *Agent) listenIngress(r *ingressRole, in *IngressConfig) error {
 		EntryPoints: r.entryPoints(), Watch: func() any { return r.watcher.Stats() }})
 	guarded, err := a.guardDashboard(d)
 	if err != nil {
+		return err
+	}
+	if guarded, err = a.agentEndpoints(guarded, a.ingressAPIAddresses()); err != nil {
 		return err
 	}
 	r.dash = a.limitListener("dashboard", r.dash)

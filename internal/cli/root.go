@@ -119,6 +119,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(m.aclCommand())
 	root.AddCommand(m.operatorCommand())
 	root.AddCommand(m.systemCommand())
+	root.AddCommand(m.agentMonitorCommand())
 	return root
 }
 

@@ -35,6 +35,9 @@ func (ts *testServer) doToken(method, path, secret string, body io.Reader, out a
 	if secret != "" {
 		req.Header.Set(TokenHeader, secret)
 	}
+	if isStreamPath(path) {
+		return ts.sendStream(req)
+	}
 	return ts.send(req, out)
 }
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -125,6 +126,7 @@ func (s *Server) nodeExpired(ctx context.Context, nodeID string) {
 		}
 		return
 	}
+	metrics.NodeMissedHeartbeat()
 	s.deleteNodeServices(ctx, nodeID)
 	s.log.Warn("node missed its heartbeat: marked down", "node", nodeID, "name", node.Name, "evals", len(evals))
 }

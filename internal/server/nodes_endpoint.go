@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -172,5 +173,6 @@ func (s *Server) nodeHeartbeat(w http.ResponseWriter, r *http.Request) (any, uin
 		index = idx
 	}
 	ttl := s.resetHeartbeat(id)
+	metrics.HeartbeatReceived()
 	return &structs.NodeUpdateResponse{HeartbeatTTL: ttl, NodeModifyIndex: index, Index: index}, index, nil
 }

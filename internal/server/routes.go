@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	s.serviceRoutes()
 	s.aclRoutes()
 	s.operatorRoutes()
+	s.metricsRoutes()
 
 	s.api("GET /v1/status/leader", openRoute(), s.statusLeader)
 	s.api("GET /v1/status/peers", openRoute(), s.statusPeers)

@@ -47,6 +47,8 @@ type Config struct {
 	ACLBootstrapResetFile string
 	// Limits bound what a request may cost; zero fields mean defaults.
 	Limits Limits
+	// Events bound the event stream (events_broker.go).
+	Events EventLimits
 	// ValidateDriverConfig checks a task's driver name and config block
 	// at submit time (the agent passes the drivers' schemas). nil skips
 	// the check.
@@ -103,7 +105,8 @@ type Server struct {
 
 	local localClient
 
-	gc gcState // gc_run.go
+	gc  gcState       // gc_run.go
+	obs observability // metrics.go
 }
 
 // New returns a server over cfg.Store.

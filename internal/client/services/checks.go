@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -197,7 +198,9 @@ func (r *checkRunner) once(ctx context.Context, early bool) string {
 	if ctx.Err() != nil {
 		return "" // stopped while running: the result means nothing
 	}
+	prev := r.counter.status
 	status := r.counter.observe(res.status)
+	metrics.CheckResult(status, status != prev)
 	r.report(r.regID, r.spec.id, status, truncate(res.output))
 	if r.watch != nil && !early {
 		r.watch.observe(status)

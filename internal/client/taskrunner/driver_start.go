@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/metrics"
 )
 
 // startTask asks the driver to start the task, persists the handle it
@@ -34,6 +35,7 @@ func (tr *TaskRunner) startTask(ctx context.Context, cfg *drivers.TaskConfig) er
 		tr.log.Warn("persist task handle: a restarted agent will not find this task", "err", err)
 	}
 	tr.setRunning(StartedEvent())
+	metrics.TaskStarted()
 	tr.log.Info("task started", "driver", drv.Name())
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wharf-project/wharf/internal/client/restarts"
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -93,6 +94,7 @@ func (tr *TaskRunner) setupAndStart(ctx context.Context) error {
 	if err != nil {
 		if ctx.Err() == nil {
 			tr.EmitEvent(SetupFailureEvent(err))
+			metrics.TaskStartFailed()
 		}
 		return err
 	}
@@ -100,6 +102,7 @@ func (tr *TaskRunner) setupAndStart(ctx context.Context) error {
 		if ctx.Err() == nil {
 			tr.log.Warn("driver failed to start task", "err", err)
 			tr.EmitEvent(DriverFailureEvent(err))
+			metrics.TaskStartFailed()
 		}
 		return err
 	}
@@ -141,6 +144,9 @@ func (tr *TaskRunner) exited(ctx context.Context, res *drivers.ExitResult) {
 	tr.stopHooks(ctx)
 	tr.releaseTask(ctx)
 	tr.EmitEvent(TerminatedEvent(res))
+	if !res.Successful() {
+		metrics.TaskExitFailed()
+	}
 }
 
 // afterExit applies the restart policy; it returns true when the task is

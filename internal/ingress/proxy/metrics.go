@@ -161,3 +161,7 @@ func (p *Proxy) requestsCounter(rt *route, code int) prometheus.Counter {
 	}
 	return c
 }
+
+// Gatherer gathers the metrics Metrics serves, for an agent that serves
+// them on its API too.
+func (p *Proxy) Gatherer() prometheus.Gatherer { return p.metrics.reg }

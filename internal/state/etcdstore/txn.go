@@ -8,6 +8,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/state/index"
 )
@@ -222,7 +223,9 @@ func (s *Store) commit(ctx context.Context, b *builder) (*clientv3.TxnResponse, 
 		s.beforeCommit()
 	}
 	s.writes.Add(1)
+	start := time.Now()
 	resp, err := s.cli.Txn(ctx).If(b.cmps...).Then(b.thenOps()...).Else(b.elseOps()...).Commit()
+	metrics.EtcdTxn(time.Since(start), err)
 	if err != nil {
 		return nil, txnError(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/state/index"
 	"github.com/wharf-project/wharf/internal/structs"
@@ -53,7 +54,9 @@ func (s *Store) rangeAll(ctx context.Context, fn func([]*mvccpb.KeyValue)) (int6
 		if rev != 0 {
 			opts = append(opts, clientv3.WithRev(rev))
 		}
+		start := time.Now()
 		resp, err := s.cli.Get(ctx, key, opts...)
+		metrics.EtcdGet(time.Since(start), err)
 		if err != nil {
 			return 0, fmt.Errorf("etcdstore: range %s: %w", s.cfg.Prefix, err)
 		}

@@ -18,6 +18,9 @@ type Index struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 	gen       atomic.Uint64 // generation of the last write transaction
+
+	// listener learns every commit's changes (feed.go).
+	listener atomic.Pointer[state.ChangeListener]
 }
 
 // New returns an empty index at store index 0.

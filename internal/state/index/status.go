@@ -28,6 +28,7 @@ func (t *Txn) deriveJobStatuses() {
 		c := *job
 		c.Status = status
 		t.note(t.txn.Insert(string(state.TableJobs), &c))
+		t.record(state.TableJobs, &c, false)
 	}
 }
 

@@ -33,6 +33,7 @@ type Txn struct {
 	allocs    map[string]*structs.Allocation
 	summaries map[string]*nodeSummary
 	scratch   [2][]int
+	feed      *feed // changes for the index's listener (feed.go); nil without one
 }
 
 // Txn opens a write transaction.
@@ -47,6 +48,7 @@ func (x *Index) Txn() *Txn {
 		base:      x.db.Txn(false),
 		allocs:    map[string]*structs.Allocation{},
 		summaries: map[string]*nodeSummary{},
+		feed:      x.newFeed(),
 	}
 }
 
@@ -93,6 +95,7 @@ func (t *Txn) Commit(index uint64) error {
 		t.txn.Abort()
 		return t.err
 	}
+	t.publish(index)
 	t.txn.Commit()
 	return nil
 }
@@ -115,6 +118,7 @@ func (t *Txn) note(err error) {
 func (t *Txn) insert(table state.Table, obj any) {
 	t.note(t.txn.Insert(string(table), obj))
 	t.markChanged(string(table), t.rev)
+	t.record(table, obj, false)
 }
 
 func (t *Txn) markChanged(table string, rev uint64) {
@@ -131,6 +135,7 @@ func (t *Txn) remove(table state.Table, args ...any) any {
 	}
 	t.note(t.txn.Delete(string(table), raw))
 	t.markChanged(string(table), t.rev)
+	t.record(table, raw, true)
 	return raw
 }
 
@@ -197,6 +202,7 @@ func (t *Txn) DeleteAlloc(id string) {
 	}
 	t.note(t.txn.Delete(string(state.TableAllocs), old))
 	t.markChanged(string(state.TableAllocs), t.rev)
+	t.record(state.TableAllocs, old, true)
 	t.allocs[id] = nil
 	t.touchJob(old.Namespace, old.JobID)
 	t.resum(old, nil)
