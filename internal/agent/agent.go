@@ -135,10 +135,14 @@ func (a *Agent) startState(ctx context.Context) error {
 	endpoints := ec.Endpoints
 	storeCfg := etcdstore.Config{Logger: a.log}
 	if len(endpoints) == 0 {
+		initial, clusterState, err := a.etcdMembership(ctx, filepath.Join(a.cfg.DataDir, "etcd"))
+		if err != nil {
+			return err
+		}
 		mcfg := embedetcd.Config{
 			DataDir: filepath.Join(a.cfg.DataDir, "etcd"), Name: ec.Name,
 			ClientURL: ec.ClientURL, PeerURL: ec.PeerURL,
-			InitialCluster: ec.InitialCluster, ClusterState: ec.InitialClusterState,
+			InitialCluster: initial, ClusterState: clusterState,
 			TLS: a.embeddedEtcdTLS(),
 			Log: a.log.With("role", "etcd"), DiskReserve: a.diskReserve(),
 		}

@@ -159,6 +159,9 @@ type EtcdConfig struct {
 	PeerURL             string `hcl:"peer_url,optional"`
 	InitialCluster      string `hcl:"initial_cluster,optional"`
 	InitialClusterState string `hcl:"initial_cluster_state,optional"`
+	// Join lists servers (host:port or URLs) to ask for membership at the
+	// first start (see etcd_join.go).
+	Join []string `hcl:"join,optional"`
 	// An external cluster's TLS files (the CA that signed its
 	// certificates, and a client certificate and key when it requires
 	// one) and user; the embedded members use the tls block instead.
@@ -245,6 +248,9 @@ func (c *Config) Normalize() error {
 	clientOn := c.Client != nil && c.Client.Enabled
 	registryOn := c.Registry != nil && c.Registry.Enabled
 	if err := c.normalizeIngress(); err != nil {
+		return err
+	}
+	if err := c.normalizeEtcdJoin(); err != nil {
 		return err
 	}
 	if !serverOn && !clientOn && !registryOn && !c.IngressEnabled() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/operator"
 )
 
@@ -40,21 +41,29 @@ external etcd. Saving and restoring need a management token.`,
 }
 
 func (m *meta) snapshotSaveCommand() *cobra.Command {
-	return &cobra.Command{
+	var stale bool
+	cmd := &cobra.Command{
 		Use:   "save FILE",
 		Short: "Save a snapshot of the cluster's state to FILE",
 		Long: `Save a snapshot of the whole state to FILE. The file is written beside
 FILE first, checked whole (checksum and counts), and only then renamed to
-FILE, so FILE is never a partial snapshot.`,
-		Example: `  wharf operator snapshot save backup.snap`,
-		Args:    usageArgs(cobra.ExactArgs(1)),
+FILE, so FILE is never a partial snapshot.
+
+-stale reads the answering server's own etcd member without a quorum: the
+way to rescue the state of a cluster that lost its quorum for good (see
+docs/operations.md).`,
+		Example: `  wharf operator snapshot save backup.snap
+  wharf operator snapshot save -stale -address http://10.0.0.1:4646 rescue.snap`,
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.snapshotSave(args[0])
+			return m.snapshotSave(args[0], stale)
 		},
 	}
+	cmd.Flags().BoolVar(&stale, "stale", false, "read the server's own etcd member, without a quorum")
+	return cmd
 }
 
-func (m *meta) snapshotSave(path string) error {
+func (m *meta) snapshotSave(path string, stale bool) error {
 	c, err := m.client()
 	if err != nil {
 		return failed(err)
@@ -65,7 +74,11 @@ func (m *meta) snapshotSave(path string) error {
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	if err := c.Operator().SnapshotSave(tmp, nil); err != nil {
+	var q *api.QueryOptions
+	if stale {
+		q = &api.QueryOptions{Params: map[string]string{"stale": "true"}}
+	}
+	if err := c.Operator().SnapshotSave(tmp, q); err != nil {
 		return failed(fmt.Errorf("saving the snapshot: %w", err))
 	}
 	sm, err := checkSnapshotFile(tmp)

@@ -120,6 +120,7 @@ $NOMAD_ADDR, then http://127.0.0.1:4646). Long flags take one dash or two:
 	root.AddCommand(m.operatorCommand())
 	root.AddCommand(m.systemCommand())
 	root.AddCommand(m.agentMonitorCommand())
+	root.AddCommand(m.serverCommand())
 	return root
 }
 

@@ -18,7 +18,7 @@ const maxSnapshotUpload = 1 << 30
 // snapshotter is a store that saves and restores snapshots (the etcd
 // store; the in-memory store has nothing to save).
 type snapshotter interface {
-	SaveSnapshot(ctx context.Context, w io.Writer) (operator.Summary, error)
+	SaveSnapshot(ctx context.Context, w io.Writer, stale bool) (operator.Summary, error)
 	RestoreSnapshot(ctx context.Context, f io.ReadSeeker, opt operator.ReadOptions) (operator.RestoreResult, error)
 }
 
@@ -33,15 +33,21 @@ func (s *Server) snapshots() (snapshotter, error) {
 // snapshotSave streams a snapshot of the whole state (GET
 // /v1/operator/snapshot, as Nomad's). A failure after the first byte
 // cuts the connection, so the client never gets a file that reads as
-// whole: the file's last line and checksum are written last.
+// whole: the file's last line and checksum are written last. ?stale
+// reads this server's own etcd member without a quorum.
 func (s *Server) snapshotSave(w http.ResponseWriter, r *http.Request) {
 	sn, err := s.snapshots()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	stale, err := boolParam(r, "stale")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	lw := &lazyWriter{w: w}
-	sm, err := sn.SaveSnapshot(r.Context(), lw)
+	sm, err := sn.SaveSnapshot(r.Context(), lw, stale)
 	if err != nil {
 		if !lw.started {
 			s.writeError(w, r, fmt.Errorf("snapshot: %w", err))

@@ -58,6 +58,9 @@ func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	if e.Level < zapcore.ErrorLevel || closedListener(args) {
 		level = slog.LevelDebug
 	}
+	if removedMember(e.Message, args) {
+		c.log.Error(removedMessage)
+	}
 	c.log.Log(context.Background(), level, "etcd: "+e.Message, args...)
 	return nil
 }

@@ -13,10 +13,17 @@ import (
 // SaveSnapshot writes every key under the store's prefix, read at one
 // revision in pages, to w as a snapshot file (package operator) and
 // returns its summary. A failed save leaves w without the last line, so
-// what was written never reads as a whole snapshot.
-func (s *Store) SaveSnapshot(ctx context.Context, w io.Writer) (operator.Summary, error) {
+// what was written never reads as a whole snapshot. With stale the reads
+// are serializable: the member this store talks to answers from its own
+// copy, without a quorum (to rescue the state of a cluster that lost
+// it).
+func (s *Store) SaveSnapshot(ctx context.Context, w io.Writer, stale bool) (operator.Summary, error) {
 	prefix, end := s.cfg.Prefix, clientv3.GetPrefixRangeEnd(s.cfg.Prefix)
-	head, err := s.cli.Get(ctx, prefix, clientv3.WithRange(end), clientv3.WithCountOnly())
+	var opts []clientv3.OpOption
+	if stale {
+		opts = append(opts, clientv3.WithSerializable())
+	}
+	head, err := s.cli.Get(ctx, prefix, append(opts, clientv3.WithRange(end), clientv3.WithCountOnly())...)
 	if err != nil {
 		return operator.Summary{}, fmt.Errorf("etcdstore: snapshot: %w", err)
 	}
@@ -27,7 +34,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, w io.Writer) (operator.Summary
 	}
 	key := prefix
 	for {
-		resp, err := s.cli.Get(ctx, key, clientv3.WithRange(end), clientv3.WithLimit(loadPageSize), clientv3.WithRev(rev))
+		resp, err := s.cli.Get(ctx, key, append(opts, clientv3.WithRange(end), clientv3.WithLimit(loadPageSize), clientv3.WithRev(rev))...)
 		if err != nil {
 			return operator.Summary{}, fmt.Errorf("etcdstore: snapshot at revision %d: %w", rev, err)
 		}

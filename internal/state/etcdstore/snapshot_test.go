@@ -50,7 +50,7 @@ func save(t *testing.T, s *etcdstore.Store) (string, operator.Summary) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sm, err := s.SaveSnapshot(testContext(t), f)
+	sm, err := s.SaveSnapshot(testContext(t), f, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestSnapshotRestoresEverything(t *testing.T) {
 func sbPrefix(t *testing.T, b *etcdstore.Store) string {
 	t.Helper()
 	var buf bytes.Buffer
-	sm, err := b.SaveSnapshot(testContext(t), &buf)
+	sm, err := b.SaveSnapshot(testContext(t), &buf, true)
 	if err != nil {
 		t.Fatal(err)
 	}
