@@ -177,3 +177,61 @@ func runningFor(a *nomadapi.AllocationListStub, now time.Time) time.Duration {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDrainDeadlineAcrossLeaderKill starts a drain that nothing may move
+// before its deadline (max_parallel 0), then kills the leader: the next
+// leader takes the drain over from the node's stored strategy and forces
+// the allocations off at the deadline, not before, and completes it.
+func TestDrainDeadlineAcrossLeaderKill(t *testing.T) {
+	const deadline = 12 * time.Second
+	c := harness.New(t, harness.Options{Servers: 3, Clients: 2})
+	leader := c.Leader(t)
+	drained, other := c.Clients[0], c.Clients[1]
+	drainedID, otherID := nodeIDOf(t, leader, drained.Name), nodeIDOf(t, leader, other.Name)
+	if _, err := leader.NomadAPI().Nodes().ToggleEligibility(otherID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	job := harness.SleepJob("failover", 2)
+	job.TaskGroups[0].Migrate = &nomadapi.MigrateStrategy{MaxParallel: ptr(0)}
+	leader.Register(t, job)
+	old := allocsOn(c.WaitRunning(t, leader, "failover", 2, 30*time.Second), drainedID)
+	if len(old) != 2 {
+		t.Fatalf("%d allocations on %s, want 2", len(old), drained.Name)
+	}
+	if _, err := leader.NomadAPI().Nodes().ToggleEligibility(otherID, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := leader.NomadAPI().Nodes().UpdateDrain(drainedID, &nomadapi.DrainSpec{Deadline: deadline}, false, nil); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	leader.Kill()
+	next := c.Leader(t)
+	t.Logf("new leader %s %s after the drain started", next.Name, time.Since(start).Round(10*time.Millisecond))
+	nomad := next.NomadAPI()
+	var moved time.Duration
+	c.WaitFor(t, deadline+20*time.Second, "the allocations off the drained node", func() bool {
+		allocs, _, err := nomad.Jobs().Allocations("failover", true, nil)
+		if err != nil {
+			return false
+		}
+		left := 0
+		for _, a := range allocs {
+			if a.NodeID == drainedID && a.DesiredStatus == "run" {
+				left++
+			}
+		}
+		moved = time.Since(start)
+		return left == 0
+	})
+	t.Logf("allocations forced off %s after the drain started (deadline %s)", moved.Round(10*time.Millisecond), deadline)
+	if moved < deadline-250*time.Millisecond {
+		t.Errorf("allocations left after %s, before the %s deadline", moved, deadline)
+	}
+	c.WaitFor(t, 15*time.Second, "the drain complete", func() bool {
+		n, _, err := nomad.Nodes().Info(drainedID, nil)
+		return err == nil && n.DrainStrategy == nil && n.LastDrain != nil && n.LastDrain.Status == nomadapi.DrainStatusComplete
+	})
+	c.WaitRunning(t, next, "failover", 2, 15*time.Second)
+	checkOnePerName(t, next, "failover", 2)
+}
