@@ -18,9 +18,6 @@ import (
 const (
 	maxEventTopics   = 64
 	maxEventTopicLen = 256
-	// eventRecheckEvery is how often a stream checks that its token may
-	// still read what it streams.
-	eventRecheckEvery = 10 * time.Second
 )
 
 // eventRoutes registers Nomad's event stream.
@@ -195,7 +192,7 @@ func (st *eventStreamer) run(sub *subscription) {
 	lim := st.s.obs.events.lim
 	beat := time.NewTicker(lim.Heartbeat)
 	defer beat.Stop()
-	recheck := time.NewTicker(eventRecheckEvery)
+	recheck := time.NewTicker(lim.Recheck)
 	defer recheck.Stop()
 	for {
 		var err error
@@ -218,12 +215,13 @@ func (st *eventStreamer) run(sub *subscription) {
 	}
 }
 
-// send writes the events of batch that pass the filter, if any.
-func (st *eventStreamer) send(batch *eventBatch) error {
+// send writes the events of a commit that pass the filter, if any.
+func (st *eventStreamer) send(batch *changeBatch) error {
+	events := eventsFromChanges(batch.Index, batch.Changes)
 	st.buf = st.buf[:0]
-	for i := range batch.Events {
-		if st.f.match(&batch.Events[i], st.acl) {
-			st.buf = append(st.buf, batch.Events[i])
+	for i := range events {
+		if st.f.match(&events[i], st.acl) {
+			st.buf = append(st.buf, events[i])
 		}
 	}
 	if len(st.buf) == 0 {

@@ -30,6 +30,9 @@ type EventLimits struct {
 	// client that stops reading) before the stream is dropped. Default
 	// 10s.
 	WriteTimeout time.Duration
+	// Recheck is how often a stream checks that its token may still read
+	// what it streams. Default 10s.
+	Recheck time.Duration
 }
 
 func (l EventLimits) withDefaults() EventLimits {
@@ -48,6 +51,9 @@ func (l EventLimits) withDefaults() EventLimits {
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = 10 * time.Second
 	}
+	if l.Recheck <= 0 {
+		l.Recheck = 10 * time.Second
+	}
 	return l
 }
 
@@ -64,7 +70,7 @@ type eventBroker struct {
 	lim EventLimits
 
 	mu    sync.Mutex
-	ring  []*eventBatch // the last lim.Buffer batches, oldest at head
+	ring  []*changeBatch // the last lim.Buffer commits, oldest at head
 	head  int
 	subs  map[*subscription]struct{}
 	perIP map[string]int
@@ -72,10 +78,18 @@ type eventBroker struct {
 	dropped atomic.Uint64 // streams dropped for falling behind
 }
 
+// changeBatch is one store commit's changes, kept as the store handed
+// them over: turning them into events is the streams' work, off the
+// store's commit path.
+type changeBatch struct {
+	Index   uint64
+	Changes []state.Change
+}
+
 // subscription is one open stream's queue. dropped is closed when the
 // broker gave up on it (it fell lim.Queue commits behind).
 type subscription struct {
-	ch      chan *eventBatch
+	ch      chan *changeBatch
 	dropped chan struct{}
 	ip      string
 }
@@ -86,13 +100,11 @@ func newEventBroker(log *slog.Logger, lim EventLimits) *eventBroker {
 }
 
 // publish is the store's change listener: it runs inside the store's
-// commit, so it never blocks (a full queue drops its stream).
+// commit, so it only queues the changes (the transaction's own slice,
+// which nothing changes afterwards) and never blocks: a full queue drops
+// its stream.
 func (b *eventBroker) publish(index uint64, changes []state.Change) {
-	events := eventsFromChanges(index, changes)
-	if len(events) == 0 {
-		return
-	}
-	batch := &eventBatch{Index: index, Events: events}
+	batch := &changeBatch{Index: index, Changes: changes}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.ring) < b.lim.Buffer {
@@ -122,7 +134,7 @@ func (b *eventBroker) subscribe(ip string, index uint64) (*subscription, error) 
 	case b.perIP[ip] >= b.lim.MaxStreamsPerIP:
 		return nil, errTooManyStreamsPerIP
 	}
-	s := &subscription{ch: make(chan *eventBatch, b.lim.Queue+b.lim.Buffer), dropped: make(chan struct{}), ip: ip}
+	s := &subscription{ch: make(chan *changeBatch, b.lim.Queue+b.lim.Buffer), dropped: make(chan struct{}), ip: ip}
 	if index > 0 {
 		for i := range b.ring {
 			if batch := b.ring[(b.head+i)%len(b.ring)]; batch.Index > index {

@@ -287,3 +287,41 @@ func TestEventBrokerLimitsStreams(t *testing.T) {
 		t.Fatalf("after one closed: %v", err)
 	}
 }
+
+func TestEventStreamHeartbeats(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.Events.Heartbeat = 20 * time.Millisecond })
+	er := ts.openStream(t, "/v1/event/stream?topic=Job", "")
+	select {
+	case line := <-er.lines:
+		if line != "{}" {
+			t.Fatalf("first line of an idle stream %q, want {}", line)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no heartbeat")
+	}
+}
+
+// TestEventStreamEndsWhenItsTokenIsRevoked deletes the token of an open
+// stream: the stream ends with a last line saying why.
+func TestEventStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.ACLEnabled, c.Events.Recheck = true, 20*time.Millisecond })
+	if code, raw := ts.doToken("POST", "/v1/acl/bootstrap", "", nil, nil); code != http.StatusOK {
+		t.Fatalf("bootstrap: %d %s", code, raw)
+	}
+	secret := ts.clientToken("watcher", `namespace "default" { capabilities = ["read-job"] }`)
+	er := ts.openStream(t, "/v1/event/stream?topic=Job", secret)
+	tok := ts.store.Snapshot().ACLTokenBySecretHash(structs.HashSecret(secret))
+	if tok == nil {
+		t.Fatal("token not stored")
+	}
+	if _, err := ts.store.DeleteACLTokens(context.Background(), []string{tok.AccessorID}); err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for line := range er.lines {
+		last = line
+	}
+	if !strings.Contains(last, `"Error"`) || !strings.Contains(last, "event stream closed") {
+		t.Fatalf("last line %q", last)
+	}
+}
