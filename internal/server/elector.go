@@ -113,7 +113,8 @@ func (e *EtcdElector) term(ctx context.Context, ttl int, lead func(ctx context.C
 	if err := el.Campaign(ctx, e.Addr); err != nil {
 		return fmt.Errorf("campaign: %w", err)
 	}
-	leadCtx, cancel := context.WithCancel(state.WithFence(ctx, electionFence(sess, el)))
+	fence, keyGone := electionFence(sess, el)
+	leadCtx, cancel := context.WithCancel(state.WithFence(ctx, fence))
 	go func() {
 		select {
 		case <-sess.Done():
@@ -121,6 +122,7 @@ func (e *EtcdElector) term(ctx context.Context, ttl int, lead func(ctx context.C
 		case <-leadCtx.Done():
 		}
 	}()
+	go watchTermKey(leadCtx, e.Client, el.Key(), el.Rev(), func() { keyGone(); cancel() })
 	lead(leadCtx)
 	cancel()
 	rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)

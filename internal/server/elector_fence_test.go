@@ -84,7 +84,24 @@ func TestElectorFenceRevokedMidTerm(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := recvTerm(t, secondTerms, "s2")
-	_, err = st.UpdateNodeStatus(first, node.ID, structs.NodeStatusDown, nil)
+	// The first term's context ends as soon as its key is gone (see
+	// TestElectorTermEndsWhenKeyRevoked), and its fence then refuses
+	// writes before sending them. A write already under way is refused by
+	// etcd: the fence's key and revision, without the process's view.
+	select {
+	case <-first.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first term went on after its key was revoked")
+	}
+	fence, ok := state.FenceFrom(first)
+	if !ok {
+		t.Fatal("the leadership context carries no fence")
+	}
+	if _, err := st.UpsertEvals(state.WithFence(ctx, fence), nil); !errors.Is(err, state.ErrNotLeader) {
+		t.Fatalf("write under the ended term's fence: error %v, want %v", err, state.ErrNotLeader)
+	}
+	inFlight := state.WithFence(ctx, state.Fence{Key: fence.Key, Rev: fence.Rev})
+	_, err = st.UpdateNodeStatus(inFlight, node.ID, structs.NodeStatusDown, nil)
 	if !errors.Is(err, state.ErrNotLeader) {
 		t.Fatalf("deposed leader's write: error %v, want %v", err, state.ErrNotLeader)
 	}
@@ -93,5 +110,39 @@ func TestElectorFenceRevokedMidTerm(t *testing.T) {
 	}
 	if _, err := st.UpdateNodeStatus(second, node.ID, structs.NodeStatusDown, nil); err != nil {
 		t.Fatalf("new leader's write: %v", err)
+	}
+}
+
+// TestElectorTermEndsWhenKeyRevoked: etcd revokes the leader's lease
+// while its session still renews it (as a member resuming from a freeze
+// does); the term ends within a second, not at the session's next
+// keepalive (20 s with a one-minute TTL).
+func TestElectorTermEndsWhenKeyRevoked(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ec, err := embedetcd.Start(ctx, embedetcd.Config{DataDir: filepath.Join(t.TempDir(), "etcd"), UnsafeNoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ec.Close() })
+	cli, err := clientv3.New(clientv3.Config{Endpoints: ec.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	term := recvTerm(t, campaignFor(t, &EtcdElector{Client: cli, Addr: "s1:4646", TTL: time.Minute}), "s1")
+	resp, err := cli.Get(ctx, electionPrefix+"/", clientv3.WithPrefix())
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("election keys: %v %v", resp, err)
+	}
+	revoked := time.Now()
+	if _, err := cli.Revoke(ctx, clientv3.LeaseID(resp.Kvs[0].Lease)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-term.Done():
+		t.Logf("term ended %s after the revoke", time.Since(revoked))
+	case <-time.After(time.Second):
+		t.Fatal("the term went on a second after its key was revoked")
 	}
 }

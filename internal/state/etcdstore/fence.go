@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -31,6 +32,30 @@ func (s *Store) txnBuilder(ctx context.Context) (*builder, error) {
 		b.bytes += len(f.Key) + opOverhead
 	}
 	return b, nil
+}
+
+// fencedTxnTimeout bounds a fenced transaction once its caller's context
+// has ended.
+const fencedTxnTimeout = 3 * time.Second
+
+// txnContext is the context of one transaction's request. A fenced
+// transaction already sent is not abandoned when its caller's context
+// ends (a leader stepping down as its key is deleted): etcd's answer then
+// says for certain whether it was applied, and it cannot be once the
+// leadership is gone. Nothing is sent after the caller's context ended.
+func (b *builder) txnContext(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if b.fence == nil {
+		return ctx, func() {}, nil
+	}
+	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(fencedTxnTimeout, cancel)
+		context.AfterFunc(tctx, func() { t.Stop() })
+	})
+	return tctx, func() { stop(); cancel() }, nil
 }
 
 // elseOps is what a refused transaction reads: the fence's key.

@@ -146,6 +146,9 @@ type fillFunc func(snap *index.Snapshot, b *builder, from int) (int, error)
 // index when nothing was written) once the index has applied it, also
 // when a later transaction failed.
 func (s *Store) write(ctx context.Context, n int, fill fillFunc, done func(*builder, uint64)) (uint64, error) {
+	if f, ok := state.FenceFrom(ctx); ok && !f.Holds() {
+		return 0, fmt.Errorf("etcdstore: %w", state.ErrNotLeader)
+	}
 	last, err := s.commitAll(ctx, n, fill, done)
 	if last == 0 {
 		if err != nil {
@@ -222,9 +225,14 @@ func (s *Store) commit(ctx context.Context, b *builder) (*clientv3.TxnResponse, 
 	if s.beforeCommit != nil {
 		s.beforeCommit()
 	}
+	tctx, cancel, err := b.txnContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	s.writes.Add(1)
 	start := time.Now()
-	resp, err := s.cli.Txn(ctx).If(b.cmps...).Then(b.thenOps()...).Else(b.elseOps()...).Commit()
+	resp, err := s.cli.Txn(tctx).If(b.cmps...).Then(b.thenOps()...).Else(b.elseOps()...).Commit()
 	metrics.EtcdTxn(time.Since(start), err)
 	if err != nil {
 		return nil, txnError(err)
