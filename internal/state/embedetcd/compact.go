@@ -18,18 +18,22 @@ const (
 	// DefaultDefragInterval is how often a member looks whether
 	// defragmenting is worth it.
 	DefaultDefragInterval = time.Hour
+	// disarmBelow is the share of the quota (in percent) the database
+	// must be under for the space alarm to be disarmed.
+	disarmBelow = 90
+)
+
+// Housekeeping timings; variables so tests can shorten them.
+var (
 	// defragMinFree is the least free space inside the database file
 	// that makes a scheduled defragmentation worth blocking the member
 	// for (it also needs a quarter of the file free).
-	defragMinFree = 64 << 20
+	defragMinFree int64 = 64 << 20
 	// alarmCheckEvery is how often a member looks for a space alarm to
 	// recover from; alarmRetryAfter is how long it waits after a recovery
 	// that found too little room.
 	alarmCheckEvery = 10 * time.Second
 	alarmRetryAfter = time.Minute
-	// disarmBelow is the share of the quota (in percent) the database
-	// must be under for the space alarm to be disarmed.
-	disarmBelow = 90
 )
 
 // ErrNoRoom is wrapped by Reclaim's error when compaction and
