@@ -132,8 +132,8 @@ func (f *eventFilter) matchTopic(ev *Event) bool {
 
 // eventStream serves GET /v1/event/stream: newline-delimited JSON, one
 // {"Index":..,"Events":[..]} line per commit that has matching events,
-// {} every heartbeat interval, from ?index on (what the buffer still
-// holds) or from now.
+// {} every heartbeat interval, from ?index on (inclusive, what the buffer
+// still holds) or from now.
 func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) {
 	f, err := parseEventFilter(r)
 	if err == nil {
@@ -202,7 +202,7 @@ func (st *eventStreamer) run(sub *subscription) {
 		case batch := <-sub.ch:
 			err = st.send(batch)
 		case <-sub.dropped:
-			st.closeWith(fmt.Sprintf("event stream closed: this client fell more than %d commits behind; reconnect with ?index= the last Index it received", lim.Queue))
+			st.closeWith(fmt.Sprintf("event stream closed: this client fell more than %d commits behind; reconnect with ?index= one past the last Index it received", lim.Queue))
 			return
 		case <-beat.C:
 			err = st.write([]byte("{}\n"))

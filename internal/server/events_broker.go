@@ -122,9 +122,9 @@ func (b *eventBroker) publish(index uint64, changes []state.Change) {
 	}
 }
 
-// subscribe opens a stream for a client at ip that has seen everything up
-// to index (0: only new events); buffered commits after index are queued
-// first.
+// subscribe opens a stream for a client at ip that starts at index (0:
+// only new events): buffered commits at index and after are queued first,
+// as Nomad's stream starts at the closest index it still holds.
 func (b *eventBroker) subscribe(ip string, index uint64) (*subscription, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -137,7 +137,7 @@ func (b *eventBroker) subscribe(ip string, index uint64) (*subscription, error) 
 	s := &subscription{ch: make(chan *changeBatch, b.lim.Queue+b.lim.Buffer), dropped: make(chan struct{}), ip: ip}
 	if index > 0 {
 		for i := range b.ring {
-			if batch := b.ring[(b.head+i)%len(b.ring)]; batch.Index > index {
+			if batch := b.ring[(b.head+i)%len(b.ring)]; batch.Index >= index {
 				s.ch <- batch
 			}
 		}

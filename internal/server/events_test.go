@@ -153,18 +153,16 @@ func TestEventStreamFollowsAJob(t *testing.T) {
 func TestEventStreamStartsAtIndex(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.registerNode(fakeNode("a", "dc1", "raw_exec"))
-	first := ts.register(testJob("one", 1, "raw_exec"))
-	ts.register(testJob("two", 1, "raw_exec"))
-	er := ts.openStream(t, "/v1/event/stream?topic=Job&index="+itoa(first.JobModifyIndex), "")
-	b := er.next("job two from the buffer", func(b *eventBatch) bool { return true })
-	if b.Index <= first.JobModifyIndex {
-		t.Fatalf("first batch at %d, asked for after %d", b.Index, first.JobModifyIndex)
-	}
-	for _, e := range b.Events {
-		if e.Key == "one" && e.Index <= first.JobModifyIndex {
-			t.Fatalf("replayed job one's registration at %d", e.Index)
+	ts.register(testJob("one", 1, "raw_exec"))
+	two := ts.register(testJob("two", 1, "raw_exec"))
+	// As Nomad's, ?index is where the stream starts: that index included.
+	er := ts.openStream(t, "/v1/event/stream?topic=Job&index="+itoa(two.JobModifyIndex), "")
+	er.next("job two's registration from the buffer", func(b *eventBatch) bool {
+		if b.Index < two.JobModifyIndex {
+			t.Fatalf("replayed index %d, asked to start at %d", b.Index, two.JobModifyIndex)
 		}
-	}
+		return b.Index == two.JobModifyIndex && len(b.Events) > 0 && b.Events[0].Key == "two"
+	})
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
@@ -323,5 +321,22 @@ func TestEventStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
 	}
 	if !strings.Contains(last, `"Error"`) || !strings.Contains(last, "event stream closed") {
 		t.Fatalf("last line %q", last)
+	}
+}
+
+func TestEventStreamServices(t *testing.T) {
+	ts := newTestServer(t, nil)
+	er := ts.openStream(t, "/v1/event/stream?topic=Service:api", "")
+	ts.registerServices(testReg("d1", "db", "n1"), testReg("a1", "api", "n1", structs.HealthPassing))
+	b := er.next("the api registration", func(*eventBatch) bool { return true })
+	if len(b.Events) != 1 || b.Events[0].Type != "ServiceRegistration" || b.Events[0].Key != "api" || b.Events[0].Payload["Service"] == nil {
+		t.Fatalf("events %+v", b.Events)
+	}
+	if _, err := ts.store.DeleteServiceRegistrations(context.Background(), []string{"a1"}); err != nil {
+		t.Fatal(err)
+	}
+	b = er.next("the api deregistration", func(*eventBatch) bool { return true })
+	if len(b.Events) != 1 || b.Events[0].Type != "ServiceDeregistration" {
+		t.Fatalf("events %+v", b.Events)
 	}
 }
