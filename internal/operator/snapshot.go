@@ -58,6 +58,9 @@ var (
 	// ErrInvalid: the file is whole but holds a key or value the store
 	// cannot load.
 	ErrInvalid = errors.New("snapshot holds what the store cannot load")
+	// ErrNoQuorum: etcd did not answer in time, most likely for want of
+	// a quorum.
+	ErrNoQuorum = errors.New("etcd did not answer in time (no quorum?)")
 	// ErrRestoreRunning: another restore holds the cluster's restore lock.
 	ErrRestoreRunning = errors.New("another restore is running")
 )

@@ -24,9 +24,13 @@ type memberOps interface {
 	RemoveEtcdMember(ctx context.Context, nameOrID string) (operator.EtcdMember, error)
 }
 
-// peerAskTimeout bounds the question to each other server, so the
-// answer comes within about 2 s even when servers are down.
-const peerAskTimeout = 1500 * time.Millisecond
+// membersTimeout bounds the whole members answer, and peerAskTimeout
+// the question to each other server, so the answer comes within 2 s even
+// when servers are down or etcd lost its quorum.
+const (
+	membersTimeout = 1800 * time.Millisecond
+	peerAskTimeout = 1500 * time.Millisecond
+)
 
 // agentMember is one member as Nomad's /v1/agent/members shapes it
 // (nomad/api.AgentMember).
@@ -85,7 +89,7 @@ func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) (any, uint
 	if err != nil {
 		return nil, 0, err
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), membersTimeout)
 	defer cancel()
 	if local, _ := boolParam(r, "local"); local {
 		m, err := s.localMember(ctx, mo)
@@ -94,12 +98,18 @@ func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) (any, uint
 		}
 		return &serverMembers{ServerName: m.Name, ServerRegion: s.cfg.Region, Members: []*agentMember{m}}, 0, nil
 	}
-	cl, err := mo.EtcdCluster(ctx)
-	if err != nil {
-		return nil, 0, errorf(http.StatusServiceUnavailable, "cannot list etcd members: %v", err)
+	var cl operator.EtcdCluster
+	var clErr error
+	var known map[string]*agentMember
+	var leader string
+	var wg sync.WaitGroup
+	wg.Go(func() { cl, clErr = mo.EtcdCluster(ctx) })
+	wg.Go(func() { known = s.askServers(ctx, r, mo) })
+	wg.Go(func() { leader = s.leaderWithin(ctx) })
+	wg.Wait()
+	if clErr != nil {
+		return nil, 0, errorf(http.StatusServiceUnavailable, "cannot list etcd members: %v", clErr)
 	}
-	known := s.askServers(ctx, r, mo)
-	leader, _ := s.cfg.Elector.Leader(ctx)
 	out := &serverMembers{ServerRegion: s.cfg.Region, EtcdAlarms: cl.Alarms}
 	for _, m := range cl.Members {
 		am := s.memberRow(m, cl, known[m.ID], leader)
@@ -111,13 +121,22 @@ func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) (any, uint
 	return out, 0, nil
 }
 
+// leaderWithin is the leader's address, "" when it is not known within
+// a second (no etcd quorum).
+func (s *Server) leaderWithin(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	leader, _ := s.cfg.Elector.Leader(ctx)
+	return leader
+}
+
 // localMember is this server's own row, from its own member's status.
 func (s *Server) localMember(ctx context.Context, mo memberOps) (*agentMember, error) {
 	st, err := mo.EtcdLocal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	leader, _ := s.cfg.Elector.Leader(ctx)
+	leader := s.leaderWithin(ctx)
 	cl := operator.EtcdCluster{LocalID: st.ID, LeaderID: st.LeaderID}
 	return s.memberRow(st, cl, &agentMember{Tags: map[string]string{"http_addr": s.selfAddr()}}, leader), nil
 }
@@ -134,11 +153,15 @@ func (s *Server) askServers(ctx context.Context, r *http.Request, mo memberOps) 
 			out[id] = m
 		}
 	}
-	if m, err := s.localMember(ctx, mo); err == nil {
-		add(m)
-	}
-	peers, _ := s.cfg.Elector.Peers(ctx)
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		if m, err := s.localMember(ctx, mo); err == nil {
+			add(m)
+		}
+	})
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	peers, _ := s.cfg.Elector.Peers(pctx)
+	cancel()
 	for _, p := range peers {
 		if p == s.selfAddr() {
 			continue

@@ -50,7 +50,10 @@ func (s *Server) snapshotSave(w http.ResponseWriter, r *http.Request) {
 	sm, err := sn.SaveSnapshot(r.Context(), lw, stale)
 	if err != nil {
 		if !lw.started {
-			s.writeError(w, r, fmt.Errorf("snapshot: %w", err))
+			if errors.Is(err, operator.ErrNoQuorum) {
+				err = errorf(http.StatusServiceUnavailable, "snapshot: %v; ?stale=true (wharf operator snapshot save -stale) reads this server's own member", err)
+			}
+			s.writeError(w, r, err)
 			return
 		}
 		s.log.Error("snapshot cut short", "err", err)
@@ -119,6 +122,8 @@ func restoreError(err error) error {
 		return errorf(http.StatusBadRequest, "snapshot refused, nothing restored: %v", err)
 	case errors.Is(err, operator.ErrRestoreRunning):
 		return errorf(http.StatusConflict, "snapshot restore: %v", err)
+	case errors.Is(err, operator.ErrNoQuorum):
+		return errorf(http.StatusServiceUnavailable, "snapshot restore, nothing restored: %v", err)
 	}
 	return fmt.Errorf("snapshot restore: %w", err)
 }

@@ -76,6 +76,8 @@ func (s *Store) EtcdCluster(ctx context.Context) (operator.EtcdCluster, error) {
 		out.LocalID, out.LeaderID = local.ID, local.LeaderID
 	}
 	var wg sync.WaitGroup
+	var alarms []operator.EtcdAlarm
+	wg.Go(func() { alarms = s.alarmList(ctx) })
 	for i, m := range resp.Members {
 		out.Members[i] = memberOf(m)
 		wg.Go(func() {
@@ -88,7 +90,10 @@ func (s *Store) EtcdCluster(ctx context.Context) (operator.EtcdCluster, error) {
 		})
 	}
 	wg.Wait()
-	out.Alarms = s.alarms(ctx, out.Members)
+	out.Alarms = alarms
+	if alarms == nil {
+		out.Alarms = alarmsOfErrors(out.Members)
+	}
 	if out.LeaderID == "" || out.LeaderID == "0" {
 		for _, m := range out.Members {
 			if m.Reached && m.LeaderID != "0" {
@@ -110,19 +115,26 @@ func mergeStatus(m *operator.EtcdMember, st operator.EtcdMember) {
 	m.DBSize, m.Version, m.Errors = st.DBSize, st.Version, st.Errors
 }
 
-// alarms lists the cluster's alarms; without a quorum, the alarms the
-// members that answered report among their errors.
-func (s *Store) alarms(ctx context.Context, members []operator.EtcdMember) []operator.EtcdAlarm {
+// alarmList lists the cluster's alarms (a request through raft: nil
+// without a quorum).
+func (s *Store) alarmList(ctx context.Context) []operator.EtcdAlarm {
 	actx, cancel := context.WithTimeout(ctx, memberTimeout)
 	defer cancel()
 	resp, err := s.cli.AlarmList(actx)
-	var out []operator.EtcdAlarm
-	if err == nil {
-		for _, a := range resp.Alarms {
-			out = append(out, operator.EtcdAlarm{MemberID: hexID(a.MemberID), Alarm: a.Alarm.String()})
-		}
-		return out
+	if err != nil {
+		return nil
 	}
+	out := []operator.EtcdAlarm{}
+	for _, a := range resp.Alarms {
+		out = append(out, operator.EtcdAlarm{MemberID: hexID(a.MemberID), Alarm: a.Alarm.String()})
+	}
+	return out
+}
+
+// alarmsOfErrors lists the alarms the members that answered report
+// among their errors.
+func alarmsOfErrors(members []operator.EtcdMember) []operator.EtcdAlarm {
+	var out []operator.EtcdAlarm
 	for _, m := range members {
 		for _, e := range m.Errors {
 			if strings.Contains(e, "alarm") {

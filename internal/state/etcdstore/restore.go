@@ -144,9 +144,11 @@ func objectKey(kind string, obj any, k keys) string {
 
 // lockRestore takes RestoreLockKey on a lease kept alive until release.
 func (s *Store) lockRestore(ctx context.Context) (func(), error) {
-	lease, err := s.cli.Grant(ctx, restoreLockTTL)
+	gctx, cancel := context.WithTimeout(ctx, quorumTimeout)
+	lease, err := s.cli.Grant(gctx, restoreLockTTL)
+	cancel()
 	if err != nil {
-		return nil, fmt.Errorf("etcdstore: restore lock: %w", err)
+		return nil, fmt.Errorf("etcdstore: restore lock: %w (%w)", operator.ErrNoQuorum, err)
 	}
 	resp, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(RestoreLockKey(s.cfg.Prefix)), "=", 0)).
 		Then(clientv3.OpPut(RestoreLockKey(s.cfg.Prefix), s.now().UTC().Format(time.RFC3339), clientv3.WithLease(lease.ID))).Commit()

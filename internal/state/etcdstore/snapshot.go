@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/wharf-project/wharf/internal/operator"
 )
+
+// quorumTimeout bounds the first etcd request of a save or a restore:
+// without a quorum it fails then instead of hanging.
+const quorumTimeout = 1500 * time.Millisecond
 
 // SaveSnapshot writes every key under the store's prefix, read at one
 // revision in pages, to w as a snapshot file (package operator) and
@@ -23,9 +28,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, w io.Writer, stale bool) (oper
 	if stale {
 		opts = append(opts, clientv3.WithSerializable())
 	}
-	head, err := s.cli.Get(ctx, prefix, append(opts, clientv3.WithRange(end), clientv3.WithCountOnly())...)
+	hctx, cancel := context.WithTimeout(ctx, quorumTimeout)
+	head, err := s.cli.Get(hctx, prefix, append(opts, clientv3.WithRange(end), clientv3.WithCountOnly())...)
+	cancel()
 	if err != nil {
-		return operator.Summary{}, fmt.Errorf("etcdstore: snapshot: %w", err)
+		return operator.Summary{}, fmt.Errorf("etcdstore: snapshot: %w (%w)", operator.ErrNoQuorum, err)
 	}
 	rev := head.Header.Revision
 	sw, err := operator.NewWriter(w, operator.Header{Index: uint64(rev), Time: s.now().UTC(), Prefix: prefix})
