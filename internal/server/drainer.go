@@ -13,6 +13,11 @@ import (
 // drainTables are the tables whose changes can move a drain on.
 var drainTables = []state.Table{state.TableNodes, state.TableAllocs, state.TableServices}
 
+// drainRoundInterval is the least time between two rounds of the drainer:
+// a busy cluster changes allocations many times a second, and a round
+// reads every allocation of the jobs being drained.
+const drainRoundInterval = 100 * time.Millisecond
+
 // runDrainer drains nodes while this server leads (ctx is the leadership
 // context, so every write stops with the leadership): each round plans
 // from a fresh snapshot, marks allocations for migration with one
@@ -20,7 +25,12 @@ var drainTables = []state.Table{state.TableNodes, state.TableAllocs, state.Table
 // of nodes, allocations or service health, or for the plan's wake time.
 func (s *Server) runDrainer(ctx context.Context) {
 	failures := 0
+	var last time.Time
 	for ctx.Err() == nil {
+		if wait := drainRoundInterval - time.Since(last); wait > 0 && !sleepCtx(ctx, wait) {
+			return
+		}
+		last = time.Now()
 		snap := s.store.Snapshot()
 		index := snap.TableIndex(drainTables...)
 		p := planDrain(snap, time.Now())
@@ -137,4 +147,17 @@ func sameDrain(a, b *structs.DrainStrategy) bool {
 		return a == b
 	}
 	return a.DrainSpec == b.DrainSpec && a.StartedAt.Equal(b.StartedAt) && a.ForceDeadline.Equal(b.ForceDeadline)
+}
+
+// sleepCtx waits d, or less when ctx ends first; it reports whether ctx
+// is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
