@@ -19,7 +19,9 @@ type bconn struct {
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	deadline time.Time
-	idleAt   time.Time
+	// wdeadline is the write deadline last set on c.
+	wdeadline time.Time
+	idleAt    time.Time
 }
 
 // setDeadline is fastConn.setDeadline for a server connection.

@@ -44,8 +44,10 @@ type fastConn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	active atomic.Bool
-	// deadline is the read deadline last set on c.
+	// deadline is the read deadline last set on c; wdeadline the write
+	// deadline.
 	deadline   time.Time
+	wdeadline  time.Time
 	remoteIP   string
 	remoteAddr string
 
@@ -96,6 +98,7 @@ func (fc *fastConn) finish(out outcome) {
 	fc.s.forget(fc)
 	if out == handOff && fc.bw.Flush() == nil {
 		fc.c.SetReadDeadline(time.Time{})
+		fc.clearWriteDeadline()
 		c, err := detach(fc.c)
 		if err != nil {
 			closeOwn(fc.c)
@@ -315,6 +318,7 @@ func (fc *fastConn) handle(n int) outcome {
 		return handOff
 	}
 	fc.br.Discard(n)
+	fc.setWriteDeadline(start.Add(p.bodyTimeout())) // every write of the answer is bounded
 	fc.ex = exchange{reqID: h.reqID}
 	if fc.ex.reqID == "" {
 		fc.ex.reqID = p.ids.next()

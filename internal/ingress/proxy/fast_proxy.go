@@ -148,10 +148,13 @@ func (fc *fastConn) attempt(b *backend, s *service, r *http.Request, orig bool) 
 // exchangeHead writes the request (and its body) to bc and reads the
 // response head, forwarding 1xx answers to the client.
 func (fc *fastConn) exchangeHead(bc *bconn, b *backend, s *service, r *http.Request, orig bool) (*respHead, error) {
+	bt := fc.p.bodyTimeout()
+	bc.setWriteDeadline(time.Now().Add(bt))
 	fc.writeRequest(bc.bw, b, s, r, orig)
 	if n := fc.head.contentLength; n > 0 {
-		fc.clearDeadline()
-		if err := copyBody(bc.bw, fc.br, n); err != nil {
+		progress := func() { fc.bodyProgress(); bc.bodyProgress(bt) }
+		progress()
+		if err := copyBody(bc.bw, fc.br, n, progress); err != nil {
 			return nil, err
 		}
 	}
@@ -177,7 +180,8 @@ func (fc *fastConn) exchangeHead(bc *bconn, b *backend, s *service, r *http.Requ
 }
 
 // copyBody copies n bytes of request body from the client to the server,
-// flushing the server side before each client read that would block.
+// flushing the server side before each client read that would block;
+// progress, called before each, moves both sides' deadlines on.
 func copyBody(w interface {
 	io.Writer
 	Flush() error
@@ -185,9 +189,10 @@ func copyBody(w interface {
 	Buffered() int
 	Peek(int) ([]byte, error)
 	Discard(int) (int, error)
-}, n int64) error {
+}, n int64, progress func()) error {
 	for n > 0 {
 		if br.Buffered() == 0 {
+			progress()
 			if err := w.Flush(); err != nil {
 				return err
 			}

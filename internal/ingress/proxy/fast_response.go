@@ -210,10 +210,11 @@ func (fc *fastConn) respond(bc *bconn, r *respHead, s *service) (outcome, error)
 // fill makes the server's buffer non-empty, first sending what the
 // client buffer holds (the read may block: streams flush here).
 func (fc *fastConn) fillFrom(bc *bconn) error {
+	fc.bodyProgress()
 	if err := fc.bw.Flush(); err != nil {
 		return errClientGone
 	}
-	bc.clearDeadline()
+	bc.bodyProgress(fc.p.bodyTimeout())
 	_, err := bc.br.Peek(1)
 	return err
 }
@@ -261,10 +262,11 @@ func (fc *fastConn) line(bc *bconn) ([]byte, error) {
 		if len(buf) == bc.br.Size() {
 			return nil, errBadResponse
 		}
+		fc.bodyProgress()
 		if err := fc.bw.Flush(); err != nil {
 			return nil, errClientGone
 		}
-		bc.clearDeadline()
+		bc.bodyProgress(fc.p.bodyTimeout())
 		if _, err := bc.br.Peek(len(buf) + 1); err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF

@@ -50,6 +50,7 @@ func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ex.reqID = p.ids.next()
 	}
 	rec := &recorder{ResponseWriter: w}
+	rec.boundWrites(r, p.bodyTimeout())
 	rt := p.table.Load().match(h.ep, r)
 	defer func() {
 		p.finish(rec, r, rt, ex, start, recover())
@@ -70,6 +71,9 @@ func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.svc.lb.available(start.UnixNano()) == 0 {
 		http.Error(rec, "503 no available server", http.StatusServiceUnavailable)
 		return
+	}
+	if rec.rc != nil && r.Body != nil && r.Body != http.NoBody {
+		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rec.rc, d: rec.bodyTimeout}
 	}
 	p.rp.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ex)))
 }
@@ -127,6 +131,11 @@ type recorder struct {
 	http.ResponseWriter
 	code  int
 	bytes int64
+	// rc, when set, moves the write deadline bodyTimeout ahead before
+	// each write of a proxied answer (wdl is the one set last).
+	rc          *http.ResponseController
+	bodyTimeout time.Duration
+	wdl         time.Time
 }
 
 func (rec *recorder) WriteHeader(code int) {
@@ -140,6 +149,12 @@ func (rec *recorder) Write(b []byte) (int, error) {
 	if rec.code == 0 {
 		rec.code = http.StatusOK
 	}
+	if rec.rc != nil {
+		if now := time.Now(); now.Add(rec.bodyTimeout).Sub(rec.wdl) >= time.Second {
+			rec.wdl = now.Add(rec.bodyTimeout)
+			_ = rec.rc.SetWriteDeadline(rec.wdl)
+		}
+	}
 	n, err := rec.ResponseWriter.Write(b)
 	rec.bytes += int64(n)
 	return n, err
@@ -150,6 +165,22 @@ func (rec *recorder) Flush() {
 	if f, ok := rec.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// boundWrites bounds the writes of r's answer: the write deadline is
+// BodyTimeout ahead now and again before each write, so a client that
+// stops reading cannot hold the connection; a deadline an earlier
+// request of the connection left is replaced. An upgrade (a websocket
+// that may stay quiet for long) gets none.
+func (rec *recorder) boundWrites(r *http.Request, d time.Duration) {
+	rc := http.NewResponseController(rec.ResponseWriter)
+	if r.Header.Get("Upgrade") != "" {
+		_ = rc.SetWriteDeadline(time.Time{})
+		return
+	}
+	rec.rc, rec.bodyTimeout = rc, d
+	rec.wdl = time.Now().Add(d)
+	_ = rc.SetWriteDeadline(rec.wdl)
 }
 
 // Unwrap returns the underlying writer.

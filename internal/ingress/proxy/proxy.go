@@ -42,6 +42,12 @@ type Options struct {
 	// ResponseHeaderTimeout bounds waiting for a server's response
 	// header after the request is written.
 	ResponseHeaderTimeout time.Duration
+	// BodyTimeout bounds each wait of a body's way through the proxy:
+	// every read of a request body from the client or of a response body
+	// from a server, and every write towards either, must make progress
+	// within it, or both connections are closed (DefaultBodyTimeout). A
+	// stream that sends something at least that often is not cut.
+	BodyTimeout time.Duration
 	// IdleConnTimeout closes idle keep-alive connections to servers.
 	IdleConnTimeout time.Duration
 	// MaxIdleConnsPerHost is the keep-alive pool size per server.
@@ -110,6 +116,7 @@ func New(opts Options) *Proxy {
 	opts.DialTimeout = cmp.Or(opts.DialTimeout, DefaultDialTimeout)
 	opts.ResponseHeaderTimeout = cmp.Or(opts.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
 	opts.IdleConnTimeout = cmp.Or(opts.IdleConnTimeout, DefaultIdleConnTimeout)
+	opts.BodyTimeout = cmp.Or(opts.BodyTimeout, DefaultBodyTimeout)
 	opts.PassiveDownFor = cmp.Or(opts.PassiveDownFor, DefaultPassiveDownFor)
 	opts.MaxIdleConnsPerHost = cmp.Or(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
 	p := &Proxy{opts: opts, log: cmp.Or(opts.Logger, slog.Default()),
@@ -129,11 +136,12 @@ func New(opts Options) *Proxy {
 		base = newTransport(opts)
 	}
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:      rewrite,
-		Transport:    &retryTransport{p: p, base: base},
-		ErrorHandler: p.proxyError,
-		BufferPool:   newBufferPool(),
-		ErrorLog:     slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+		Rewrite:        rewrite,
+		Transport:      &retryTransport{p: p, base: base},
+		ErrorHandler:   p.proxyError,
+		ModifyResponse: p.boundResponse,
+		BufferPool:     newBufferPool(),
+		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
 	}
 	p.table.Store((&compiler{p: p}).compile(nil))
 	return p
