@@ -186,12 +186,10 @@ func regexBound(s, expr, repl string) int {
 	}
 	n := len(s)
 	refs := strings.Count(repl, "$")
-	for _, m := range re.FindAllStringIndex(s, -1) {
-		n += len(repl) + refs*(m[1]-m[0])
-		if n > MaxValueBytes {
-			break
-		}
-	}
+	countMatches(re, s, func(m int) bool {
+		n += len(repl) + refs*m
+		return n <= MaxValueBytes
+	})
 	return n
 }
 

@@ -82,10 +82,14 @@ func evalCost(v cty.Value, limit int) int {
 }
 
 // budgetedFunctions returns the functions of one job file, each charging
-// its result to b.
+// its result to b (those of preCosts before they run).
 func budgetedFunctions(b *evalBudget) map[string]function.Function {
 	out := make(map[string]function.Function, len(functions))
 	for name, f := range maps.All(functions) {
+		if pre, ok := preCosts[name]; ok {
+			out[name] = chargeFirst(f, b, pre)
+			continue
+		}
 		out[name] = chargeResult(f, b)
 	}
 	return out
