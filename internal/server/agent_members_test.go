@@ -1,12 +1,16 @@
 package server
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"github.com/wharf-project/wharf/internal/state/embedetcd"
 	"github.com/wharf-project/wharf/internal/state/etcdstore"
 )
 
@@ -89,3 +93,43 @@ func TestMembersOnMemoryStoreIsNotImplemented(t *testing.T) {
 var _ memberOps = (*etcdstore.Store)(nil)
 var _ snapshotter = (*etcdstore.Store)(nil)
 var _ restoreWaiter = (*etcdstore.Store)(nil)
+
+// TestAgentMembersShowAlarms: a member whose database reached its quota
+// raises etcd's NOSPACE alarm, and the members list shows it on the
+// member and in EtcdAlarms.
+func TestAgentMembersShowAlarms(t *testing.T) {
+	ctx := t.Context()
+	ec, err := embedetcd.Start(ctx, embedetcd.Config{DataDir: t.TempDir(), UnsafeNoFsync: true, QuotaBackendBytes: 1 << 20,
+		Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ec.Close() })
+	st, err := etcdstore.Open(ctx, etcdstore.Config{Endpoints: ec.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	srv, err := New(Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	value := strings.Repeat("x", 64<<10)
+	for i := 0; ; i++ {
+		if _, err := st.Client().Put(ctx, fmt.Sprintf("/fill/%d", i), value); err != nil {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("no quota error after 1000 puts")
+		}
+	}
+	ts := &testServer{t: t, srv: srv, store: st, http: hs}
+	var sm serverMembers
+	ts.mustDo("GET", "/v1/agent/members", nil, &sm)
+	if len(sm.Members) != 1 || sm.Members[0].Tags["alarms"] != "NOSPACE" || len(sm.EtcdAlarms) != 1 ||
+		sm.EtcdAlarms[0].Alarm != "NOSPACE" || sm.EtcdAlarms[0].MemberID != sm.Members[0].Tags["etcd_id"] {
+		t.Fatalf("members under a NOSPACE alarm: %+v %+v", sm.Members[0], sm.EtcdAlarms)
+	}
+}

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -123,4 +125,32 @@ func TestRestoreLockPausesLeaderWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts.waitFor("leader work to start again", ts.srv.isLeader)
+}
+
+// TestRestoreErrorStatus: each kind of refused restore gets the status
+// that fits; a store failure stays a 500.
+func TestRestoreErrorStatus(t *testing.T) {
+	cases := []struct {
+		err  error
+		code int
+	}{
+		{fmt.Errorf("x: %w", operator.ErrTooLarge), http.StatusRequestEntityTooLarge},
+		{fmt.Errorf("x: %w", operator.ErrCorrupt), http.StatusBadRequest},
+		{fmt.Errorf("x: %w", operator.ErrNotSnapshot), http.StatusBadRequest},
+		{fmt.Errorf("x: %w", operator.ErrVersion), http.StatusBadRequest},
+		{&operator.ErrLine{Line: 3, Err: fmt.Errorf("%w: key", operator.ErrInvalid)}, http.StatusBadRequest},
+		{fmt.Errorf("x: %w", operator.ErrRestoreRunning), http.StatusConflict},
+		{fmt.Errorf("x: %w", operator.ErrNoQuorum), http.StatusServiceUnavailable},
+		{errors.New("etcd exploded"), http.StatusInternalServerError},
+	}
+	for _, c := range cases {
+		var he *httpError
+		code := http.StatusInternalServerError
+		if errors.As(restoreError(c.err), &he) {
+			code = he.code
+		}
+		if code != c.code {
+			t.Errorf("%v: %d, want %d", c.err, code, c.code)
+		}
+	}
 }
