@@ -57,29 +57,37 @@ func (c *Client) registerOnce(ctx context.Context) (time.Duration, error) {
 
 // heartbeat renews the node's TTL at half of it, registers the node again
 // when the servers forgot it (404) or its fingerprint changed, and fails
-// over between servers.
+// over between servers, backing off while none answers (heartbeatPacer).
 func (c *Client) heartbeat(ctx context.Context, ttl time.Duration) {
+	pace := &heartbeatPacer{ttl: ttl, max: c.cfg.RetryMax}
+	wait := pace.next()
 	for {
-		wait := max(ttl/2, minHeartbeatWait)
-		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
 		case <-c.reregister:
-			t.Stop()
 			if newTTL, err := c.register(ctx); err == nil {
-				ttl = newTTL
+				pace.answered(newTTL)
 			}
+			wait = pace.next()
 			continue
-		case <-t.C:
+		case <-c.servers.clock.After(wait):
 		}
-		ttl = c.heartbeatOnce(ctx, ttl)
+		newTTL, err := c.heartbeatOnce(ctx, pace.ttl)
+		if err == nil {
+			pace.answered(newTTL)
+			wait = pace.next()
+			continue
+		}
+		pace.unanswered()
+		wait = pace.next()
+		c.log.Warn("heartbeat failed: "+err.Error(), "failed_rounds", pace.failures, "retry_in", wait.Round(time.Millisecond))
 	}
 }
 
-// heartbeatOnce sends one heartbeat and returns the TTL to wait on.
-func (c *Client) heartbeatOnce(ctx context.Context, ttl time.Duration) time.Duration {
+// heartbeatOnce sends one heartbeat and returns the TTL to wait on, or
+// the error of a round no server answered.
+func (c *Client) heartbeatOnce(ctx context.Context, ttl time.Duration) (time.Duration, error) {
 	var resp *structs.NodeUpdateResponse
 	err := c.servers.do(ctx, func(ac *api.Client) error {
 		r, err := ac.Nodes().Heartbeat(c.id.ID)
@@ -88,19 +96,18 @@ func (c *Client) heartbeatOnce(ctx context.Context, ttl time.Duration) time.Dura
 	})
 	switch {
 	case err == nil:
-		return resp.HeartbeatTTL
+		return resp.HeartbeatTTL, nil
 	case ctx.Err() != nil:
-		return ttl
+		return ttl, nil
 	case api.IsNotFound(err), api.IsForbidden(err):
 		c.log.Warn("servers do not know the node or its secret; registering again", "err", err)
 		if newTTL, err := c.register(ctx); err == nil {
-			return newTTL
+			return newTTL, nil
 		}
 	case errors.Is(err, errNoServer):
-		c.log.Warn("heartbeat failed: "+err.Error(), "retry_in", max(ttl/4, minHeartbeatWait))
-		return ttl / 2 // next try after ttl/4
+		return ttl, err
 	default:
 		c.log.Warn("heartbeat refused", "err", err)
 	}
-	return ttl
+	return ttl, nil
 }

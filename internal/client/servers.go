@@ -36,19 +36,24 @@ func (e *noServerError) Is(target error) bool { return target == errNoServer }
 func (e *noServerError) Unwrap() error { return e.last }
 
 // servers is the list of servers the client talks to. Calls go to the
-// server that answered last and fail over to the next ones in turn.
+// server that answered last and fail over to the next ones in turn; a
+// server that did not answer is tried again no sooner than
+// serverRetryInterval after, by any call.
 type servers struct {
 	log      *slog.Logger
 	clients  []*api.Client
 	addrs    string
 	min, max time.Duration
+	clock    clock
 
 	mu  sync.Mutex
 	cur int
+	// failedAt is when each server last did not answer (zero: it did).
+	failedAt []time.Time
 }
 
 func newServers(addrs []string, hc *http.Client, region string, log *slog.Logger, min, max time.Duration) (*servers, error) {
-	s := &servers{log: log, min: min, max: max}
+	s := &servers{log: log, min: min, max: max, clock: realClock{}, failedAt: make([]time.Time, len(addrs))}
 	for _, a := range addrs {
 		c, err := api.NewClient(&api.Config{Address: a, HTTPClient: hc, Region: region})
 		if err != nil {
@@ -83,21 +88,39 @@ func (s *servers) do(ctx context.Context, fn func(*api.Client) error) error {
 	var last error
 	for i := range s.clients {
 		idx := (start + i) % len(s.clients)
+		if !sleepOn(ctx, s.clock, s.untilRetry(idx)) {
+			return ctx.Err()
+		}
 		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		err := fn(s.clients[idx].WithContext(rctx))
 		cancel()
 		if !unreachable(err) {
 			s.mu.Lock()
-			s.cur = idx
+			s.cur, s.failedAt[idx] = idx, time.Time{}
 			s.mu.Unlock()
 			return err
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		s.mu.Lock()
+		s.failedAt[idx] = s.clock.Now()
+		s.mu.Unlock()
 		last = err
 	}
 	return &noServerError{addrs: s.addrs, last: last}
+}
+
+// untilRetry is how long server idx is still left alone after it last
+// did not answer.
+func (s *servers) untilRetry(idx int) time.Duration {
+	s.mu.Lock()
+	at := s.failedAt[idx]
+	s.mu.Unlock()
+	if at.IsZero() {
+		return 0
+	}
+	return serverRetryInterval - s.clock.Now().Sub(at)
 }
 
 // retry is do until a server answers or ctx ends, backing off with
@@ -112,7 +135,7 @@ func (s *servers) retry(ctx context.Context, what string, fn func(*api.Client) e
 		wait := jitter(backoff)
 		s.log.Warn(fmt.Sprintf("no server reachable at %s, retrying in %v", s.addrs, wait.Round(time.Millisecond)),
 			"op", what, "err", errors.Unwrap(err))
-		if !sleep(ctx, wait) {
+		if !sleepOn(ctx, s.clock, wait) {
 			return ctx.Err()
 		}
 		backoff = min(backoff*2, s.max)
