@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 
 	"github.com/wharf-project/wharf/internal/operator"
 )
@@ -30,52 +33,59 @@ func (s *Server) snapshots() (snapshotter, error) {
 	return sn, nil
 }
 
-// snapshotSave streams a snapshot of the whole state (GET
-// /v1/operator/snapshot, as Nomad's). A failure after the first byte
-// cuts the connection, so the client never gets a file that reads as
-// whole: the file's last line and checksum are written last. ?stale
-// reads this server's own etcd member without a quorum.
+// snapshotSave sends a snapshot of the whole state (GET
+// /v1/operator/snapshot, as Nomad's). The snapshot is written to a
+// temporary file first, so a failure is a clean error status and the
+// answer carries its length and Nomad's Digest header (sha-256 of the
+// body, which Nomad's client checks). ?stale reads this server's own
+// etcd member without a quorum.
 func (s *Server) snapshotSave(w http.ResponseWriter, r *http.Request) {
+	if err := s.sendSnapshot(w, r); err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+func (s *Server) sendSnapshot(w http.ResponseWriter, r *http.Request) error {
 	sn, err := s.snapshots()
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	stale, err := boolParam(r, "stale")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	lw := &lazyWriter{w: w}
-	sm, err := sn.SaveSnapshot(r.Context(), lw, stale)
+	f, err := os.CreateTemp("", "wharf-snapshot-*")
 	if err != nil {
-		if !lw.started {
-			if errors.Is(err, operator.ErrNoQuorum) {
-				err = errorf(http.StatusServiceUnavailable, "snapshot: %v; ?stale=true (wharf operator snapshot save -stale) reads this server's own member", err)
-			}
-			s.writeError(w, r, err)
-			return
-		}
-		s.log.Error("snapshot cut short", "err", err)
-		panic(http.ErrAbortHandler)
+		return fmt.Errorf("snapshot: %w", err)
 	}
-	s.log.Info("snapshot saved", "index", sm.Index, "keys", sm.Keys, "bytes", sm.Bytes)
-}
-
-// lazyWriter sets the response's headers at the first write.
-type lazyWriter struct {
-	w       http.ResponseWriter
-	started bool
-}
-
-func (l *lazyWriter) Write(p []byte) (int, error) {
-	if !l.started {
-		l.started = true
-		l.w.Header().Set("Content-Type", "application/gzip")
-		l.w.Header().Set("Content-Disposition", `attachment; filename="wharf.snap"`)
-		l.w.WriteHeader(http.StatusOK)
+	defer os.Remove(f.Name())
+	defer f.Close()
+	sum := sha256.New()
+	sm, err := sn.SaveSnapshot(r.Context(), io.MultiWriter(f, sum), stale)
+	if errors.Is(err, operator.ErrNoQuorum) {
+		return errorf(http.StatusServiceUnavailable, "snapshot: %v; ?stale=true (wharf operator snapshot save -stale) reads this server's own member", err)
 	}
-	return l.w.Write(p)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/gzip")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	h.Set("Digest", "sha-256="+base64.StdEncoding.EncodeToString(sum.Sum(nil)))
+	s.setMeta(w, sm.Index)
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, f); err != nil {
+		s.log.Warn("snapshot not sent whole", "err", err)
+	}
+	s.log.Info("snapshot saved", "index", sm.Index, "keys", sm.Keys, "bytes", size)
+	return nil
 }
 
 // snapshotRestore replaces the whole state with the snapshot in the

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	nomad "github.com/hashicorp/nomad/api"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/wharf-project/wharf/internal/operator"
@@ -152,5 +153,37 @@ func TestRestoreErrorStatus(t *testing.T) {
 		if code != c.code {
 			t.Errorf("%v: %d, want %d", c.err, code, c.code)
 		}
+	}
+}
+
+// TestSnapshotWithNomadClient: Nomad's official client saves a snapshot
+// (checking the Digest header) and restores it into another server.
+func TestSnapshotWithNomadClient(t *testing.T) {
+	src := newEtcdServer(t)
+	src.registerNode(fakeNode("n1", "dc1", "mock"))
+	src.register(testJob("web", 1, "mock"))
+	c, err := nomad.NewClient(&nomad.Config{Address: src.http.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := c.Operator().Snapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatalf("read the snapshot (digest checked): %v", err)
+	}
+	dst := newEtcdServer(t)
+	dc, err := nomad.NewClient(&nomad.Config{Address: dst.http.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dc.Operator().SnapshotRestore(bytes.NewReader(data), nil); err != nil {
+		t.Fatal(err)
+	}
+	if job, _, err := dc.Jobs().Info("web", nil); err != nil || *job.ID != "web" {
+		t.Fatalf("job after a restore through Nomad's client: %v %v", job, err)
 	}
 }
