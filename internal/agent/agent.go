@@ -273,7 +273,7 @@ func (a *Agent) serveHTTP() {
 	if a.server != nil {
 		h = a.withUI(h)
 	}
-	a.httpSrv.Handler = a.bodyDeadline(a.requireNodeRole(a.guardWrites(h)))
+	a.httpSrv.Handler = netlimit.LimitLongPolls(a.bodyDeadline(a.requireNodeRole(a.guardWrites(h))), a.newLongPolls())
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()

@@ -87,7 +87,7 @@ func (a *Agent) bound(srv *http.Server) *http.Server {
 	}
 	srv.ReadHeaderTimeout, srv.IdleTimeout = hs, idle
 	if srv.Handler != nil {
-		srv.Handler = a.bodyDeadline(srv.Handler)
+		srv.Handler = netlimit.LimitLongPolls(a.bodyDeadline(srv.Handler), a.newLongPolls())
 	}
 	return srv
 }
