@@ -209,3 +209,35 @@ func TestHeartbeatPacer(t *testing.T) {
 		t.Fatalf("wait %s over RetryMax", d)
 	}
 }
+
+// TestHeartbeatSkipsHangingServer: the first server accepts the
+// connection and never answers (a frozen process); the heartbeat is
+// answered by the next one within the heartbeat timeout, not the 30 s of
+// an ordinary request.
+func TestHeartbeatSkipsHangingServer(t *testing.T) {
+	old := heartbeatTimeout
+	heartbeatTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { heartbeatTimeout = old })
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	clk := newFakeClock()
+	up := &countingServer{clock: clk, ttl: 4 * time.Second}
+	hs := httptest.NewServer(up)
+	t.Cleanup(hs.Close)
+	c := heartbeatClient(t, realClock{}, 30*time.Second, hang.URL, hs.URL)
+	start := time.Now()
+	ttl, err := c.heartbeatOnce(context.Background(), time.Second)
+	if err != nil || ttl != 4*time.Second {
+		t.Fatalf("heartbeat = %s, %v; want the second server's TTL", ttl, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("heartbeat took %s with a hanging first server", d)
+	}
+}

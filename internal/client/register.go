@@ -12,6 +12,12 @@ import (
 // minHeartbeatWait bounds how often heartbeats are sent.
 const minHeartbeatWait = 10 * time.Millisecond
 
+// heartbeatTimeout is how long one server may take to answer a
+// heartbeat before the next is tried: a server that hangs (frozen, cut
+// off without a reset) must not hold the node's heartbeats for the 30 s
+// of an ordinary request. A variable for tests.
+var heartbeatTimeout = 3 * time.Second
+
 // register registers the node, retrying until a server accepts it, and
 // returns the heartbeat TTL granted. It fails only when ctx ends.
 func (c *Client) register(ctx context.Context) (time.Duration, error) {
@@ -89,7 +95,7 @@ func (c *Client) heartbeat(ctx context.Context, ttl time.Duration) {
 // the error of a round no server answered.
 func (c *Client) heartbeatOnce(ctx context.Context, ttl time.Duration) (time.Duration, error) {
 	var resp *structs.NodeUpdateResponse
-	err := c.servers.do(ctx, func(ac *api.Client) error {
+	err := c.servers.doWithin(ctx, heartbeatTimeout, func(ac *api.Client) error {
 		r, err := ac.Nodes().Heartbeat(c.id.ID)
 		resp = r
 		return err

@@ -82,6 +82,11 @@ func unreachable(err error) bool {
 // do calls fn with each server in turn, starting with the last that
 // answered, until one answers. The error wraps errNoServer when none did.
 func (s *servers) do(ctx context.Context, fn func(*api.Client) error) error {
+	return s.doWithin(ctx, requestTimeout, fn)
+}
+
+// doWithin is do with each server given at most timeout to answer.
+func (s *servers) doWithin(ctx context.Context, timeout time.Duration, fn func(*api.Client) error) error {
 	s.mu.Lock()
 	start := s.cur
 	s.mu.Unlock()
@@ -91,7 +96,7 @@ func (s *servers) do(ctx context.Context, fn func(*api.Client) error) error {
 		if !sleepOn(ctx, s.clock, s.untilRetry(idx)) {
 			return ctx.Err()
 		}
-		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		rctx, cancel := context.WithTimeout(ctx, timeout)
 		err := fn(s.clients[idx].WithContext(rctx))
 		cancel()
 		if !unreachable(err) {
