@@ -182,6 +182,9 @@ func TestEtcdQuotaFullThenGC(t *testing.T) {
 	if st := jobStatuses(t, a.addr); st["done-00"] != "dead" {
 		t.Fatalf("reads under the alarm: %v", st)
 	}
+	if out, code := run(t, a.addr, "server", "members"); code != 0 || !strings.Contains(out, "NOSPACE") {
+		t.Fatalf("wharf server members under the alarm = %d, want the NOSPACE alarm shown:\n%s", code, out)
+	}
 
 	out, code := run(t, a.addr, "system", "gc")
 	if code != 0 || !strings.Contains(out, "Collected 14 jobs") || !strings.Contains(out, "etcd space reclaimed") {
@@ -191,4 +194,7 @@ func TestEtcdQuotaFullThenGC(t *testing.T) {
 		c, _ := gcSend(t, http.MethodPost, a.addr+"/v1/jobs", gcJob("after", "batch", "nowhere", 0))
 		return c == http.StatusOK
 	})
+	if out, code := run(t, a.addr, "server", "members"); code != 0 || strings.Contains(out, "NOSPACE") {
+		t.Fatalf("wharf server members after the recovery = %d, want no alarm:\n%s", code, out)
+	}
 }
