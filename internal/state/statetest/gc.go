@@ -14,6 +14,7 @@ var gcTests = []testCase{
 	{"PurgeJobs", testPurgeJobs},
 	{"PurgeJobsSkipsChangedJob", testPurgeChangedJob},
 	{"PurgeManyJobs", testPurgeManyJobs},
+	{"PurgeJobWithManyAllocs", testPurgeJobWithManyAllocs},
 	{"DeleteNodes", testDeleteNodes},
 }
 
@@ -169,5 +170,35 @@ func testDeleteNodes(t *testing.T, e *env) {
 	}
 	if _, err := e.s.UpdateNodeStatus(e.ctx, a.ID, structs.NodeStatusReady, nil); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("status of a deleted node: %v, want ErrNotFound", err)
+	}
+}
+
+// testPurgeJobWithManyAllocs purges a job with more objects than a small
+// transaction holds (the etcd store then deletes them first, then the
+// job).
+func testPurgeJobWithManyAllocs(t *testing.T, e *env) {
+	node := e.node("a")
+	job := NewJob("wide")
+	job.Type = structs.JobTypeBatch
+	stored := e.register(job)
+	allocs, _ := e.place(stored, 40, node)
+	var upd []*structs.Allocation
+	g := state.JobGarbage{Namespace: "default", ID: "wide"}
+	for _, a := range allocs {
+		upd = append(upd, &structs.Allocation{ID: a.ID, ClientStatus: structs.AllocClientStatusComplete})
+		g.Allocs = append(g.Allocs, a.ID)
+	}
+	e.must(e.s.UpdateAllocsFromClient(e.ctx, upd, nil))
+	for _, ev := range e.snap().EvalsByJob("default", "wide") {
+		c := ev.Copy()
+		c.Status = structs.EvalStatusComplete
+		e.must(e.s.UpsertEvals(e.ctx, []*structs.Evaluation{c}))
+		g.Evals = append(g.Evals, c.ID)
+	}
+	g.ModifyIndex = e.snap().Job("default", "wide").ModifyIndex
+	e.must(e.s.PurgeJobs(e.ctx, []state.JobGarbage{g}))
+	e.noTrace(g)
+	if n := len(e.snap().Allocs()); n != 0 {
+		t.Fatalf("%d allocations left", n)
 	}
 }
