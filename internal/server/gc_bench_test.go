@@ -106,4 +106,3 @@ func totalRows(st state.Store) int {
 	}
 	return n
 }
-
