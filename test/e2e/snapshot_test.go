@@ -77,10 +77,12 @@ func TestSnapshotSaveRestoreAcrossAgents(t *testing.T) {
 		}
 		return reg != nil
 	})
-	allocs, _, err := ac.Jobs().Allocations("snapweb", true, nil)
-	if err != nil || len(allocs) != 1 {
-		t.Fatalf("allocations: %v %v", allocs, err)
-	}
+	var allocs []*structs.AllocListStub
+	waitFor(t, 30*time.Second, "the allocation running", func() bool {
+		var err error
+		allocs, _, err = ac.Jobs().Allocations("snapweb", true, nil)
+		return err == nil && len(allocs) == 1 && allocs[0].ClientStatus == structs.AllocClientStatusRunning
+	})
 	nodes, _, err := ac.Nodes().List(nil)
 	if err != nil || len(nodes) != 1 {
 		t.Fatalf("nodes: %v %v", nodes, err)
