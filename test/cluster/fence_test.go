@@ -170,6 +170,15 @@ func TestFrozenLeaderWritesAreFenced(t *testing.T) {
 			t.Errorf("node %s is %q on the new leader, want ready", cl.Name, st)
 		}
 	}
+	for _, cl := range c.Clients {
+		failed := 0
+		for _, e := range events(cl.Log()) {
+			if strings.HasPrefix(e.msg, "heartbeat failed") && !e.at.Before(frozenAt) {
+				failed++
+			}
+		}
+		t.Logf("%s: %d heartbeat rounds no server answered since the freeze", cl.Name, failed)
+	}
 	checkTerms(t, c, old, frozenAt, resumedAt)
 }
 
