@@ -6,13 +6,17 @@ import (
 )
 
 // AgentMonitor opens a stream of the agent's log lines at level (trace,
-// debug, info, warn or error; "" is info) from GET /v1/agent/monitor:
-// frames whose Data holds log text, read with Next until Close.
-func (c *Client) AgentMonitor(level string, q *QueryOptions) (*LogStream, error) {
+// debug, info, warn or error; "" is info), as JSON objects with asJSON,
+// from GET /v1/agent/monitor: frames whose Data holds log lines, read with
+// Next until Close.
+func (c *Client) AgentMonitor(level string, asJSON bool, q *QueryOptions) (*LogStream, error) {
 	r := c.newRequest(http.MethodGet, "/v1/agent/monitor")
 	r.setQuery(q)
 	if level != "" {
 		r.params.Set("log_level", level)
+	}
+	if asJSON {
+		r.params.Set("log_json", "true")
 	}
 	req, err := c.httpRequest(r)
 	if err != nil {

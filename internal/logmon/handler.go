@@ -20,12 +20,13 @@ func bucket(l slog.Level) int {
 }
 
 // handler passes records to the agent's handler and mirrors those some
-// follower wants into the sink, formatted as text by one mirror handler
-// per level bucket (each writes to the sink tagged with its bucket).
+// follower wants into the sink, formatted by one mirror handler per
+// format (text, JSON) and level bucket, each writing to the sink tagged
+// with both.
 type handler struct {
 	base    slog.Handler
 	sink    *Sink
-	mirrors [len(levels)]slog.Handler
+	mirrors [2][len(levels)]slog.Handler
 }
 
 var _ slog.Handler = (*handler)(nil)
@@ -35,8 +36,10 @@ var _ slog.Handler = (*handler)(nil)
 func Wrap(log *slog.Logger) (*slog.Logger, *Sink) {
 	s := newSink()
 	h := &handler{base: log.Handler(), sink: s}
+	opts := &slog.HandlerOptions{Level: slog.LevelDebug}
 	for i, l := range levels {
-		h.mirrors[i] = slog.NewTextHandler(levelWriter{s, l}, &slog.HandlerOptions{Level: slog.LevelDebug})
+		h.mirrors[0][i] = slog.NewTextHandler(levelWriter{s, l, false}, opts)
+		h.mirrors[1][i] = slog.NewJSONHandler(levelWriter{s, l, true}, opts)
 	}
 	return slog.New(h), s
 }
@@ -53,7 +56,12 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 		err = h.base.Handle(ctx, r)
 	}
 	if h.sink.wants(r.Level) {
-		_ = h.mirrors[bucket(r.Level)].Handle(ctx, r)
+		b := bucket(r.Level)
+		for f := range h.mirrors {
+			if h.sink.wantsFormat(f == 1) {
+				_ = h.mirrors[f][b].Handle(ctx, r)
+			}
+		}
 	}
 	return err
 }
@@ -70,19 +78,23 @@ func (h *handler) WithGroup(name string) slog.Handler {
 
 func (h *handler) derive(f func(slog.Handler) slog.Handler) slog.Handler {
 	c := &handler{base: f(h.base), sink: h.sink}
-	for i, m := range h.mirrors {
-		c.mirrors[i] = f(m)
+	for i := range h.mirrors {
+		for j, m := range h.mirrors[i] {
+			c.mirrors[i][j] = f(m)
+		}
 	}
 	return c
 }
 
-// levelWriter hands a mirror's formatted line to the sink with its level.
+// levelWriter hands a mirror's formatted line to the sink with its level
+// and format.
 type levelWriter struct {
-	s *Sink
-	l slog.Level
+	s    *Sink
+	l    slog.Level
+	json bool
 }
 
 func (w levelWriter) Write(p []byte) (int, error) {
-	w.s.publish(w.l, p)
+	w.s.publish(w.l, w.json, p)
 	return len(p), nil
 }

@@ -21,9 +21,10 @@ const (
 )
 
 // Handler serves GET /v1/agent/monitor as Nomad's: ?log_level (trace,
-// debug, info, warn, error; default info) picks the lines; the answer is
-// a stream of JSON frames {"Data": base64 of log text} as Nomad's API
-// client reads them, or, with ?plain=true, the log text itself.
+// debug, info, warn, error; default info) picks the lines, ?log_json=true
+// formats them as JSON objects; the answer is a stream of JSON frames
+// {"Data": base64 of log text} as Nomad's API client reads them, or, with
+// ?plain=true, the log text itself.
 func (s *Sink) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -37,7 +38,12 @@ func (s *Sink) Handler() http.Handler {
 			http.Error(w, `query parameter "plain": not a boolean`, http.StatusBadRequest)
 			return
 		}
-		f, err := s.Follow(level)
+		asJSON, err := strconv.ParseBool(cmpOr(q.Get("log_json"), "false"))
+		if err != nil {
+			http.Error(w, `query parameter "log_json": not a boolean`, http.StatusBadRequest)
+			return
+		}
+		f, err := s.Follow(level, asJSON)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusTooManyRequests)
 			return

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,11 +17,11 @@ import (
 func TestFollowerGetsItsLevelAndTheAgentKeepsItsOwn(t *testing.T) {
 	var own bytes.Buffer
 	log, sink := Wrap(slog.New(slog.NewTextHandler(&own, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	debug, err := sink.Follow(slog.LevelDebug)
+	debug, err := sink.Follow(slog.LevelDebug, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	warn, _ := sink.Follow(slog.LevelWarn)
+	warn, _ := sink.Follow(slog.LevelWarn, false)
 	log.With("role", "server").Debug("a debug line", "k", 1)
 	log.Info("an info line")
 	log.WithGroup("g").Warn("a warning", "x", "y")
@@ -45,9 +46,26 @@ func TestFollowerGetsItsLevelAndTheAgentKeepsItsOwn(t *testing.T) {
 	}
 }
 
+func TestTextAndJSONFollowersAtOnce(t *testing.T) {
+	log, sink := Wrap(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	text, _ := sink.Follow(slog.LevelInfo, false)
+	js, _ := sink.Follow(slog.LevelInfo, true)
+	log.Info("both", "k", "v")
+	if line := string(<-text.Lines); !strings.Contains(line, "msg=both k=v") {
+		t.Fatalf("text line %q", line)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(<-js.Lines, &rec); err != nil || rec["msg"] != "both" || rec["k"] != "v" {
+		t.Fatalf("json line %v %v", rec, err)
+	}
+	if len(text.Lines)+len(js.Lines) != 0 {
+		t.Fatal("a follower got the other format too")
+	}
+}
+
 func TestSlowFollowerLosesLinesNotTheAgent(t *testing.T) {
 	log, sink := Wrap(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
-	f, _ := sink.Follow(slog.LevelInfo)
+	f, _ := sink.Follow(slog.LevelInfo, false)
 	for i := 0; i < 3*queueLines; i++ {
 		log.Info("line")
 	}
@@ -62,11 +80,11 @@ func TestSlowFollowerLosesLinesNotTheAgent(t *testing.T) {
 func TestFollowersAreBounded(t *testing.T) {
 	_, sink := Wrap(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	for i := 0; i < MaxFollowers; i++ {
-		if _, err := sink.Follow(slog.LevelInfo); err != nil {
+		if _, err := sink.Follow(slog.LevelInfo, false); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := sink.Follow(slog.LevelInfo); err != ErrTooManyFollowers {
+	if _, err := sink.Follow(slog.LevelInfo, false); err != ErrTooManyFollowers {
 		t.Fatalf("follower %d: %v", MaxFollowers+1, err)
 	}
 }
@@ -87,6 +105,13 @@ func TestHandlerStreamsFramesAndPlainText(t *testing.T) {
 			return string(f.Data)
 		}},
 		{"plain", "?log_level=DEBUG&plain=true", func(line string) string { return line }},
+		{"json lines", "?log_level=debug&plain=true&log_json=true", func(line string) string {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("json line %q: %v", line, err)
+			}
+			return fmt.Sprintf("%v n=%v", rec["msg"], rec["n"])
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,7 +151,7 @@ func waitFollowers(t *testing.T, s *Sink, n int) {
 
 func TestHandlerRefusesBadParameters(t *testing.T) {
 	_, sink := Wrap(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
-	for _, q := range []string{"?log_level=loud", "?plain=maybe"} {
+	for _, q := range []string{"?log_level=loud", "?plain=maybe", "?log_json=2"} {
 		rec := httptest.NewRecorder()
 		sink.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/agent/monitor"+q, nil))
 		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "query parameter") {

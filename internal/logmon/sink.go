@@ -24,8 +24,10 @@ type Sink struct {
 	mu        sync.Mutex
 	followers map[*Follower]struct{}
 	// min is the lowest level any follower wants (MaxInt32 when none),
-	// read on every log call without the lock.
-	min atomic.Int64
+	// read on every log call without the lock; formats counts the
+	// followers of text [0] and JSON [1].
+	min     atomic.Int64
+	formats [2]atomic.Int32
 }
 
 // Follower receives the lines at or above its level.
@@ -34,6 +36,7 @@ type Follower struct {
 	Lines   <-chan []byte
 	ch      chan []byte
 	level   slog.Level
+	json    bool
 	dropped atomic.Int64
 }
 
@@ -52,16 +55,29 @@ func newSink() *Sink {
 // wants reports whether some follower wants lines at l.
 func (s *Sink) wants(l slog.Level) bool { return int64(l) >= s.min.Load() }
 
-// Follow adds a follower of lines at level or above.
-func (s *Sink) Follow(level slog.Level) (*Follower, error) {
+// wantsFormat reports whether some follower wants JSON lines (json) or
+// text ones.
+func (s *Sink) wantsFormat(json bool) bool { return s.formats[formatIndex(json)].Load() > 0 }
+
+func formatIndex(json bool) int {
+	if json {
+		return 1
+	}
+	return 0
+}
+
+// Follow adds a follower of lines at level or above, formatted as text or,
+// with json, as JSON objects.
+func (s *Sink) Follow(level slog.Level, json bool) (*Follower, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.followers) >= MaxFollowers {
 		return nil, ErrTooManyFollowers
 	}
 	ch := make(chan []byte, queueLines)
-	f := &Follower{Lines: ch, ch: ch, level: level}
+	f := &Follower{Lines: ch, ch: ch, level: level, json: json}
 	s.followers[f] = struct{}{}
+	s.formats[formatIndex(json)].Add(1)
 	s.updateMinLocked()
 	return f, nil
 }
@@ -70,7 +86,10 @@ func (s *Sink) Follow(level slog.Level) (*Follower, error) {
 func (s *Sink) Stop(f *Follower) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.followers, f)
+	if _, ok := s.followers[f]; ok {
+		delete(s.followers, f)
+		s.formats[formatIndex(f.json)].Add(-1)
+	}
 	s.updateMinLocked()
 }
 
@@ -89,14 +108,14 @@ func (s *Sink) updateMinLocked() {
 	s.min.Store(m)
 }
 
-// publish hands a copy of line to every follower that wants level l, and
-// counts it dropped for those whose queue is full.
-func (s *Sink) publish(l slog.Level, line []byte) {
+// publish hands a copy of line to every follower that wants level l in
+// its format, and counts it dropped for those whose queue is full.
+func (s *Sink) publish(l slog.Level, json bool, line []byte) {
 	var cp []byte
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for f := range s.followers {
-		if l < f.level {
+		if l < f.level || f.json != json {
 			continue
 		}
 		if cp == nil {

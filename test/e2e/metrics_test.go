@@ -260,7 +260,7 @@ func startProc(t *testing.T, args ...string) *agentProc {
 // the monitor's output; Nomad's client reads the same stream.
 func TestMonitorStreamsTheAgentLog(t *testing.T) {
 	a := startAgent(t, "-dev")
-	mon := exec.Command(wharfBin, "monitor", "-log-level", "debug")
+	mon := exec.Command(wharfBin, "monitor", "-log-level", "debug", "-json")
 	mon.Env = append(os.Environ(), "WHARF_ADDR="+a.addr)
 	out := &syncBuffer{}
 	mon.Stdout, mon.Stderr = out, out
@@ -297,7 +297,7 @@ func TestMonitorStreamsTheAgentLog(t *testing.T) {
 		t.Fatalf("job run: %d\n%s", code, out)
 	}
 	waitFor(t, 20*time.Second, "the task's start in wharf monitor's output", func() bool {
-		return strings.Contains(out.String(), "task started") && strings.Contains(out.String(), "monjob")
+		return strings.Contains(out.String(), `"msg":"task started"`) && strings.Contains(out.String(), "monjob")
 	})
 	select {
 	case <-nomadDone:
