@@ -41,9 +41,13 @@ func (a *Agent) potDriver() (*pot.Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	bridge, table, err := a.claimBridge(pc)
+	if err != nil {
+		return nil, err
+	}
 	d := pot.New(pot.Options{
 		Enabled: !pc.Disabled, DataDir: dataDir, Cache: cache, RuncPath: pc.Runc,
-		Bridge: pc.Bridge, CIDR: pc.Network, NFTTable: pc.NFTTable, Guard: guard,
+		Bridge: bridge, CIDR: pc.Network, NFTTable: table, Guard: guard,
 		HostVolumes: a.cfg.HostVolumes(), AllowHostNetwork: pc.AllowHostNetwork,
 	})
 	if err := d.NetworkError(); err != nil {
