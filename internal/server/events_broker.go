@@ -101,9 +101,15 @@ func newEventBroker(log *slog.Logger, lim EventLimits) *eventBroker {
 
 // publish is the store's change listener: it runs inside the store's
 // commit, so it only queues the changes (the transaction's own slice,
-// which nothing changes afterwards) and never blocks: a full queue drops
-// its stream.
+// which nothing changes afterwards, when every change makes an event)
+// and never blocks: a full queue drops its stream. Changes that make no
+// event (garbage-collected allocations and evaluations, job versions,
+// ACL objects) are not kept, so the buffer holds nothing a collection
+// freed.
 func (b *eventBroker) publish(index uint64, changes []state.Change) {
+	if changes = eventfulOnly(changes); changes == nil {
+		return
+	}
 	batch := &changeBatch{Index: index, Changes: changes}
 	b.mu.Lock()
 	defer b.mu.Unlock()

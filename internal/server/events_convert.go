@@ -81,6 +81,44 @@ func eventID(obj any) string {
 	return ""
 }
 
+// eventful reports whether a change makes an event (eventFromChange
+// would return one), without building it.
+func eventful(c state.Change) bool {
+	switch c.Object.(type) {
+	case *structs.Job:
+		return c.Table == state.TableJobs
+	case *structs.Allocation, *structs.Evaluation:
+		return !c.Deleted
+	case *structs.Node, *structs.ServiceRegistration:
+		return true
+	}
+	return false
+}
+
+// eventfulOnly returns the changes that make events: changes itself when
+// all do, nil when none does.
+func eventfulOnly(changes []state.Change) []state.Change {
+	n := 0
+	for _, c := range changes {
+		if eventful(c) {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case len(changes):
+		return changes
+	}
+	out := make([]state.Change, 0, n)
+	for _, c := range changes {
+		if eventful(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func eventFromChange(index uint64, c state.Change) (Event, bool) {
 	ev := Event{Index: index}
 	switch o := c.Object.(type) {

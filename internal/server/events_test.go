@@ -340,3 +340,26 @@ func TestEventStreamServices(t *testing.T) {
 		t.Fatalf("events %+v", b.Events)
 	}
 }
+
+// TestEventBrokerKeepsNothingACollectionFreed publishes what a garbage
+// collection and an ACL write commit: nothing is kept, so the buffer pins
+// no collected object; a mixed commit keeps only what makes events.
+func TestEventBrokerKeepsNothingACollectionFreed(t *testing.T) {
+	b := newEventBroker(slog.New(slog.NewTextHandler(io.Discard, nil)), EventLimits{})
+	b.publish(1, []state.Change{
+		{Table: state.TableAllocs, Object: &structs.Allocation{ID: "a"}, Deleted: true},
+		{Table: state.TableEvals, Object: &structs.Evaluation{ID: "e"}, Deleted: true},
+		{Table: state.TableJobVersions, Object: &structs.Job{ID: "j"}},
+		{Table: state.TableACLTokens, Object: &structs.ACLToken{AccessorID: "t"}},
+	})
+	if len(b.ring) != 0 {
+		t.Fatalf("ring holds %d commits of uneventful changes", len(b.ring))
+	}
+	b.publish(2, []state.Change{
+		{Table: state.TableAllocs, Object: &structs.Allocation{ID: "a"}, Deleted: true},
+		{Table: state.TableJobs, Object: &structs.Job{ID: "j"}, Deleted: true},
+	})
+	if len(b.ring) != 1 || len(b.ring[0].Changes) != 1 || b.ring[0].Changes[0].Table != state.TableJobs {
+		t.Fatalf("ring %+v", b.ring)
+	}
+}
