@@ -106,12 +106,12 @@ func (s *Server) applyDrain(ctx context.Context, p *drainPlan) error {
 func (s *Server) markDrained(ctx context.Context, k structs.NamespacedID, ids []string) error {
 	snap := s.store.Snapshot()
 	job := snap.Job(k.Namespace, k.ID)
-	if job == nil {
-		return nil
-	}
-	eval := newEval(job, evalTriggerNodeDrain)
+	eval := newEval(orGoneJob(job, k), evalTriggerNodeDrain)
 	if a := snap.Alloc(ids[0]); a != nil {
 		eval.NodeID = a.NodeID
+	}
+	if job == nil {
+		return s.stopGoneJob(ctx, snap, eval)
 	}
 	if _, err := s.markMigrate(ctx, job, ids, eval); err != nil {
 		return fmt.Errorf("migrate %d allocations of job %q: %w", len(ids), k.ID, err)
@@ -119,6 +119,31 @@ func (s *Server) markDrained(ctx context.Context, k structs.NamespacedID, ids []
 	s.log.Info("node drain: allocations marked for migration", "job", k.ID, "namespace", k.Namespace,
 		"allocs", len(ids), "eval", eval.ID)
 	return nil
+}
+
+// stopGoneJob writes eval for allocations whose job is gone (purged
+// without being stopped): the scheduler stops them. No plan may place, or
+// mark, allocations of a job that is gone. One pending evaluation is
+// enough.
+func (s *Server) stopGoneJob(ctx context.Context, snap state.Snapshot, eval *structs.Evaluation) error {
+	for _, e := range snap.EvalsByJob(eval.Namespace, eval.JobID) {
+		if e.Status == structs.EvalStatusPending && e.TriggeredBy == evalTriggerNodeDrain {
+			return nil
+		}
+	}
+	if _, err := s.store.UpsertEvals(ctx, []*structs.Evaluation{eval}); err != nil {
+		return fmt.Errorf("stop the allocations of gone job %q: %w", eval.JobID, err)
+	}
+	s.log.Info("node drain: stopping the allocations of a job that is gone", "job", eval.JobID, "namespace", eval.Namespace, "eval", eval.ID)
+	return nil
+}
+
+// orGoneJob returns job, or for a job that is gone one that names it.
+func orGoneJob(job *structs.Job, k structs.NamespacedID) *structs.Job {
+	if job != nil {
+		return job
+	}
+	return &structs.Job{Namespace: k.Namespace, ID: k.ID, Priority: structs.DefaultPriority, Type: structs.JobTypeService}
 }
 
 // completeDrain clears the drain strategy of a node with nothing left to

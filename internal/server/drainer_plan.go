@@ -52,7 +52,8 @@ func (p *drainPlan) wakeAt(t time.Time) {
 // node at now:
 //   - a node with no allocation left (other than system ones it ignores)
 //     has finished draining;
-//   - a node past its deadline has every remaining allocation marked;
+//   - a node past its deadline has every remaining allocation marked, and
+//     so have, at once, allocations whose job is gone;
 //   - otherwise a service group's allocations on draining nodes are marked
 //     only while at least count - migrate.max_parallel of the group's
 //     allocations have settled health (ran healthy for min_healthy_time,
@@ -85,6 +86,11 @@ func planDrain(st drainState, now time.Time) *drainPlan {
 		default:
 			p.wakeAt(n.DrainStrategy.ForceDeadline)
 			for _, a := range left {
+				if st.Job(a.Namespace, a.JobID) == nil {
+					// A job that is gone has no migrate limits.
+					p.add(drainJobKey(a), a.ID)
+					continue
+				}
 				jobs[drainJobKey(a)] = true
 			}
 		}

@@ -214,6 +214,12 @@ func TestPlanDrain(t *testing.T) {
 				allocs: []*structs.Allocation{planAlloc(batch, 0, "a", hour, hour)}},
 		},
 		{
+			name: "allocations of a job that is gone leave at once",
+			world: drainWorld{nodes: []*structs.Node{a, b}, allocs: []*structs.Allocation{
+				planAlloc(svc, 0, "a", hour, hour), planAlloc(svc, 1, "a", hour, hour)}},
+			migrate: []string{"web-0-a", "web-1-a"}, wakeFrom: 59 * time.Minute,
+		},
+		{
 			name: "nothing left: done",
 			world: drainWorld{nodes: []*structs.Node{a, b}, jobs: []*structs.Job{svc},
 				allocs: []*structs.Allocation{stopped(planAlloc(svc, 0, "a", hour, hour)), planAlloc(svc, 1, "b", hour, hour)}},

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -267,5 +268,23 @@ func TestNodePurge(t *testing.T) {
 		if al.ClientStatus != structs.AllocClientStatusLost {
 			t.Errorf("allocation %s of the purged node is %q, want lost", al.ID, al.ClientStatus)
 		}
+	}
+}
+
+// TestNodeDrainJobGone: allocations whose job was purged without being
+// stopped do not hold a drain: they are stopped at once.
+func TestNodeDrainJobGone(t *testing.T) {
+	ts := newTestServer(t, nil)
+	a, _ := startDrain(t, ts, drainJob("web", 2, 1, 0))
+	if _, err := ts.store.DeregisterJob(context.Background(), "default", "web", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(ts.onNode("web", a.ID)); got != 2 {
+		t.Fatalf("%d allocations left on node a after the purge, the test needs 2", got)
+	}
+	ts.mustDo("PUT", "/v1/node/"+a.ID+"/drain", map[string]any{"DrainSpec": map[string]any{"Deadline": int64(time.Hour)}}, nil)
+	ts.waitDrainComplete(a.ID)
+	if got := len(ts.onNode("web", a.ID)); got != 0 {
+		t.Errorf("%d allocations of the gone job still meant to run on node a", got)
 	}
 }
