@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -60,9 +62,34 @@ type EtcdElector struct {
 	Client *clientv3.Client
 	// Addr is the address this server advertises.
 	Addr string
-	// TTL is the session lease: how long a dead leader keeps leading.
-	// Default 5s.
+	// TTL is the session lease: how long a leader that can no longer renew
+	// it keeps leading. Default 5s. A leader that dies or stops answering
+	// its API is deposed sooner by the followers' probes (leader_probe.go).
 	TTL time.Duration
+	// Ping checks that the API of the server at addr answers; a plain
+	// HTTP request by default (the server sets its TLS transport).
+	Ping func(ctx context.Context, addr string) error
+	// Logger receives the elector's warnings; slog.Default() when nil.
+	Logger *slog.Logger
+
+	initOnce sync.Once
+	watch    *leaderWatch
+	quorum   *quorumMonitor
+	probe    leaderProbe
+}
+
+func (e *EtcdElector) init() {
+	e.initOnce.Do(func() {
+		e.watch = newLeaderWatch(e.Client)
+		e.quorum = newQuorumMonitor(e.Client)
+	})
+}
+
+func (e *EtcdElector) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.Default()
 }
 
 var _ Elector = (*EtcdElector)(nil)
@@ -74,6 +101,10 @@ func (e *EtcdElector) Run(ctx context.Context, lead func(ctx context.Context)) e
 	if ttl <= 0 {
 		ttl = 5
 	}
+	e.init()
+	go e.watch.run(ctx)
+	go e.quorum.run(ctx)
+	go e.probeLeader(ctx)
 	e.revokeOwnStaleCandidacy(ctx)
 	for ctx.Err() == nil {
 		if err := e.term(ctx, ttl, lead); err != nil && ctx.Err() == nil {
@@ -91,6 +122,8 @@ func (e *EtcdElector) Run(ctx context.Context, lead func(ctx context.Context)) e
 // without it, a restarted leader waits for its own old lease to expire.
 // Addresses are unique among live servers, so the lease can only be ours.
 func (e *EtcdElector) revokeOwnStaleCandidacy(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	resp, err := e.Client.Get(ctx, electionPrefix+"/", clientv3.WithPrefix())
 	if err != nil {
 		return
@@ -123,6 +156,7 @@ func (e *EtcdElector) term(ctx context.Context, ttl int, lead func(ctx context.C
 		}
 	}()
 	go watchTermKey(leadCtx, e.Client, el.Key(), el.Rev(), func() { keyGone(); cancel() })
+	go e.stepDownWithoutQuorum(leadCtx, cancel)
 	lead(leadCtx)
 	cancel()
 	rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -131,8 +165,33 @@ func (e *EtcdElector) term(ctx context.Context, ttl int, lead func(ctx context.C
 	return nil
 }
 
-// Leader reads the candidate with the oldest key: the leader.
+// Leader returns the leader's address from the view the election watch
+// keeps (no etcd request once it has synced): an error when the etcd
+// cluster has no quorum (a QuorumError), when there is no candidate, or
+// when the leader has stopped answering the followers' probes.
 func (e *EtcdElector) Leader(ctx context.Context) (string, error) {
+	e.init()
+	if err := e.quorum.lost(); err != nil {
+		return "", err
+	}
+	c, ok, synced := e.watch.leader()
+	if !synced {
+		return e.readLeader(ctx)
+	}
+	if !ok {
+		return "", errors.New("no leader elected")
+	}
+	if e.suspect(c) {
+		return "", fmt.Errorf("the leader %s stopped answering: electing another", c.addr)
+	}
+	return c.addr, nil
+}
+
+// readLeader reads the candidate with the oldest key from etcd, within a
+// second: before the watch has synced.
+func (e *EtcdElector) readLeader(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
 	resp, err := e.Client.Get(ctx, electionPrefix+"/", clientv3.WithFirstCreate()...)
 	if err != nil {
 		return "", fmt.Errorf("read leader: %w", err)
@@ -143,8 +202,15 @@ func (e *EtcdElector) Leader(ctx context.Context) (string, error) {
 	return string(resp.Kvs[0].Value), nil
 }
 
-// Peers lists every candidate, leader first.
+// Peers lists every candidate, leader first, from the election watch's
+// view (read from etcd within a second before it has synced).
 func (e *EtcdElector) Peers(ctx context.Context) ([]string, error) {
+	e.init()
+	if peers, synced := e.watch.peers(); synced {
+		return peers, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
 	resp, err := e.Client.Get(ctx, electionPrefix+"/", clientv3.WithPrefix(),
 		clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortAscend))
 	if err != nil {

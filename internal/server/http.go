@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,13 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) (any, uint64, erro
 func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r = withLimits(r, &s.cfg.Limits)
+		r, release, err := s.guardQuorum(r)
+		if err != nil {
+			s.setMeta(w, 0)
+			s.writeError(w, r, err)
+			return
+		}
+		defer release()
 		out, index, err := s.call(h, w, r)
 		s.setMeta(w, index)
 		if err != nil {
@@ -64,7 +72,7 @@ func (s *Server) setMeta(w http.ResponseWriter, index uint64) {
 	h := w.Header()
 	h.Set("X-Nomad-Index", strconv.FormatUint(index, 10))
 	h.Set("X-Nomad-KnownLeader", strconv.FormatBool(s.knownLeader()))
-	h.Set("X-Nomad-LastContact", "0")
+	h.Set("X-Nomad-LastContact", strconv.FormatInt(s.lastContact().Milliseconds(), 10))
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -72,7 +80,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
 	var mbe *http.MaxBytesError
 	var de *jsonlimit.DepthError
+	var qe *QuorumError
+	if cause := context.Cause(r.Context()); (errors.As(cause, &qe) || errors.Is(cause, ErrLeaderChanged)) && !errors.As(err, &he) {
+		err = cause // the quorum guard cancelled the request's writes
+	}
+	quiet := errors.As(err, &qe) || errors.Is(err, errNoLeader)
 	switch {
+	case errors.As(err, &qe):
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	case errors.Is(err, ErrLeaderChanged):
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "1")
 	case errors.As(err, &he):
 		code = he.code
 	case errors.As(err, &de):
@@ -92,7 +111,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "30")
 	}
-	if code >= 500 {
+	if code >= 500 && !quiet {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

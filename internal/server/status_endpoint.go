@@ -1,13 +1,26 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 )
+
+// errNoLeader marks the answer of a server that knows no leader: expected
+// during elections and without a quorum, so it is not logged as a
+// failure.
+var errNoLeader = errors.New("no cluster leader")
+
+// noLeaderError is errNoLeader with its cause, answered with 500 as
+// Nomad's "No cluster leader".
+type noLeaderError struct{ err error }
+
+func (e *noLeaderError) Error() string        { return "no cluster leader: " + e.err.Error() }
+func (e *noLeaderError) Is(target error) bool { return target == errNoLeader }
 
 func (s *Server) statusLeader(w http.ResponseWriter, r *http.Request) (any, uint64, error) {
 	addr, err := s.cfg.Elector.Leader(r.Context())
 	if err != nil {
-		return nil, 0, errorf(http.StatusInternalServerError, "no cluster leader: %v", err)
+		return nil, 0, &noLeaderError{err: err}
 	}
 	return addr, 0, nil
 }

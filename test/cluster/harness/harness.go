@@ -49,7 +49,7 @@ type Cluster struct {
 	// Token is the management token when Options.ACL, else "".
 	Token string
 
-	t    *testing.T
+	t    testing.TB
 	dir  string // holds every agent's config and data dir
 	bin  string
 	net  *network
@@ -83,7 +83,7 @@ func Main(m *testing.M) int {
 }
 
 // binary builds wharf once per test process.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	binMu.Lock()
 	defer binMu.Unlock()
@@ -113,7 +113,7 @@ func Usable() string {
 // and every client's node is ready. Everything it made is removed when
 // the test ends. Without root the test fails when CI is set and is
 // skipped otherwise.
-func New(t *testing.T, opts Options) *Cluster {
+func New(t testing.TB, opts Options) *Cluster {
 	t.Helper()
 	if why := Usable(); why != "" {
 		if os.Getenv("CI") != "" {

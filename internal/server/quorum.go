@@ -1,0 +1,259 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Quorum timings: how often the monitor asks the local etcd member
+// whether it follows a leader, how long one question may take, and how
+// long a member's peer port may take to accept a connection before the
+// member counts as unreachable.
+const (
+	quorumEvery       = 300 * time.Millisecond
+	quorumAskTimeout  = 500 * time.Millisecond
+	quorumDialTimeout = 300 * time.Millisecond
+	membersRefresh    = 10 * time.Second
+)
+
+// QuorumError says that the etcd cluster under this server has no quorum
+// (its members follow no leader), with how many members this server
+// reaches; writes are refused with it at once instead of hanging.
+type QuorumError struct {
+	Reachable, Members int
+}
+
+func (e *QuorumError) Error() string {
+	if e.Members > 0 && e.Reachable > e.Members/2 {
+		return fmt.Sprintf("no etcd quorum: the members are electing a leader (%d of %d members reachable)", e.Reachable, e.Members)
+	}
+	return fmt.Sprintf("no etcd quorum: %d of %d members reachable", e.Reachable, e.Members)
+}
+
+// ErrLeaderChanged says that etcd elected a new leader while a write was
+// waiting: etcd drops the proposals a follower forwarded to the old
+// leader and answers them only after its request timeout (7 s), so the
+// write is given up early; it may or may not have been applied (as
+// Nomad's "leadership lost while committing log").
+var ErrLeaderChanged = errors.New("etcd leader changed while the write was in flight: it may or may not have been applied; retry")
+
+// quorumState is what the monitor last found.
+type quorumState struct {
+	err    error     // nil while the local member follows a leader
+	lastOK time.Time // when it last did
+	at     time.Time // when this was found
+	term   uint64    // the etcd raft term the local member was in
+}
+
+// quorumMonitor knows whether the etcd cluster has a quorum, by asking
+// the local member (answered without quorum) whether it follows a leader:
+// a member cut off from a majority loses its leader within etcd's
+// election timeout. It never blocks a request for longer than one check.
+type quorumMonitor struct {
+	cli *clientv3.Client
+	// dial checks a peer address; net.Dialer by default (tests replace it).
+	dial func(ctx context.Context, addr string) error
+
+	state   atomic.Pointer[quorumState]
+	checkMu sync.Mutex
+	self    atomic.Uint64 // the local member's ID, once known
+
+	membersMu sync.Mutex
+	members   []*pb.Member
+	membersAt time.Time
+}
+
+func newQuorumMonitor(cli *clientv3.Client) *quorumMonitor {
+	q := &quorumMonitor{cli: cli, dial: dialPeer}
+	q.state.Store(&quorumState{lastOK: time.Now(), at: time.Now()})
+	return q
+}
+
+func dialPeer(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err == nil {
+		c.Close()
+	}
+	return err
+}
+
+// run checks every quorumEvery until ctx ends.
+func (q *quorumMonitor) run(ctx context.Context) {
+	t := time.NewTicker(quorumEvery)
+	defer t.Stop()
+	for {
+		q.check(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// lost returns the last check's QuorumError, or nil while there is a
+// quorum.
+func (q *quorumMonitor) lost() error { return q.state.Load().err }
+
+// lastContact is how long ago the local member last followed a leader
+// (0 while it does).
+func (q *quorumMonitor) lastContact() time.Duration {
+	st := q.state.Load()
+	if st.err == nil {
+		return 0
+	}
+	return time.Since(st.lastOK)
+}
+
+// check asks now (or returns a check made in the last quorumEvery/2) and
+// returns a QuorumError when there is no quorum.
+func (q *quorumMonitor) check(ctx context.Context) error {
+	q.checkMu.Lock()
+	defer q.checkMu.Unlock()
+	if st := q.state.Load(); time.Since(st.at) < quorumEvery/2 {
+		return st.err
+	}
+	prev := q.state.Load()
+	st := &quorumState{lastOK: prev.lastOK, at: time.Now(), term: prev.term}
+	self, term, hasLeader := q.localLeader(ctx)
+	if term != 0 {
+		st.term = term
+	}
+	if hasLeader {
+		st.lastOK = st.at
+		if time.Since(q.membersFetchedAt()) > membersRefresh {
+			q.refreshMembers(ctx)
+		}
+	} else {
+		reach, total := q.reachable(ctx, self)
+		st.err = &QuorumError{Reachable: reach, Members: total}
+	}
+	q.state.Store(st)
+	return st.err
+}
+
+// checkWrite is check for a write that is taking long: with the local
+// member still following a leader (it notices a loss only after etcd's
+// election timeout), it also counts the members it reaches, and reports
+// the quorum lost when they are no majority.
+func (q *quorumMonitor) checkWrite(ctx context.Context, startTerm uint64) error {
+	if err := q.check(ctx); err != nil {
+		return err
+	}
+	if t := q.term(); startTerm != 0 && t != startTerm {
+		return ErrLeaderChanged
+	}
+	reach, total := q.reachable(ctx, q.self.Load())
+	if q.self.Load() != 0 && reach <= total/2 {
+		return &QuorumError{Reachable: reach, Members: total}
+	}
+	return nil
+}
+
+// localLeader asks the member behind each endpoint for its status and
+// reports whether one follows a leader, with the ID and raft term of the
+// first member that answered.
+func (q *quorumMonitor) localLeader(ctx context.Context) (self, term uint64, ok bool) {
+	for _, ep := range q.cli.Endpoints() {
+		sctx, cancel := context.WithTimeout(ctx, quorumAskTimeout)
+		resp, err := q.cli.Status(sctx, ep)
+		cancel()
+		if err != nil {
+			continue
+		}
+		if self == 0 && resp.Header != nil {
+			self, term = resp.Header.MemberId, resp.RaftTerm
+			q.self.Store(self)
+		}
+		if resp.Leader != 0 {
+			return self, resp.RaftTerm, true
+		}
+	}
+	return self, term, false
+}
+
+// term is the etcd raft term of the last check.
+func (q *quorumMonitor) term() uint64 { return q.state.Load().term }
+
+func (q *quorumMonitor) membersFetchedAt() time.Time {
+	q.membersMu.Lock()
+	defer q.membersMu.Unlock()
+	return q.membersAt
+}
+
+// refreshMembers reads the member list from the local member.
+func (q *quorumMonitor) refreshMembers(ctx context.Context) {
+	mctx, cancel := context.WithTimeout(ctx, quorumAskTimeout)
+	defer cancel()
+	resp, err := q.cli.MemberList(mctx, clientv3.WithSerializable())
+	if err != nil {
+		return
+	}
+	q.membersMu.Lock()
+	q.members, q.membersAt = resp.Members, time.Now()
+	q.membersMu.Unlock()
+}
+
+// reachable counts the voting members whose peer port accepts a
+// connection (the local member always counts), and the voting members.
+func (q *quorumMonitor) reachable(ctx context.Context, self uint64) (reach, total int) {
+	q.membersMu.Lock()
+	members := q.members
+	q.membersMu.Unlock()
+	if members == nil {
+		q.refreshMembers(ctx)
+		q.membersMu.Lock()
+		members = q.members
+		q.membersMu.Unlock()
+	}
+	var n atomic.Int32
+	var wg sync.WaitGroup
+	for _, m := range members {
+		if m.IsLearner {
+			continue
+		}
+		total++
+		if m.ID == self {
+			n.Add(1)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if q.peerReachable(ctx, m.PeerURLs) {
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if total == 0 {
+		return 1, 1 // no member list yet: the local member is all we know
+	}
+	return int(n.Load()), total
+}
+
+func (q *quorumMonitor) peerReachable(ctx context.Context, urls []string) bool {
+	for _, u := range urls {
+		pu, err := url.Parse(u)
+		if err != nil || pu.Host == "" {
+			continue
+		}
+		dctx, cancel := context.WithTimeout(ctx, quorumDialTimeout)
+		err = q.dial(dctx, pu.Host)
+		cancel()
+		if err == nil {
+			return true
+		}
+	}
+	return false
+}
