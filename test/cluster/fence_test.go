@@ -140,11 +140,9 @@ func TestFrozenLeaderWritesAreFenced(t *testing.T) {
 		allocs, _, err := next.NomadAPI().Jobs().Allocations("after-freeze", false, nil)
 		return err == nil && len(allocs) == 1
 	})
-	// The frozen leader's node timers (at most 1.25 s TTL + 1 s grace)
-	// expired long ago: a new leader takes more than its 5 s lease.
-	if d := time.Since(frozenAt); d < 3*time.Second {
-		t.Fatalf("a new leader acted %s after the freeze, before the old lease could expire", d)
-	}
+	// The followers depose a frozen leader (they revoke its election
+	// lease) within seconds; its node timers (at most 1.25 s TTL + 1 s
+	// grace) have expired by now all the same.
 
 	// Log times are truncated to milliseconds, and the process may log
 	// before Cont returns.
@@ -157,8 +155,12 @@ func TestFrozenLeaderWritesAreFenced(t *testing.T) {
 	msgs := after(events(old.Log()), resumedAt)
 	t.Logf("frozen %s, new leader %s; after SIGCONT %s logged: %s", resumedAt.Sub(frozenAt).Round(time.Millisecond),
 		next.Name, old.Name, strings.Join(msgs, " | "))
-	if !contains(msgs, "leadership lost, write refused") {
-		t.Errorf("the resumed leader logged no refused write; after SIGCONT it logged:\n%s", strings.Join(msgs, "\n"))
+	// On resuming, the deposed leader either tries its expired timers'
+	// writes first (the fence refuses them, and it says so), or learns
+	// from its election key or session that it lost and ends the term
+	// before writing anything; either way nothing it writes is applied.
+	if !contains(msgs, "leadership lost, write refused") && (len(msgs) == 0 || msgs[0] != "leadership lost") {
+		t.Errorf("the resumed leader neither logged a refused write nor ended its term first; after SIGCONT it logged:\n%s", strings.Join(msgs, "\n"))
 	}
 	for _, m := range msgs {
 		if strings.Contains(m, "marked down") || m == "evaluation failed" {
