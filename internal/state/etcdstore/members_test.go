@@ -78,4 +78,3 @@ func TestEtcdMemberChanges(t *testing.T) {
 		t.Fatalf("after the removal: %v %v", r, err)
 	}
 }
-

@@ -94,4 +94,3 @@ func BenchmarkSnapshot10k(b *testing.B) {
 		}
 	})
 }
-
