@@ -134,10 +134,15 @@ func (n *NAT) ForbidJail(allocID string) error {
 }
 
 // pruneJails deletes the set entries whose veth name matches and returns
-// those names.
+// those names; without the bridge table there is nothing to delete.
 func (n *NAT) pruneJails(match func(veth string) bool) ([]string, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if _, err := n.conn.ListTableOfFamily(n.brTable.Name, nftables.TableFamilyBridge); err != nil {
+		// The table is gone (an operator's nft flush ruleset): there is
+		// nothing to remove, and a jail's teardown must not stop here.
+		return nil, nil
+	}
 	els, err := n.conn.GetSetElements(n.brSet)
 	if err != nil {
 		return nil, fmt.Errorf("netjail: list jail entries: %w", err)
