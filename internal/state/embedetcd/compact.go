@@ -81,6 +81,9 @@ func (s *Server) defragInterval() time.Duration {
 // defragWorthIt reports whether enough of the database file is free.
 func (s *Server) defragWorthIt() bool {
 	be := s.etcd.Server.Backend()
+	// Pages freed by a compaction count as free only after a later
+	// commit; a quiet member may have none, so commit now.
+	be.ForceCommit()
 	free := be.Size() - be.SizeInUse()
 	return free >= defragMinFree && free >= be.Size()/4
 }
