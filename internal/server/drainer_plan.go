@@ -15,7 +15,6 @@ const jobTypeSystem = "system"
 // drainState is what the drainer reads; state.Snapshot satisfies it.
 type drainState interface {
 	Nodes() []*structs.Node
-	Node(id string) *structs.Node
 	Job(namespace, id string) *structs.Job
 	AllocsByJob(namespace, jobID string) []*structs.Allocation
 	AllocsByNode(nodeID string) []*structs.Allocation
@@ -52,8 +51,8 @@ func (p *drainPlan) wakeAt(t time.Time) {
 // node at now:
 //   - a node with no allocation left (other than system ones it ignores)
 //     has finished draining;
-//   - a node past its deadline has every remaining allocation marked, and
-//     so have, at once, allocations whose job is gone;
+//   - a node past its deadline has every remaining allocation marked;
+//   - allocations whose job is gone are marked at once;
 //   - otherwise a service group's allocations on draining nodes are marked
 //     only while at least count - migrate.max_parallel of the group's
 //     allocations have settled health (ran healthy for min_healthy_time,
@@ -70,30 +69,7 @@ func planDrain(st drainState, now time.Time) *drainPlan {
 	marked := map[string]bool{}
 	jobs := map[structs.NamespacedID]bool{}
 	for _, id := range sortedKeys(draining) {
-		n := draining[id]
-		left := remainingAllocs(st, n)
-		switch {
-		case len(left) == 0:
-			p.done = append(p.done, n)
-		case n.DrainStrategy.DeadlinePassed(now):
-			for _, a := range left {
-				if !markedForMigration(a) {
-					p.add(drainJobKey(a), a.ID)
-					marked[a.ID] = true
-					p.forced[n.ID]++
-				}
-			}
-		default:
-			p.wakeAt(n.DrainStrategy.ForceDeadline)
-			for _, a := range left {
-				if st.Job(a.Namespace, a.JobID) == nil {
-					// A job that is gone has no migrate limits.
-					p.add(drainJobKey(a), a.ID)
-					continue
-				}
-				jobs[drainJobKey(a)] = true
-			}
-		}
+		p.node(st, draining[id], now, marked, jobs)
 	}
 	for _, k := range sortedJobKeys(jobs) {
 		job := st.Job(k.Namespace, k.ID)
@@ -109,6 +85,35 @@ func planDrain(st drainState, now time.Time) *drainPlan {
 		}
 	}
 	return p
+}
+
+// node decides for one draining node what needs no look at its jobs:
+// done, or forced past its deadline; otherwise it adds the node's jobs to
+// jobs (allocations of a job that is gone are marked at once).
+func (p *drainPlan) node(st drainState, n *structs.Node, now time.Time, marked map[string]bool, jobs map[structs.NamespacedID]bool) {
+	left := remainingAllocs(st, n)
+	switch {
+	case len(left) == 0:
+		p.done = append(p.done, n)
+	case n.DrainStrategy.DeadlinePassed(now):
+		for _, a := range left {
+			if !markedForMigration(a) {
+				p.add(drainJobKey(a), a.ID)
+				marked[a.ID] = true
+				p.forced[n.ID]++
+			}
+		}
+	default:
+		p.wakeAt(n.DrainStrategy.ForceDeadline)
+		for _, a := range left {
+			if st.Job(a.Namespace, a.JobID) == nil {
+				// A job that is gone has no migrate limits.
+				p.add(drainJobKey(a), a.ID)
+				continue
+			}
+			jobs[drainJobKey(a)] = true
+		}
+	}
 }
 
 // remainingAllocs are the allocations a drain still has to move off n:
