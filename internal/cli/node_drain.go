@@ -157,8 +157,11 @@ func (m *meta) nodeDrain(ctx context.Context, in io.Reader, arg string, o drainO
 	}
 	id := shortID(node.ID, o.verbose)
 	if o.monitor {
-		ignoreSys := node.DrainStrategy != nil && node.DrainStrategy.IgnoreSystemJobs
-		return m.monitorDrain(ctx, c, node.ID, ignoreSys, o.verbose)
+		if node.DrainStrategy == nil {
+			fmt.Fprintf(m.out, "No drain strategy set for node %q\n", id)
+			return nil
+		}
+		return m.monitorDrain(ctx, c, node.ID, node.DrainStrategy.IgnoreSystemJobs, o.verbose)
 	}
 	verb := map[bool]string{true: "enable", false: "disable"}[o.enable]
 	if !o.yes && !m.confirm(in, fmt.Sprintf("Are you sure you want to %s drain mode for node %q? [y/N] ", verb, node.Name)) {

@@ -76,6 +76,7 @@ func TestNodeDrainCLI(t *testing.T) {
 	if node.SchedulingEligibility != "ineligible" || node.LastDrain == nil || node.LastDrain.Meta["reason"] != "e2e" {
 		t.Errorf("drained node: eligibility %q last drain %+v", node.SchedulingEligibility, node.LastDrain)
 	}
+	mustRun(t, a.addr, []string{"No drain strategy set for node"}, "node", "drain", "-monitor", na)
 	mustRun(t, a.addr, []string{"drain strategy unset"}, "node", "drain", "-disable", "-yes", na)
 	if node, _, _ = c.Nodes().Info(na, nil); node.SchedulingEligibility != "eligible" {
 		t.Errorf("after -disable the node is %q, want eligible", node.SchedulingEligibility)
