@@ -31,7 +31,19 @@ func (e *EtcdElector) checkQuorum(ctx context.Context, startTerm uint64) error {
 	return e.quorum.checkWrite(ctx, startTerm)
 }
 
-func (e *EtcdElector) raftTerm() uint64 { e.init(); return e.quorum.term() }
+// raftTerm returns the etcd raft term last seen, asking the local member
+// (within quorumAskTimeout) when none was seen yet: a write must know the
+// term it started in to tell a lost proposal.
+func (e *EtcdElector) raftTerm() uint64 {
+	e.init()
+	if t := e.quorum.term(); t != 0 {
+		return t
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), quorumAskTimeout)
+	defer cancel()
+	_ = e.quorum.check(ctx)
+	return e.quorum.term()
+}
 
 func (e *EtcdElector) lastContact() time.Duration { e.init(); return e.quorum.lastContact() }
 

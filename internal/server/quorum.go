@@ -74,7 +74,7 @@ type quorumMonitor struct {
 
 func newQuorumMonitor(cli *clientv3.Client) *quorumMonitor {
 	q := &quorumMonitor{cli: cli, dial: dialPeer}
-	q.state.Store(&quorumState{lastOK: time.Now(), at: time.Now()})
+	q.state.Store(&quorumState{lastOK: time.Now()})
 	return q
 }
 
@@ -120,7 +120,7 @@ func (q *quorumMonitor) lastContact() time.Duration {
 func (q *quorumMonitor) check(ctx context.Context) error {
 	q.checkMu.Lock()
 	defer q.checkMu.Unlock()
-	if st := q.state.Load(); time.Since(st.at) < quorumEvery/2 {
+	if st := q.state.Load(); time.Since(st.at) < quorumEvery/2 && st.term != 0 {
 		return st.err
 	}
 	prev := q.state.Load()
