@@ -172,6 +172,9 @@ func state(ctx context.Context, servers []*server, f *fleet, quiet time.Duration
 	for _, s := range servers {
 		fmt.Printf("%s: VmRSS %.0f MiB, etcd db %.1f MiB\n", s.name, s.rssMB(), float64(sizes[s.name])/(1<<20))
 	}
+	if line, err := census(servers[0]); err == nil {
+		fmt.Println(line)
+	}
 	hb0, cpu0, self0, t0 := f.count.heartbeats.Load(), serverTicks(servers), selfTicks(), time.Now()
 	settle(ctx, quiet)
 	hb1, cpu1, self1, el := f.count.heartbeats.Load(), serverTicks(servers), selfTicks(), time.Since(t0).Seconds()
@@ -279,4 +282,36 @@ func waitStopped(ctx context.Context, servers []*server, ids []string, bound tim
 		}
 		settle(ctx, 2*time.Second)
 	}
+}
+
+// census counts the nodes by status, the c1m jobs by status and their
+// allocations by client status, as one server holds them.
+func census(s *server) (string, error) {
+	var nodes []*structs.NodeListStub
+	if err := getJSON(s.addr+"/v1/nodes", &nodes); err != nil {
+		return "", err
+	}
+	var jobs []*structs.JobListStub
+	if err := getJSON(s.addr+"/v1/jobs?prefix=c1m-", &jobs); err != nil {
+		return "", err
+	}
+	ns, js, as := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, n := range nodes {
+		ns[n.Status]++
+	}
+	for _, j := range jobs {
+		js[j.Status]++
+		if j.JobSummary == nil {
+			continue
+		}
+		for _, g := range j.JobSummary.Summary {
+			as["queued"] += g.Queued
+			as["starting"] += g.Starting
+			as["running"] += g.Running
+			as["complete"] += g.Complete
+			as["failed"] += g.Failed
+			as["lost"] += g.Lost
+		}
+	}
+	return fmt.Sprintf("%s holds: nodes %v; c1m jobs %v; their allocations %v", s.name, ns, js, as), nil
 }
