@@ -31,7 +31,9 @@ var (
 	defragMinFree int64 = 64 << 20
 	// alarmCheckEvery is how often a member looks for a space alarm to
 	// recover from; alarmRetryAfter is how long it waits after a recovery
-	// that found too little room.
+	// that found too little room when nothing was deleted since (a
+	// delete moves the revision and makes it try again at the next
+	// check).
 	alarmCheckEvery = 10 * time.Second
 	alarmRetryAfter = time.Minute
 )
@@ -48,7 +50,12 @@ func (s *Server) housekeep(ctx context.Context) {
 	defer defrag.Stop()
 	alarm := time.NewTicker(alarmCheckEvery)
 	defer alarm.Stop()
+	// retryAt and failedRev are the time and the revision of a
+	// recovery that found too little room: a new attempt waits for a
+	// delete (a new revision) or for retryAt, since compacting and
+	// defragmenting the same data again frees nothing.
 	var retryAt time.Time
+	var failedRev int64
 	for {
 		select {
 		case <-ctx.Done():
@@ -60,11 +67,15 @@ func (s *Server) housekeep(ctx context.Context) {
 				}
 			}
 		case now := <-alarm.C:
-			if !s.ownSpaceAlarm() || s.guardAlarm() || now.Before(retryAt) {
+			if !s.ownSpaceAlarm() || s.guardAlarm() {
+				continue
+			}
+			rev := s.etcd.Server.KV().Rev()
+			if rev == failedRev && now.Before(retryAt) {
 				continue
 			}
 			if err := s.Reclaim(ctx); err != nil {
-				retryAt = now.Add(alarmRetryAfter)
+				retryAt, failedRev = now.Add(alarmRetryAfter), rev
 				s.log.Error("etcd space alarm: recovery found too little room", "err", err)
 			}
 		}
