@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wharf-project/wharf/internal/operator"
 	"github.com/wharf-project/wharf/internal/state/embedetcd"
@@ -61,10 +62,12 @@ func TestEtcdMemberChanges(t *testing.T) {
 		t.Fatalf("start the new member: %v", err)
 	}
 	t.Cleanup(func() { _ = s3.Close() })
-	cl, err = s.EtcdCluster(ctx)
-	if r := reached(cl); err != nil || len(cl.Members) != 4 || !r["s3"] {
-		t.Fatalf("after the join: %v %v", r, err)
-	}
+	// The new member publishes its name through raft as it starts: the
+	// member s0 lists from may apply that entry a moment after Start
+	// returned, so the listing is awaited, not read once.
+	waitListing(t, s, "after the join", func(cl operator.EtcdCluster, r map[string]bool) bool {
+		return len(cl.Members) == 4 && r["s0"] && r["s1"] && r["s2"] && r["s3"]
+	})
 
 	if _, err := s.RemoveEtcdMember(ctx, "nope"); !errors.Is(err, operator.ErrNoMember) {
 		t.Fatalf("remove unknown: %v", err)
@@ -73,8 +76,24 @@ func TestEtcdMemberChanges(t *testing.T) {
 	if err != nil || gone.Name != "s2" {
 		t.Fatalf("remove: %+v %v", gone, err)
 	}
-	cl, err = s.EtcdCluster(ctx)
-	if r := reached(cl); err != nil || len(cl.Members) != 3 || !r["s0"] || !r["s1"] || !r["s3"] {
-		t.Fatalf("after the removal: %v %v", r, err)
+	waitListing(t, s, "after the removal", func(cl operator.EtcdCluster, r map[string]bool) bool {
+		return len(cl.Members) == 3 && r["s0"] && r["s1"] && r["s3"]
+	})
+}
+
+// waitListing waits up to 20 s for the store's member listing to meet
+// ok, and fails with the last listing otherwise.
+func waitListing(t *testing.T, s *etcdstore.Store, what string, ok func(operator.EtcdCluster, map[string]bool) bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cl, err := s.EtcdCluster(testContext(t))
+		if err == nil && ok(cl, reached(cl)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v %v", what, reached(cl), err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
