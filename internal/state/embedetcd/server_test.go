@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -84,14 +83,7 @@ func cluster(t *testing.T, n int) []Config {
 
 func TestThreeMemberCluster(t *testing.T) {
 	ctx := testCtx(t)
-	cfgs := cluster(t, 3)
-	srvs := make([]*Server, len(cfgs))
-	errs := make([]error, len(cfgs))
-	var wg sync.WaitGroup
-	for i, cfg := range cfgs {
-		wg.Go(func() { srvs[i], errs[i] = Start(ctx, cfg) })
-	}
-	wg.Wait()
+	srvs, errs := startCluster(ctx, t, 3, nil)
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("member %d: %v", i, err)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,20 +76,10 @@ func TestThreeMemberClusterOverMutualTLS(t *testing.T) {
 	ctx := testCtx(t)
 	pki := testPKI(t, t.TempDir())
 	srv := pki[tlsutil.RoleServer]
-	cfgs := cluster(t, 3)
-	for i := range cfgs {
-		cfgs[i].ClientURL = strings.Replace(cfgs[i].ClientURL, "http://", "https://", 1)
-		cfgs[i].PeerURL = strings.Replace(cfgs[i].PeerURL, "http://", "https://", 1)
-		cfgs[i].InitialCluster = strings.ReplaceAll(cfgs[i].InitialCluster, "http://", "https://")
-		cfgs[i].TLS = &TLS{CAFile: srv.CAFile, CertFile: srv.CertFile, KeyFile: srv.KeyFile, ServerName: testServerName}
-	}
-	srvs := make([]*Server, len(cfgs))
-	errs := make([]error, len(cfgs))
-	var wg sync.WaitGroup
-	for i, cfg := range cfgs {
-		wg.Go(func() { srvs[i], errs[i] = Start(ctx, cfg) })
-	}
-	wg.Wait()
+	srvs, errs := startCluster(ctx, t, 3, func(_ int, cfg *Config) {
+		httpsURLs(cfg)
+		cfg.TLS = &TLS{CAFile: srv.CAFile, CertFile: srv.CertFile, KeyFile: srv.KeyFile, ServerName: testServerName}
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("member %d: %v", i, err)
@@ -151,25 +140,15 @@ func TestTLSPicksHTTPSURLs(t *testing.T) {
 func TestMemberWithoutAServerCertificateCannotJoin(t *testing.T) {
 	ctx := testCtx(t)
 	pki := testPKI(t, t.TempDir())
-	cfgs := cluster(t, 3)
-	for i := range cfgs {
+	srvs, errs := startCluster(ctx, t, 3, func(i int, cfg *Config) {
 		f := pki[tlsutil.RoleServer]
 		if i == 2 {
 			f = pki[tlsutil.RoleClient]
-			cfgs[i].ReadyTimeout = 8 * time.Second
+			cfg.ReadyTimeout = 8 * time.Second
 		}
-		cfgs[i].ClientURL = strings.Replace(cfgs[i].ClientURL, "http://", "https://", 1)
-		cfgs[i].PeerURL = strings.Replace(cfgs[i].PeerURL, "http://", "https://", 1)
-		cfgs[i].InitialCluster = strings.ReplaceAll(cfgs[i].InitialCluster, "http://", "https://")
-		cfgs[i].TLS = &TLS{CAFile: f.CAFile, CertFile: f.CertFile, KeyFile: f.KeyFile, ServerName: testServerName}
-	}
-	srvs := make([]*Server, len(cfgs))
-	errs := make([]error, len(cfgs))
-	var wg sync.WaitGroup
-	for i, cfg := range cfgs {
-		wg.Go(func() { srvs[i], errs[i] = Start(ctx, cfg) })
-	}
-	wg.Wait()
+		httpsURLs(cfg)
+		cfg.TLS = &TLS{CAFile: f.CAFile, CertFile: f.CertFile, KeyFile: f.KeyFile, ServerName: testServerName}
+	})
 	for i := range 2 {
 		if errs[i] != nil {
 			t.Fatalf("member %d: %v", i, errs[i])
@@ -186,4 +165,12 @@ func TestMemberWithoutAServerCertificateCannotJoin(t *testing.T) {
 	if _, err := tlsClient(t, srvs[0].Endpoints(), pki[tlsutil.RoleServer]).Put(ctx, "k", "v"); err != nil {
 		t.Fatalf("the two server members lost their quorum: %v", err)
 	}
+}
+
+// httpsURLs turns the http:// URLs of cluster's configuration into
+// https:// ones.
+func httpsURLs(cfg *Config) {
+	cfg.ClientURL = strings.Replace(cfg.ClientURL, "http://", "https://", 1)
+	cfg.PeerURL = strings.Replace(cfg.PeerURL, "http://", "https://", 1)
+	cfg.InitialCluster = strings.ReplaceAll(cfg.InitialCluster, "http://", "https://")
 }

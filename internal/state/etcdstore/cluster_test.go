@@ -1,9 +1,12 @@
 package etcdstore_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/wharf-project/wharf/internal/state"
@@ -13,8 +16,40 @@ import (
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
-// startCluster starts n embedded members forming one cluster.
+// startCluster starts n embedded members forming one cluster. Their
+// ports are picked before the members bind them, so another process may
+// take one in between: a start that fails for a taken port is stopped,
+// with its peers, and made again on new ports.
 func startCluster(t *testing.T, n int) []*embedetcd.Server {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		srvs, errs := startMembers(t, n)
+		taken := false
+		for _, err := range errs {
+			taken = taken || errors.Is(err, syscall.EADDRINUSE)
+		}
+		if taken && attempt < 5 {
+			t.Logf("a picked port was taken, starting on new ports: %v", errs)
+			for _, s := range srvs {
+				if s != nil {
+					_ = s.Close()
+				}
+			}
+			continue
+		}
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("member %d: %v", i, err)
+			}
+			t.Cleanup(func() { _ = srvs[i].Close() })
+		}
+		return srvs
+	}
+}
+
+// startMembers starts n members on free ports at once; a member that
+// cannot bind its port makes the others give up waiting for it.
+func startMembers(t *testing.T, n int) ([]*embedetcd.Server, []error) {
 	t.Helper()
 	cfgs := make([]embedetcd.Config, n)
 	var initial []string
@@ -28,21 +63,22 @@ func startCluster(t *testing.T, n int) []*embedetcd.Server {
 			ClientURL: fmt.Sprintf("http://127.0.0.1:%d", cp), PeerURL: fmt.Sprintf("http://127.0.0.1:%d", pp)}
 		initial = append(initial, cfgs[i].Name+"="+cfgs[i].PeerURL)
 	}
+	ctx, cancel := context.WithCancel(testContext(t))
+	defer cancel()
 	srvs := make([]*embedetcd.Server, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range cfgs {
 		cfgs[i].InitialCluster = strings.Join(initial, ",")
-		wg.Go(func() { srvs[i], errs[i] = embedetcd.Start(testContext(t), cfgs[i]) })
+		wg.Go(func() {
+			srvs[i], errs[i] = embedetcd.Start(ctx, cfgs[i])
+			if errors.Is(errs[i], syscall.EADDRINUSE) {
+				cancel()
+			}
+		})
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("member %d: %v", i, err)
-		}
-		t.Cleanup(func() { _ = srvs[i].Close() })
-	}
-	return srvs
+	return srvs, errs
 }
 
 // TestStoresOnThreeMembers runs two servers' stores on different members
