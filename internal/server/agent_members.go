@@ -76,6 +76,8 @@ func (s *Server) selfAddr() string {
 		return e.Addr
 	case *LocalElector:
 		return e.addr()
+	case interface{ selfAddr() string }:
+		return e.selfAddr()
 	}
 	return ""
 }

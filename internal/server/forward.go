@@ -80,8 +80,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, h http.HandlerF
 }
 
 // awaitLeader returns the leader's address, or this server's when it
-// leads, waiting until deadline while there is none or it is the one a
-// request just failed to reach. A lost quorum is returned at once.
+// leads, waiting until deadline while there is none, it is the one a
+// request just failed to reach, or it is this server still taking over. A lost quorum is returned at once.
 func (s *Server) awaitLeader(ctx context.Context, failed string, deadline time.Time) (string, error) {
 	for {
 		if s.isLeader() {
@@ -92,6 +92,10 @@ func (s *Server) awaitLeader(ctx context.Context, failed string, deadline time.T
 		switch {
 		case errors.As(err, &qe):
 			return "", err
+		case err == nil && addr != "" && addr == s.selfAddr():
+			// Elected, but the leadership has not taken effect here
+			// yet: forwarding to itself would be refused.
+			err = errors.New("this server was elected and is taking over")
 		case err == nil && addr != "" && addr != failed:
 			return addr, nil
 		case err == nil && addr == failed:
