@@ -63,6 +63,12 @@ func TestRunSeedJobAndRestart(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("job scale exited %d:\n%s", code, out)
 	}
+	// The scale returns once its evaluation placed the new allocation; a
+	// fake node reports it running a moment later. Dumped before that
+	// write, the state would differ from the one the restart reads.
+	waitFor(t, 10*time.Second, "both allocations to run and every evaluation to end", func() bool {
+		return settled(c, "nginx-minipot", 2)
+	})
 	before := dump(t, a.addr)
 	a.stop(t)
 
@@ -76,6 +82,30 @@ func TestRunSeedJobAndRestart(t *testing.T) {
 }
 
 // dump reads the API answers a restart must not change.
+// settled reports whether job has n allocations, all running, and no
+// evaluation still pending or blocked: nothing more is written for it.
+func settled(c *api.Client, job string, n int) bool {
+	allocs, _, err := c.Jobs().Allocations(job, false, nil)
+	if err != nil || len(allocs) != n {
+		return false
+	}
+	for _, a := range allocs {
+		if a.ClientStatus != "running" {
+			return false
+		}
+	}
+	evals, _, err := c.Jobs().Evaluations(job, nil)
+	if err != nil {
+		return false
+	}
+	for _, e := range evals {
+		if e.Status == "pending" || e.Status == "blocked" {
+			return false
+		}
+	}
+	return true
+}
+
 func dump(t *testing.T, addr string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
