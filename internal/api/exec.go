@@ -26,40 +26,6 @@ const (
 	execStdinChunk = 2048
 )
 
-// TerminalSize is a terminal's size in characters.
-type TerminalSize struct {
-	Height int `json:"height"`
-	Width  int `json:"width"`
-}
-
-// ExecIO is one stream operation of an exec frame: data (base64 on the
-// wire) or the stream's close.
-type ExecIO struct {
-	Data  []byte `json:"data,omitempty"`
-	Close bool   `json:"close,omitempty"`
-}
-
-// ExecInput is a frame to the node: stdin or a terminal size; an empty
-// frame is a heartbeat.
-type ExecInput struct {
-	Stdin   *ExecIO       `json:"stdin,omitempty"`
-	TTYSize *TerminalSize `json:"tty_size,omitempty"`
-}
-
-// ExecExit is the result of an exited command.
-type ExecExit struct {
-	ExitCode int `json:"exit_code"`
-}
-
-// ExecOutput is a frame from the node: stdout, stderr, or the command's
-// exit.
-type ExecOutput struct {
-	Stdout *ExecIO   `json:"stdout,omitempty"`
-	Stderr *ExecIO   `json:"stderr,omitempty"`
-	Exited bool      `json:"exited,omitempty"`
-	Result *ExecExit `json:"result,omitempty"`
-}
-
 // ErrExecClosed is matched by the error of a session that ended without
 // the command's exit code.
 var ErrExecClosed = errors.New("exec session closed before the command exited")

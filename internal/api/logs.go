@@ -8,15 +8,6 @@ import (
 	"strconv"
 )
 
-// LogFrame is one chunk of a task's log stream, as Nomad's log API sends
-// it; a frame with no data and no file is a heartbeat.
-type LogFrame struct {
-	Offset    int64  `json:",omitempty"`
-	Data      []byte `json:",omitempty"`
-	File      string `json:",omitempty"`
-	FileEvent string `json:",omitempty"`
-}
-
 // LogOptions select a task's log stream.
 type LogOptions struct {
 	Task string

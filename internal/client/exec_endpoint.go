@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wharf-project/wharf/internal/acl/remote"
+	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/client/allocrunner"
 	"github.com/wharf-project/wharf/internal/client/taskrunner"
 	"github.com/wharf-project/wharf/internal/drivers"
@@ -36,34 +37,6 @@ const (
 	// maxCloseReason is the longest reason a close frame carries.
 	maxCloseReason = 123
 )
-
-// ExecIO is one stream operation of an exec frame: data, or the stream's
-// close (Nomad's ExecStreamingIOOperation; data travels as base64).
-type ExecIO struct {
-	Data  []byte `json:"data,omitempty"`
-	Close bool   `json:"close,omitempty"`
-}
-
-// ExecInput is a frame from the user: stdin or a terminal size; an empty
-// frame is a heartbeat.
-type ExecInput struct {
-	Stdin   *ExecIO               `json:"stdin,omitempty"`
-	TTYSize *drivers.TerminalSize `json:"tty_size,omitempty"`
-}
-
-// ExecExit is the result of an exited command.
-type ExecExit struct {
-	ExitCode int `json:"exit_code"`
-}
-
-// ExecOutput is a frame to the user: stdout, stderr, or the command's
-// exit (the last frame).
-type ExecOutput struct {
-	Stdout *ExecIO   `json:"stdout,omitempty"`
-	Stderr *ExecIO   `json:"stderr,omitempty"`
-	Exited bool      `json:"exited,omitempty"`
-	Result *ExecExit `json:"result,omitempty"`
-}
 
 // execRequest is a parsed exec request.
 type execRequest struct {
@@ -192,7 +165,7 @@ func (s *execSession) run(req *execRequest) {
 		s.fail(res.Err)
 		return
 	}
-	if err := s.send(&ExecOutput{Exited: true, Result: &ExecExit{ExitCode: code}}); err != nil {
+	if err := s.send(&api.ExecOutput{Exited: true, Result: &api.ExecExit{ExitCode: code}}); err != nil {
 		_ = s.conn.CloseNow()
 		return
 	}
@@ -205,7 +178,7 @@ func (s *execSession) fail(err error) {
 	msg := err.Error()
 	reason := closeReason(msg)
 	if reason != msg {
-		_ = s.send(&ExecOutput{Stderr: &ExecIO{Data: []byte(msg + "\n")}})
+		_ = s.send(&api.ExecOutput{Stderr: &api.ExecIO{Data: []byte(msg + "\n")}})
 	}
 	_ = s.conn.Close(websocket.StatusInternalError, reason)
 }
@@ -234,7 +207,7 @@ func (s *execSession) readInput() {
 		if typ != websocket.MessageText && typ != websocket.MessageBinary {
 			continue
 		}
-		var in ExecInput
+		var in api.ExecInput
 		if err := json.Unmarshal(data, &in); err != nil {
 			s.gone(fmt.Errorf("decode input frame: %w", err))
 			_ = s.conn.Close(websocket.StatusUnsupportedData, closeReason("invalid input frame: "+err.Error()))
@@ -245,7 +218,7 @@ func (s *execSession) readInput() {
 }
 
 // apply hands one input frame to the command.
-func (s *execSession) apply(in *ExecInput) {
+func (s *execSession) apply(in *api.ExecInput) {
 	if in.Stdin != nil {
 		if len(in.Stdin.Data) > 0 {
 			s.stdin.push(in.Stdin.Data)
@@ -255,7 +228,7 @@ func (s *execSession) apply(in *ExecInput) {
 		}
 	}
 	if in.TTYSize != nil {
-		s.pushSize(*in.TTYSize)
+		s.pushSize(drivers.TerminalSize{Height: in.TTYSize.Height, Width: in.TTYSize.Width})
 	}
 }
 
@@ -297,7 +270,7 @@ func (s *execSession) keepAlive() {
 }
 
 // send writes one output frame.
-func (s *execSession) send(out *ExecOutput) error {
+func (s *execSession) send(out *api.ExecOutput) error {
 	b, err := json.Marshal(out)
 	if err != nil {
 		return err
@@ -334,10 +307,10 @@ type frameWriter struct {
 
 // Write sends p as one frame.
 func (w frameWriter) Write(p []byte) (int, error) {
-	op := &ExecIO{Data: p}
-	out := &ExecOutput{Stdout: op}
+	op := &api.ExecIO{Data: p}
+	out := &api.ExecOutput{Stdout: op}
 	if w.stream == "stderr" {
-		out = &ExecOutput{Stderr: op}
+		out = &api.ExecOutput{Stderr: op}
 	}
 	if err := w.s.send(out); err != nil {
 		return 0, err

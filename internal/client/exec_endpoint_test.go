@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/creack/pty"
 
+	"github.com/wharf-project/wharf/internal/api"
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/drivers/fake"
 	"github.com/wharf-project/wharf/internal/structs"
@@ -132,7 +133,7 @@ func readSession(t *testing.T, ctx context.Context, conn *websocket.Conn, until 
 			res.closeErr = err
 			return res
 		}
-		var out ExecOutput
+		var out api.ExecOutput
 		if err := json.Unmarshal(data, &out); err != nil {
 			t.Fatalf("bad frame %s: %v", data, err)
 		}
@@ -281,12 +282,12 @@ func b64(s string) string {
 
 func TestExecFrameFormat(t *testing.T) {
 	outs := []struct {
-		frame ExecOutput
+		frame api.ExecOutput
 		want  string
 	}{
-		{ExecOutput{Stdout: &ExecIO{Data: []byte("hi")}}, `{"stdout":{"data":"aGk="}}`},
-		{ExecOutput{Stderr: &ExecIO{Data: []byte("no")}}, `{"stderr":{"data":"bm8="}}`},
-		{ExecOutput{Exited: true, Result: &ExecExit{ExitCode: 0}}, `{"exited":true,"result":{"exit_code":0}}`},
+		{api.ExecOutput{Stdout: &api.ExecIO{Data: []byte("hi")}}, `{"stdout":{"data":"aGk="}}`},
+		{api.ExecOutput{Stderr: &api.ExecIO{Data: []byte("no")}}, `{"stderr":{"data":"bm8="}}`},
+		{api.ExecOutput{Exited: true, Result: &api.ExecExit{ExitCode: 0}}, `{"exited":true,"result":{"exit_code":0}}`},
 	}
 	for _, tt := range outs {
 		b, err := json.Marshal(&tt.frame)
@@ -296,15 +297,15 @@ func TestExecFrameFormat(t *testing.T) {
 	}
 	ins := []struct {
 		raw  string
-		want ExecInput
+		want api.ExecInput
 	}{
-		{`{"stdin":{"data":"aGk="}}`, ExecInput{Stdin: &ExecIO{Data: []byte("hi")}}},
-		{`{"stdin":{"close":true}}`, ExecInput{Stdin: &ExecIO{Close: true}}},
-		{`{"tty_size":{"height":24,"width":80}}`, ExecInput{TTYSize: &drivers.TerminalSize{Height: 24, Width: 80}}},
-		{`{}`, ExecInput{}},
+		{`{"stdin":{"data":"aGk="}}`, api.ExecInput{Stdin: &api.ExecIO{Data: []byte("hi")}}},
+		{`{"stdin":{"close":true}}`, api.ExecInput{Stdin: &api.ExecIO{Close: true}}},
+		{`{"tty_size":{"height":24,"width":80}}`, api.ExecInput{TTYSize: &api.TerminalSize{Height: 24, Width: 80}}},
+		{`{}`, api.ExecInput{}},
 	}
 	for _, tt := range ins {
-		var got ExecInput
+		var got api.ExecInput
 		if err := json.Unmarshal([]byte(tt.raw), &got); err != nil {
 			t.Fatalf("%s: %v", tt.raw, err)
 		}

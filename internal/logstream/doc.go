@@ -4,5 +4,7 @@
 // optionally following new output. A follow ends once the task is dead and
 // everything it wrote has been sent.
 //
-// logstream must never import client, server or api.
+// Its frames are internal/api's LogFrame, the type the API client decodes.
+//
+// logstream must never import client, server, drivers or supervise.
 package logstream

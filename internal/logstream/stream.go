@@ -9,16 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-)
 
-// Frame is one chunk of a log stream, as Nomad's API sends it. An empty
-// frame is a heartbeat.
-type Frame struct {
-	Offset    int64  `json:",omitempty"`
-	Data      []byte `json:",omitempty"`
-	File      string `json:",omitempty"`
-	FileEvent string `json:",omitempty"`
-}
+	"github.com/wharf-project/wharf/internal/api"
+)
 
 // Options say what to stream.
 type Options struct {
@@ -93,7 +86,7 @@ func (s *streamer) run(ctx context.Context) error {
 			return nil
 		}
 		if !sent && time.Since(s.lastSent) >= s.o.Heartbeat && !s.o.Plain {
-			if err := s.write(&Frame{}); err != nil {
+			if err := s.write(&api.LogFrame{}); err != nil {
 				return err
 			}
 		}
@@ -150,7 +143,7 @@ func (s *streamer) sendFile(f logFile) (int64, error) {
 	for {
 		n, rerr := fh.Read(buf)
 		if n > 0 {
-			fr := &Frame{File: relPath(f.name), Offset: s.pos.offset + int64(n), Data: buf[:n]}
+			fr := &api.LogFrame{File: relPath(f.name), Offset: s.pos.offset + int64(n), Data: buf[:n]}
 			if err := s.write(fr); err != nil {
 				return total, err
 			}
@@ -166,7 +159,7 @@ func (s *streamer) sendFile(f logFile) (int64, error) {
 	}
 }
 
-func (s *streamer) write(f *Frame) error {
+func (s *streamer) write(f *api.LogFrame) error {
 	var err error
 	if s.o.Plain {
 		_, err = s.w.Write(f.Data)

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/api"
 )
 
 func writeLog(t *testing.T, dir, name, data string) {
@@ -27,13 +29,13 @@ func writeLog(t *testing.T, dir, name, data string) {
 }
 
 // decode reads JSON frames and returns their data joined, and the frames.
-func decode(t *testing.T, r io.Reader) (string, []Frame) {
+func decode(t *testing.T, r io.Reader) (string, []api.LogFrame) {
 	t.Helper()
 	dec := json.NewDecoder(r)
-	var frames []Frame
+	var frames []api.LogFrame
 	var data strings.Builder
 	for {
-		var f Frame
+		var f api.LogFrame
 		if err := dec.Decode(&f); err == io.EOF {
 			break
 		} else if err != nil {
