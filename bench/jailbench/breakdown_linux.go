@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wharf-project/wharf/internal/drivers/pot/spec"
+	"github.com/wharf-project/wharf/internal/jail"
 	"github.com/wharf-project/wharf/internal/netjail"
 	"github.com/wharf-project/wharf/internal/supervise"
 )
@@ -152,7 +153,7 @@ func (b *bdRun) run(ctx context.Context, res []durations) error {
 			return err
 		}
 		s, err := spec.BuildSpec(spec.Input{Task: cfg, Conf: conf, RootfsPath: rootfs, Hostname: "t-bench",
-			NetNSPath: nsPath, CgroupsPath: cgroups, NofileLimit: nofileLimit()})
+			NetNSPath: nsPath, CgroupsPath: cgroups, NofileLimit: jail.MaxNofile()})
 		if err != nil {
 			return err
 		}
@@ -236,14 +237,4 @@ func (b *bdRun) teardown() error {
 		}
 	}
 	return nil
-}
-
-// nofileLimit is spec.NofileLimit or this process's hard limit when lower,
-// as the driver passes it.
-func nofileLimit() uint64 {
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Max >= spec.NofileLimit {
-		return spec.NofileLimit
-	}
-	return rl.Max
 }

@@ -10,10 +10,9 @@ import (
 	"path/filepath"
 	"regexp"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/drivers/pot/spec"
+	jailrt "github.com/wharf-project/wharf/internal/jail"
 	"github.com/wharf-project/wharf/internal/supervise"
 )
 
@@ -130,7 +129,7 @@ func (d *Driver) prepare(ctx context.Context, cfg *drivers.TaskConfig) (_ *jail,
 	}
 	in := spec.Input{Task: cfg, Conf: conf, RootfsPath: j.rootfs(), Hostname: hostname(cfg),
 		ImageCmd: m.Cmd, CPUTotalMHz: d.opts.CPUTotalMHz, CPUCores: d.opts.CPUCores, CgroupsPath: j.CgroupsPath,
-		NofileLimit: nofileLimit()}
+		NofileLimit: jailrt.MaxNofile()}
 	in.Task = withImageEnv(cfg, m.Env)
 	args, err := spec.ProcessArgs(conf, m.Cmd)
 	if err != nil {
@@ -176,16 +175,6 @@ func (d *Driver) clearStale(ctx context.Context, id, dir string) error {
 		return os.RemoveAll(dir)
 	}
 	return d.teardown(ctx, old)
-}
-
-// nofileLimit is spec.NofileLimit, or this process's hard limit when that
-// is lower (a jail cannot raise it).
-func nofileLimit() uint64 {
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Max >= spec.NofileLimit {
-		return spec.NofileLimit
-	}
-	return rl.Max
 }
 
 // hostname is the jail's hostname: the task name and the allocation's

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wharf-project/wharf/internal/drivers/pot/spec"
+	jailrt "github.com/wharf-project/wharf/internal/jail"
 )
 
 // mountRootfs mounts the jail's overlay (the cached image read-only
@@ -108,7 +109,7 @@ func checkCommand(root string, args []string, pathEnv, image string) error {
 		return fmt.Errorf("pot: command %q is not an executable file in image %s", cmd, image)
 	}
 	if pathEnv == "" {
-		pathEnv = spec.DefaultPath
+		pathEnv = jailrt.DefaultPath
 	}
 	for _, dir := range filepath.SplitList(pathEnv) {
 		if isExecutable(root, filepath.Join("/", dir, cmd)) {

@@ -18,8 +18,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/wharf-project/wharf/internal/drivers"
-	"github.com/wharf-project/wharf/internal/drivers/pot/spec"
+	jailrt "github.com/wharf-project/wharf/internal/jail"
 )
 
 const (
@@ -108,49 +107,30 @@ func (j *jail) writeBundle(bundle string) error {
 	return os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600)
 }
 
-// spec builds the pot driver's hardened spec in host network mode and
-// drops what only a task has: Nomad's task directories and variables.
+// spec builds the jail's hardened spec in host network mode: the image's
+// environment (without NOMAD_ variables: a build is not a task), no task
+// directories, and RLIMIT_NOFILE no higher than this process's hard limit.
 func (j *jail) spec() (*specs.Spec, error) {
 	env := make(map[string]string, len(j.env))
 	for _, e := range j.env {
 		k, v, _ := strings.Cut(e, "=")
-		env[k] = v
+		if !strings.HasPrefix(k, "NOMAD_") {
+			env[k] = v
+		}
 	}
-	in := spec.Input{
-		Task: &drivers.TaskConfig{ID: j.id, Env: env, MemoryMB: j.memoryMB, TaskDir: j.work, AllocDir: j.work},
-		Conf: &spec.Config{Image: "flavour", Pot: "flavour", Tag: "build",
-			Command: "/bin/sh " + scriptPath, NetworkMode: spec.NetworkHost},
-		RootfsPath:  j.rootfs,
-		Hostname:    "wharf-flavour",
-		CgroupsPath: j.id,
+	in := jailrt.Input{
+		Args: []string{"/bin/sh", scriptPath}, Env: env,
+		RootfsPath: j.rootfs, Hostname: "wharf-flavour", HostNetwork: true,
+		MemoryMB: j.memoryMB, NofileLimit: jailrt.MaxNofile(), CgroupsPath: j.id,
 	}
 	if fi, err := os.Stat("/etc/resolv.conf"); err == nil && fi.Mode().IsRegular() {
 		in.ResolvConfPath = "/etc/resolv.conf"
 	}
-	s, err := spec.BuildSpec(in)
+	s, err := jailrt.BuildSpec(in)
 	if err != nil {
 		return nil, fmt.Errorf("flavour jail: %w", err)
 	}
-	s.Mounts = dropMounts(s.Mounts, spec.LocalDir, spec.SecretsDir, spec.AllocDir)
-	s.Process.Env = dropEnv(s.Process.Env, "NOMAD_")
-	clampNofile(s.Process)
 	return s, nil
-}
-
-// clampNofile lowers the spec's RLIMIT_NOFILE to this process's hard
-// limit: raising it needs CAP_SYS_RESOURCE, which a build in a container
-// may lack, and runc would then fail to start the jail.
-func clampNofile(p *specs.Process) {
-	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &cur); err != nil {
-		return
-	}
-	for i := range p.Rlimits {
-		r := &p.Rlimits[i]
-		if r.Type == "RLIMIT_NOFILE" {
-			r.Hard, r.Soft = min(r.Hard, cur.Max), min(r.Soft, cur.Max)
-		}
-	}
 }
 
 // runc1 runs `runc run` in the foreground and interprets its end.
@@ -261,32 +241,6 @@ func underSymlink(root, rel string) bool {
 		}
 	}
 	return false
-}
-
-// dropMounts removes the mounts at the given destinations.
-func dropMounts(ms []specs.Mount, dsts ...string) []specs.Mount {
-	out := ms[:0:0]
-	for _, m := range ms {
-		drop := false
-		for _, d := range dsts {
-			drop = drop || m.Destination == d
-		}
-		if !drop {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// dropEnv removes the variables whose names start with prefix.
-func dropEnv(env []string, prefix string) []string {
-	out := env[:0:0]
-	for _, e := range env {
-		if !strings.HasPrefix(e, prefix) {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // writeNew creates path (which must not exist and is not followed if it

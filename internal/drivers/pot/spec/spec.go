@@ -4,13 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/jail"
 )
 
 // Input is everything BuildSpec needs for one task.
@@ -32,11 +31,10 @@ type Input struct {
 	CPUCores    int64
 	// CPUHardLimit adds a CFS quota equal to the reserved MHz.
 	CPUHardLimit bool
-	// PidsLimit defaults to DefaultPidsLimit.
+	// PidsLimit defaults to jail.DefaultPidsLimit.
 	PidsLimit int64
-	// NofileLimit is the soft and hard RLIMIT_NOFILE; NofileLimit (the
-	// constant) when zero. The jail cannot raise it above the runtime's
-	// own hard limit, so the driver passes the lower of the two.
+	// NofileLimit is the soft and hard RLIMIT_NOFILE; jail.NofileLimit
+	// when zero. The driver passes jail.MaxNofile().
 	NofileLimit uint64
 	// CgroupsPath defaults to "wharf/<escaped task id>".
 	CgroupsPath string
@@ -53,153 +51,63 @@ const (
 	AllocDir   = "/alloc"
 )
 
-// BuildSpec builds the hardened OCI spec of one pot task: own pid, mount,
-// ipc, uts, cgroup and (unless host mode) network namespaces, Docker's
-// default capabilities and seccomp profile, no_new_privs, masked /proc
-// paths, the standard devices only, and memory, cpu and pids limits.
+// BuildSpec builds the hardened OCI spec of one pot task (see
+// jail.BuildSpec): the task's argv from its config and image, its
+// environment with Nomad's directory variables pointing at the in-task
+// paths, its directories, mounts and resources.
 func BuildSpec(in Input) (*specs.Spec, error) {
-	if in.Task == nil || in.Conf == nil || in.RootfsPath == "" {
-		return nil, errors.New("build spec: task, config and rootfs path are required")
-	}
-	proc, err := process(in)
+	jin, err := jailInput(in)
 	if err != nil {
-		return nil, fmt.Errorf("build spec: %w", err)
+		return nil, err
 	}
-	res, err := resources(in)
-	if err != nil {
-		return nil, fmt.Errorf("build spec: %w", err)
-	}
-	s := &specs.Spec{
-		Version:  specs.Version,
-		Process:  proc,
-		Root:     &specs.Root{Path: in.RootfsPath},
-		Hostname: in.Hostname,
-		Mounts:   specMounts(in),
-		Linux: &specs.Linux{
-			Namespaces:    namespaces(in),
-			Resources:     res,
-			CgroupsPath:   cgroupsPath(in),
-			MaskedPaths:   append([]string(nil), MaskedPaths...),
-			ReadonlyPaths: append([]string(nil), ReadonlyPaths...),
-		},
-	}
-	if s.Linux.Seccomp, err = defaultSeccomp(s); err != nil {
-		return nil, fmt.Errorf("build spec: %w", err)
-	}
-	return s, nil
+	return jail.BuildSpec(jin)
 }
 
-// process builds the task's process: argv, env, root user, capabilities.
-func process(in Input) (*specs.Process, error) {
+// jailInput turns a pot task into the jail's plain input.
+func jailInput(in Input) (jail.Input, error) {
+	if in.Task == nil || in.Conf == nil || in.RootfsPath == "" {
+		return jail.Input{}, errors.New("build spec: task, config and rootfs path are required")
+	}
 	args, err := ProcessArgs(in.Conf, in.ImageCmd)
 	if err != nil {
-		return nil, err
+		return jail.Input{}, fmt.Errorf("build spec: %w", err)
 	}
-	uid, gid, err := parseUser(in.Task.User)
-	if err != nil {
-		return nil, err
-	}
-	caps := append([]string(nil), DefaultCapabilities...)
-	return &specs.Process{
-		Args: args,
-		Env:  env(in.Task.Env),
-		Cwd:  "/",
-		User: specs.User{UID: uid, GID: gid},
-		Capabilities: &specs.LinuxCapabilities{
-			Bounding:  caps,
-			Effective: append([]string(nil), caps...),
-			Permitted: append([]string(nil), caps...),
-		},
-		Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: nofile(in), Soft: nofile(in)}},
-		NoNewPrivileges: true,
+	t := in.Task
+	return jail.Input{
+		Args: args, Env: taskEnv(t.Env), User: t.User,
+		RootfsPath: in.RootfsPath, Hostname: in.Hostname,
+		HostNetwork: in.Conf.NetworkMode == NetworkHost, NetNSPath: in.NetNSPath,
+		Mounts:    taskMounts(in),
+		HostsPath: in.HostsPath, ResolvConfPath: in.ResolvConfPath,
+		MemoryMB: t.MemoryMB, MemoryMaxMB: t.MemoryMaxMB,
+		CPUMHz: t.CPUShares, CPUTotalMHz: in.CPUTotalMHz, CPUCores: in.CPUCores, CPUHardLimit: in.CPUHardLimit,
+		PidsLimit: in.PidsLimit, NofileLimit: in.NofileLimit, CgroupsPath: cgroupsPath(in),
 	}, nil
 }
 
-// nofile is the jail's RLIMIT_NOFILE.
-func nofile(in Input) uint64 {
-	if in.NofileLimit > 0 {
-		return in.NofileLimit
-	}
-	return NofileLimit
-}
-
-// parseUser accepts "", "root", "uid" or "uid:gid". User namespaces are not
-// used, so ids are host ids; names are not resolved (that needs the image's
-// /etc/passwd, which the driver would have to read).
-func parseUser(u string) (uint32, uint32, error) {
-	if u == "" || u == "root" {
-		return 0, 0, nil
-	}
-	us, gs, hasGID := strings.Cut(u, ":")
-	uid, err := strconv.ParseUint(us, 10, 32)
-	if err != nil {
-		return 0, 0, fmt.Errorf("user %q: only numeric \"uid[:gid]\" is supported", u)
-	}
-	gid := uid
-	if hasGID {
-		if gid, err = strconv.ParseUint(gs, 10, 32); err != nil {
-			return 0, 0, fmt.Errorf("user %q: only numeric \"uid[:gid]\" is supported", u)
-		}
-	}
-	return uint32(uid), uint32(gid), nil
-}
-
-// env renders the environment as sorted "K=V", pointing Nomad's directory
-// variables at the in-task paths and defaulting PATH.
-func env(m map[string]string) []string {
-	e := make(map[string]string, len(m)+4)
+// taskEnv is the task's environment with Nomad's directory variables
+// pointing at the in-task paths.
+func taskEnv(m map[string]string) map[string]string {
+	e := make(map[string]string, len(m)+3)
 	for k, v := range m {
 		e[k] = v
 	}
 	e["NOMAD_TASK_DIR"], e["NOMAD_SECRETS_DIR"], e["NOMAD_ALLOC_DIR"] = LocalDir, SecretsDir, AllocDir
-	if _, ok := e["PATH"]; !ok {
-		e["PATH"] = DefaultPath
-	}
-	out := make([]string, 0, len(e))
-	for k, v := range e {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
+	return e
 }
 
-// namespaces lists the task's namespaces; host mode shares the host's
-// network stack.
-func namespaces(in Input) []specs.LinuxNamespace {
-	ns := []specs.LinuxNamespace{
-		{Type: specs.PIDNamespace}, {Type: specs.MountNamespace}, {Type: specs.IPCNamespace},
-		{Type: specs.UTSNamespace}, {Type: specs.CgroupNamespace},
+// taskMounts lists the task directories, then the user's mounts.
+func taskMounts(in Input) []jail.Mount {
+	ms := []jail.Mount{
+		{Src: filepath.Join(in.Task.TaskDir, "local"), Dst: LocalDir},
+		{Src: filepath.Join(in.Task.TaskDir, "secrets"), Dst: SecretsDir},
+		{Src: filepath.Join(in.Task.AllocDir, "alloc"), Dst: AllocDir},
 	}
-	if in.Conf.NetworkMode != NetworkHost {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: in.NetNSPath})
-	}
-	return ns
-}
-
-// specMounts lists kernel filesystems, task dirs, user mounts and etc files.
-func specMounts(in Input) []specs.Mount {
-	ms := defaultMounts()
-	bind := func(src, dst string, ro bool) {
-		opt := []string{"rbind", "rprivate", "nosuid", "nodev", "rw"}
-		if ro {
-			opt[len(opt)-1] = "ro"
-		}
-		ms = append(ms, specs.Mount{Destination: dst, Type: "bind", Source: src, Options: opt})
-	}
-	bind(filepath.Join(in.Task.TaskDir, "local"), LocalDir, false)
-	bind(filepath.Join(in.Task.TaskDir, "secrets"), SecretsDir, false)
-	bind(filepath.Join(in.Task.AllocDir, "alloc"), AllocDir, false)
 	for _, m := range in.Conf.Mounts {
-		bind(m.Src, m.Dst, false)
+		ms = append(ms, jail.Mount{Src: m.Src, Dst: m.Dst})
 	}
 	for _, m := range in.Conf.MountsReadOnly {
-		bind(m.Src, m.Dst, true)
-	}
-	if in.HostsPath != "" {
-		bind(in.HostsPath, "/etc/hosts", true)
-	}
-	if in.ResolvConfPath != "" {
-		bind(in.ResolvConfPath, "/etc/resolv.conf", true)
+		ms = append(ms, jail.Mount{Src: m.Src, Dst: m.Dst, ReadOnly: true})
 	}
 	return ms
 }

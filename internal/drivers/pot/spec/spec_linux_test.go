@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/jail"
 )
 
 func testInput(t *testing.T, mode string) Input {
@@ -107,7 +108,7 @@ func TestBuildSpecLinux(t *testing.T) {
 	if *l.Resources.Memory.Limit != 64<<20 || l.Resources.Memory.Reservation != nil {
 		t.Errorf("memory = %+v", l.Resources.Memory)
 	}
-	if *l.Resources.Pids.Limit != DefaultPidsLimit {
+	if *l.Resources.Pids.Limit != jail.DefaultPidsLimit {
 		t.Errorf("pids = %d", *l.Resources.Pids.Limit)
 	}
 	if *l.Resources.CPU.Shares != 200*1024/2000 || l.Resources.CPU.Quota != nil {

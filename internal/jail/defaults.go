@@ -1,4 +1,4 @@
-package spec
+package jail
 
 import specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -21,7 +21,7 @@ var DefaultCapabilities = []string{
 	"CAP_AUDIT_WRITE",
 }
 
-// MaskedPaths are hidden from the task (as Docker and runc do).
+// MaskedPaths are hidden from the jail (as Docker and runc do).
 var MaskedPaths = []string{
 	"/proc/acpi",
 	"/proc/asound",
@@ -37,7 +37,7 @@ var MaskedPaths = []string{
 	"/sys/firmware",
 }
 
-// ReadonlyPaths are remounted read-only inside the task.
+// ReadonlyPaths are remounted read-only inside the jail.
 var ReadonlyPaths = []string{
 	"/proc/bus",
 	"/proc/fs",
@@ -52,18 +52,18 @@ const (
 	DefaultPidsLimit = 1024
 	// NofileLimit is the soft and hard RLIMIT_NOFILE. Docker inherits
 	// containerd's 1048576; 65536 is high enough for nginx and similar
-	// servers while bounding per-task kernel memory.
+	// servers while bounding per-jail kernel memory.
 	NofileLimit = 65536
 	// CPUPeriod is the CFS period (µs) used with a hard cpu limit.
 	CPUPeriod = 100000
 	// Cgroup v1 cpu.shares bounds (runc converts to cpu.weight on v2).
 	minShares = 2
 	maxShares = 262144
-	// DefaultPath is the PATH given when the task's env has none.
+	// DefaultPath is the PATH given when the jail's env has none.
 	DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
 
-// defaultMounts are the kernel filesystems every task gets, as in runc's
+// defaultMounts are the kernel filesystems every jail gets, as in runc's
 // default spec.
 func defaultMounts() []specs.Mount {
 	return []specs.Mount{

@@ -1,4 +1,4 @@
-package spec
+package jail
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 
 // resources builds the cgroup limits: memory, cpu, pids and devices.
 func resources(in Input) (*specs.LinuxResources, error) {
-	mem, err := memory(in.Task.MemoryMB, in.Task.MemoryMaxMB)
+	mem, err := memory(in.MemoryMB, in.MemoryMaxMB)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func resources(in Input) (*specs.LinuxResources, error) {
 	}, nil
 }
 
-// memory limits the task to MemoryMaxMB when it exceeds MemoryMB (with
+// memory limits the jail to MemoryMaxMB when it exceeds MemoryMB (with
 // MemoryMB as the soft reservation), else to MemoryMB; swap is not given.
 func memory(mb, maxMB int64) (*specs.LinuxMemory, error) {
 	if mb <= 0 {
@@ -49,7 +49,7 @@ func memory(mb, maxMB int64) (*specs.LinuxMemory, error) {
 // clamped to [2, 262144]. With CPUHardLimit the quota is
 // mhz*period*cores/total µs per CPUPeriod.
 func cpu(in Input) *specs.LinuxCPU {
-	mhz := in.Task.CPUShares
+	mhz := in.CPUMHz
 	if mhz <= 0 {
 		return nil
 	}

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package spec
+package jail
 
 import (
 	"errors"
