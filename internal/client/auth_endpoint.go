@@ -37,6 +37,10 @@ func (c *Client) guard(mux *http.ServeMux) http.Handler {
 			return
 		}
 		a, err := c.tokens.Resolve(r.Context(), remote.RequestToken(r))
+		if remote.IsUnreachable(err) {
+			http.Error(w, strings.TrimPrefix(err.Error(), "Permission denied: "), http.StatusServiceUnavailable)
+			return
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusForbidden)
 			return

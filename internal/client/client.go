@@ -72,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	srv.authenticate(cfg.Token, id.SecretID)
-	tokens := remote.New(srv.do)
+	tokens := remote.New(srv.askTokens)
 	c := &Client{
 		cfg: cfg, log: cfg.Logger.With("node_id", id.ID), db: db, id: id, servers: srv, tokens: tokens,
 		drivers: map[string]drivers.Driver{}, allocRoot: filepath.Join(cfg.DataDir, "alloc"),
@@ -136,6 +136,7 @@ func (c *Client) serve(ctx context.Context) {
 	}
 	close(c.registered)
 	var wg sync.WaitGroup
+	wg.Go(func() { c.primeTokens(ctx) })
 	wg.Go(func() { c.heartbeat(ctx, ttl) })
 	wg.Go(func() { c.watchAllocs(ctx) })
 	wg.Wait()

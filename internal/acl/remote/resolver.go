@@ -37,6 +37,9 @@ type Resolver struct {
 
 	mu    sync.Mutex
 	cache map[string]entry
+	// off is when the servers last said ACLs are off (zero: never): the
+	// answer holds for every token.
+	off time.Time
 }
 
 type entry struct {
@@ -72,18 +75,24 @@ func (e *unreachableError) Error() string { return "Permission denied: " + e.msg
 
 // Resolve returns what the token of secret may do ("" for anonymous):
 // everything (acl.DisabledACL) when the servers have ACLs off, an error (a refusal's
-// message) when the token is unknown or expired.
+// message) when the token is unknown or expired. When no server can be
+// asked, the last answer for the token (or the last "ACLs are off") is
+// used however old it is, as Consul's extend-cache down policy does;
+// without one the error says so (see IsUnreachable).
 func (r *Resolver) Resolve(ctx context.Context, secret string) (*acl.ACL, error) {
 	key := structs.HashSecret(secret)
-	r.mu.Lock()
-	if e, ok := r.cache[key]; ok && r.now().Sub(e.at) < CacheTTL {
-		r.mu.Unlock()
+	if e, ok := r.cached(key, true); ok {
 		return e.acl, e.err
 	}
-	r.mu.Unlock()
 	a, err := r.ask(ctx, secret)
 	var unsure *unreachableError
 	if err != nil && (ctx.Err() != nil || errors.As(err, &unsure)) {
+		if e, ok := r.cached(key, false); ok {
+			return e.acl, e.err
+		}
+		if ctx.Err() != nil && !errors.As(err, &unsure) {
+			err = &unreachableError{"cannot check the token with the servers: " + err.Error()}
+		}
 		return nil, err // not an answer: ask again next time
 	}
 	r.mu.Lock()
@@ -91,8 +100,35 @@ func (r *Resolver) Resolve(ctx context.Context, secret string) (*acl.ACL, error)
 		r.cache = map[string]entry{}
 	}
 	r.cache[key] = entry{acl: a, err: err, at: r.now()}
+	if a == acl.DisabledACL {
+		r.off = r.now()
+	}
 	r.mu.Unlock()
 	return a, err
+}
+
+// cached returns the entry of key, or "ACLs are off" when the servers
+// said so later; with fresh set, only an answer younger than CacheTTL.
+func (r *Resolver) cached(key string, fresh bool) (entry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	e, ok := r.cache[key]
+	if !r.off.IsZero() && (!ok || r.off.After(e.at)) {
+		e, ok = entry{acl: acl.DisabledACL, at: r.off}, true
+	}
+	if !ok || (fresh && now.Sub(e.at) >= CacheTTL) {
+		return entry{}, false
+	}
+	return e, true
+}
+
+// IsUnreachable reports whether err says that no server could be asked
+// about a token (and no earlier answer was kept): the request may be
+// fine, and a 503 fits it better than a 403.
+func IsUnreachable(err error) bool {
+	var unsure *unreachableError
+	return errors.As(err, &unsure)
 }
 
 // ask resolves secret with the servers: its token, then its policies.

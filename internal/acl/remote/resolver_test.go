@@ -3,11 +3,13 @@ package remote
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/api"
@@ -144,5 +146,67 @@ func TestWebSocketTokenTricks(t *testing.T) {
 	r.Header.Set(api.TokenHeader, "hdr")
 	if got := RequestToken(r); got != "hdr" {
 		t.Fatalf("RequestToken: %q, want the header's", got)
+	}
+}
+
+// TestResolverExtendsCacheWhileServersAreDown: once the servers cannot be
+// asked, an answer older than CacheTTL is still used (a token's, or "ACLs
+// are off" for any token), a token never resolved gets an error that
+// IsUnreachable names, and a refusal stays a refusal; once the servers
+// answer again, fresh answers replace the old ones.
+func TestResolverExtendsCacheWhileServersAreDown(t *testing.T) {
+	on, _ := fakeServers(t, true)
+	off, _ := fakeServers(t, false)
+	var down atomic.Bool
+	var aclsOff atomic.Bool
+	live, _ := api.NewClient(&api.Config{Address: on.URL})
+	offClient, _ := api.NewClient(&api.Config{Address: off.URL})
+	do := func(ctx context.Context, fn func(*api.Client) error) error {
+		if down.Load() {
+			return errors.New("dial tcp 10.0.0.1:4646: i/o timeout")
+		}
+		if aclsOff.Load() {
+			return fn(offClient.WithContext(ctx))
+		}
+		return fn(live.WithContext(ctx))
+	}
+	now := time.Unix(1000, 0)
+	r := New(do)
+	r.now = func() time.Time { return now }
+	ctx := context.Background()
+	if _, err := r.Resolve(ctx, "reader-secret"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Resolve(ctx, "nope"); err == nil {
+		t.Fatal("unknown token resolved")
+	}
+	down.Store(true)
+	now = now.Add(10 * CacheTTL)
+	if a, err := r.Resolve(ctx, "reader-secret"); err != nil || !a.AllowServiceRead("web") {
+		t.Errorf("servers down: reader = %v, %v; want the old answer", a, err)
+	}
+	if _, err := r.Resolve(ctx, "nope"); err == nil || IsUnreachable(err) {
+		t.Errorf("servers down: unknown token = %v; want the old refusal", err)
+	}
+	if _, err := r.Resolve(ctx, "root-secret"); !IsUnreachable(err) {
+		t.Errorf("servers down, token never asked about: %v; want an unreachable error", err)
+	}
+
+	down.Store(false)
+	aclsOff.Store(true)
+	if a, err := r.Resolve(ctx, "other-secret"); err != nil || a != acl.DisabledACL {
+		t.Fatalf("ACLs off: %v, %v", a, err)
+	}
+	down.Store(true)
+	now = now.Add(10 * CacheTTL)
+	for _, secret := range []string{"root-secret", "", "reader-secret"} {
+		if a, err := r.Resolve(ctx, secret); err != nil || a != acl.DisabledACL {
+			t.Errorf("servers down after saying ACLs are off: %q = %v, %v", secret, a, err)
+		}
+	}
+	down.Store(false)
+	aclsOff.Store(false)
+	if a, err := r.Resolve(ctx, "reader-secret"); err != nil || a.IsManagement() {
+		t.Errorf("servers back with ACLs on: reader = %v, %v; want its own policy", a, err)
 	}
 }
