@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/registry"
@@ -77,17 +76,9 @@ func (a *Agent) startRegistry() error {
 // writes it to <data_dir>/registry-token so scripts can push.
 func (a *Agent) registryTokens(rc *RegistryConfig) (tokens []string, generated string, err error) {
 	if rc.TokenFile != "" {
-		raw, err := os.ReadFile(rc.TokenFile)
+		tokens, err := registry.ReadTokenFile(rc.TokenFile)
 		if err != nil {
 			return nil, "", fmt.Errorf("registry.token_file: %w", err)
-		}
-		for _, line := range strings.Split(string(raw), "\n") {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				tokens = append(tokens, line)
-			}
-		}
-		if len(tokens) == 0 {
-			return nil, "", fmt.Errorf("registry.token_file %s holds no token", rc.TokenFile)
 		}
 		return tokens, "", nil
 	}

@@ -66,7 +66,7 @@ func registryURL(flag string) string {
 // $WHARF_REGISTRY_TOKEN when no file is given.
 func registryToken(tokenFile string) (string, error) {
 	if tokenFile != "" {
-		toks, err := readTokens(tokenFile)
+		toks, err := registry.ReadTokenFile(tokenFile)
 		if err != nil {
 			return "", err
 		}

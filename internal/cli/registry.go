@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -73,9 +71,12 @@ func runRegistry(cmd *cobra.Command, f registryFlags) error {
 	if f.dir == "" {
 		return &usageError{errors.New("-dir is required")}
 	}
-	tokens, err := readTokens(f.tokenFile)
-	if err != nil {
-		return exitWith(exitError, err)
+	var tokens []string
+	if f.tokenFile != "" {
+		var err error
+		if tokens, err = registry.ReadTokenFile(f.tokenFile); err != nil {
+			return exitWith(exitError, err)
+		}
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	srv, err := registry.New(registry.Config{Dir: f.dir, Tokens: tokens, MaxUploadBytes: f.maxUpload, Logger: logger})
@@ -117,31 +118,4 @@ func serveUntil(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// readTokens reads one token per line from path; "" means no tokens.
-func readTokens(path string) ([]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read token file: %w", err)
-	}
-	defer file.Close()
-	var tokens []string
-	sc := bufio.NewScanner(file)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") {
-			tokens = append(tokens, line)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read token file: %w", err)
-	}
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("token file %s holds no token", path)
-	}
-	return tokens, nil
 }
