@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/wharf-project/wharf/internal/registry"
+	"github.com/wharf-project/wharf/internal/regclient"
 )
 
 // imageLsCommand returns `wharf image ls`.
@@ -41,7 +39,7 @@ func (m *meta) runLs(ctx context.Context, base string, asJSON bool) (int, error)
 	if err != nil {
 		return exitError, err
 	}
-	images, err := fetchImages(ctx, hc, base)
+	images, err := regclient.New(base, hc, "").Images(ctx)
 	if err != nil {
 		return exitError, err
 	}
@@ -59,29 +57,4 @@ func (m *meta) runLs(ctx context.Context, base string, asJSON bool) (int, error)
 	}
 	fmt.Fprint(m.out, formatList(rows))
 	return exitOK, nil
-}
-
-// fetchImages GETs base/v1/images.
-func fetchImages(ctx context.Context, hc *http.Client, base string) ([]registry.Image, error) {
-	url := base + "/v1/images"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	images := []registry.Image{}
-	if err := json.NewDecoder(resp.Body).Decode(&images); err != nil {
-		return nil, fmt.Errorf("GET %s: decode: %w", url, err)
-	}
-	if images == nil {
-		images = []registry.Image{}
-	}
-	return images, nil
 }

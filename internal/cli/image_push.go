@@ -6,17 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wharf-project/wharf/internal/image"
-	"github.com/wharf-project/wharf/internal/registry"
+	"github.com/wharf-project/wharf/internal/regclient"
 )
 
 // registryFlagUsage is the help of every image command's -registry flag.
@@ -74,14 +72,14 @@ func (m *meta) runPush(ctx context.Context, f imagePushFlags, name, tag string) 
 	if err != nil {
 		return exitError, err
 	}
-	base := registryURL(f.registry)
+	rc := regclient.New(registryURL(f.registry), hc, token)
 	for _, pf := range files {
-		if err := uploadFile(ctx, hc, base, token, filepath.Join(f.dir, pf.name), pf); err != nil {
+		if err := uploadFile(ctx, rc, filepath.Join(f.dir, pf.name), pf); err != nil {
 			return exitError, err
 		}
 		fmt.Fprintf(m.out, "    uploaded %s\n", pf.name)
 	}
-	fmt.Fprintf(m.out, "==> Pushed image %s:%s to %s\n", name, tag, base)
+	fmt.Fprintf(m.out, "==> Pushed image %s:%s to %s\n", name, tag, rc.Base())
 	return exitOK, nil
 }
 
@@ -117,8 +115,8 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// uploadFile PUTs the file at path to base/pf.name.
-func uploadFile(ctx context.Context, hc *http.Client, base, token, path string, pf pushFile) error {
+// uploadFile uploads the file at path as pf.name.
+func uploadFile(ctx context.Context, rc *regclient.Client, path string, pf pushFile) error {
 	file, err := os.Open(path)
 	if err != nil {
 		return err
@@ -128,39 +126,7 @@ func uploadFile(ctx context.Context, hc *http.Client, base, token, path string, 
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+"/"+pf.name, file)
-	if err != nil {
-		return fmt.Errorf("upload %s: %w", pf.name, err)
-	}
-	req.ContentLength = fi.Size()
-	req.Header.Set(registry.DigestHeader, pf.sum)
-	_, err = registryDo(hc, req, token)
-	return err
-}
-
-// registryDo sends req with token (when set), returning the response's
-// status code on 2xx and an error naming the URL and status otherwise.
-func registryDo(hc *http.Client, req *http.Request, token string) (int, error) {
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	if resp.StatusCode/100 == 2 {
-		return resp.StatusCode, nil
-	}
-	msg := strings.TrimSpace(string(body))
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		msg = "the registry refused the token"
-	case http.StatusForbidden:
-		msg = "the registry accepts no uploads: " + msg
-	}
-	return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", req.Method, req.URL, resp.Status, msg)
+	return rc.Upload(ctx, pf.name, file, fi.Size(), pf.sum)
 }
 
 // imageRmCommand returns `wharf image rm`.
@@ -200,24 +166,20 @@ func (m *meta) runRm(ctx context.Context, f imagePushFlags, name, tag string) (i
 	if err != nil {
 		return exitError, err
 	}
-	base := registryURL(f.registry)
+	rc := regclient.New(registryURL(f.registry), hc, token)
 	var errs []error
 	for _, file := range []string{names.Digest, names.Sig, names.Manifest, names.Rootfs} {
-		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, base+"/"+file, nil)
-		if err != nil {
+		err := rc.Delete(ctx, file)
+		if regclient.IsStatus(err, http.StatusUnauthorized) || regclient.IsStatus(err, http.StatusForbidden) {
 			return exitError, err
 		}
-		code, err := registryDo(hc, req, token)
-		if code == http.StatusUnauthorized || code == http.StatusForbidden {
-			return exitError, err
-		}
-		if err != nil && !(code == http.StatusNotFound && file == names.Sig) {
+		if err != nil && !(regclient.IsStatus(err, http.StatusNotFound) && file == names.Sig) {
 			errs = append(errs, err)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return exitError, err
 	}
-	fmt.Fprintf(m.out, "==> Deleted image %s:%s from %s\n", name, tag, base)
+	fmt.Fprintf(m.out, "==> Deleted image %s:%s from %s\n", name, tag, rc.Base())
 	return exitOK, nil
 }

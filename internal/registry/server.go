@@ -27,6 +27,9 @@ const DefaultPort = 9080
 // Config.MaxUploadBytes is zero or negative (8 GiB).
 const DefaultMaxUploadBytes int64 = 8 << 30
 
+// ImagesPath is the path of the JSON list of the images a registry holds.
+const ImagesPath = "/v1/images"
+
 // uploadDir is the hidden directory inside Config.Dir where uploads are
 // written before being renamed into place; it is never served.
 const uploadDir = ".upload"
@@ -140,7 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.serveIndex(w, r)
 		}
 		return
-	case "/v1/images":
+	case ImagesPath:
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			s.serveImages(w, r)
 		}

@@ -10,6 +10,8 @@
 //	downloads/<name>_<tag>.tar.zst.part                 interrupted download
 //	rootfs/<name>_<tag>/                                unpacked rootfs
 //
-// This package must never import the server, client, driver or state
-// packages; it depends only on internal/image and the standard library.
+// It speaks to registries only through internal/regclient. This package
+// must never import the server, client, driver or state packages; it
+// depends only on internal/image, internal/regclient and the standard
+// library.
 package fetch

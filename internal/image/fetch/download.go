@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/image"
+	"github.com/wharf-project/wharf/internal/regclient"
 )
 
 const (
@@ -131,22 +132,13 @@ func (c *Cache) transfer(ctx context.Context, u, part string, resume bool, limit
 	watchdog := time.AfterFunc(c.deadline, func() { cancel(errNoProgress) })
 	defer watchdog.Stop()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	base, file := path.Split(u)
+	body, err := regclient.New(base, c.client, "").Get(ctx, file, offset)
 	if err != nil {
-		return fmt.Errorf("fetch %s: %w", u, err)
+		return c.getErr(ctx, u, err)
 	}
-	if offset > 0 {
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
-	}
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return c.requestErr(ctx, u, err)
-	}
-	defer resp.Body.Close()
-	offset, total, err := startOffset(resp, u, offset)
-	if err != nil || offset < 0 {
-		return err // offset < 0: 416, the part is already complete
-	}
+	defer body.Close()
+	offset, total := body.Offset, body.Total
 	if limit >= 0 && total > limit {
 		return fmt.Errorf("fetch %s: %d bytes is larger than the limit of %d", u, total, limit)
 	}
@@ -158,8 +150,8 @@ func (c *Cache) transfer(ctx context.Context, u, part string, resume bool, limit
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", u, err)
 	}
-	rep := newReporter(progress, path.Base(u), offset, total)
-	n, err := c.copyBody(ctx, f, resp.Body, watchdog, rep, limit)
+	rep := newReporter(progress, file, offset, total)
+	n, err := c.copyBody(ctx, f, body, watchdog, rep, limit)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -173,26 +165,21 @@ func (c *Cache) transfer(ctx context.Context, u, part string, resume bool, limit
 	return nil
 }
 
-// startOffset interprets the response status: it returns where the body
-// starts in the file and the full size (-1 when unknown), or offset -1
-// when the server reports the requested range as past the end.
-func startOffset(resp *http.Response, u string, offset int64) (int64, int64, error) {
+// getErr explains a failed Get: a part that is already complete (nil), an
+// unexpected status, an answer that does not fit the request, or a failed
+// request.
+func (c *Cache) getErr(ctx context.Context, u string, err error) error {
+	var st *regclient.StatusError
+	var re *regclient.RangeError
 	switch {
-	case resp.StatusCode == http.StatusPartialContent && offset > 0:
-		var start, end, total int64
-		if _, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-%d/%d", &start, &end, &total); err != nil {
-			return 0, 0, fmt.Errorf("fetch %s: bad Content-Range %q", u, resp.Header.Get("Content-Range"))
-		}
-		if start != offset {
-			return 0, 0, fmt.Errorf("fetch %s: asked for bytes from %d, got from %d", u, offset, start)
-		}
-		return offset, total, nil
-	case resp.StatusCode == http.StatusOK:
-		return 0, resp.ContentLength, nil // a server ignoring Range sends it all
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && offset > 0:
-		return -1, -1, nil
+	case errors.Is(err, regclient.ErrPastEnd):
+		return nil // 416: the part is already complete
+	case errors.As(err, &st):
+		return &statusError{url: u, code: st.Code, status: st.Status}
+	case errors.As(err, &re):
+		return fmt.Errorf("fetch %s: %w", u, err)
 	}
-	return 0, 0, &statusError{url: u, code: resp.StatusCode, status: resp.Status}
+	return c.requestErr(ctx, u, err)
 }
 
 // copyBody copies r to w, resetting the watchdog on every read that
