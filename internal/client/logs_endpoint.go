@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/wharf-project/wharf/internal/logstream"
+	"github.com/wharf-project/wharf/internal/tasklog"
 )
 
 // Handler serves the node's own API in Nomad's shape: GET
@@ -56,12 +56,12 @@ func (c *Client) serveLogs(w http.ResponseWriter, r *http.Request) {
 			flusher.Flush()
 		}
 	}
-	opts := logstream.Options{
-		Dir: filepath.Join(allocDir, "alloc", "logs"), Task: task, Type: typ,
+	opts := tasklog.Options{
+		Dir: filepath.Join(allocDir, tasklog.Dir), Task: task, Type: typ,
 		Origin: q.Get("origin"), Offset: offset, Follow: follow, Plain: plain,
 		Dead: func() bool { return c.taskDead(allocID, task) },
 	}
-	if err := logstream.Stream(r.Context(), w, flush, opts); err != nil {
+	if err := tasklog.Stream(r.Context(), w, flush, opts); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return

@@ -36,12 +36,6 @@ const (
 	LogFile = "supervisor.log"
 )
 
-// Default log rotation, as Nomad's `logs` block.
-const (
-	DefaultLogMaxFiles = 10
-	DefaultLogMaxBytes = 10 << 20
-)
-
 // Spec is what a supervisor runs: one command, its environment and where
 // its logs go. The driver writes it to SpecFile in the state directory.
 type Spec struct {
@@ -59,7 +53,9 @@ type Spec struct {
 	// User, when set and the supervisor runs as root, is the user the
 	// task runs as. Ignored when not root.
 	User string `json:"user,omitempty"`
-	// LogDir receives <LogName>.stdout.N and <LogName>.stderr.N.
+	// LogDir receives the task's log files, named by tasklog after
+	// LogName; LogMaxFiles and LogMaxBytes bound their rotation (tasklog's
+	// defaults when zero).
 	LogDir      string `json:"log_dir"`
 	LogName     string `json:"log_name"`
 	LogMaxFiles int    `json:"log_max_files,omitempty"`

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/tasklog"
 )
 
 // Kinds of task the suite asks Harness.Config for.
@@ -188,7 +189,7 @@ func (s *suite) waitReady(t *testing.T, cfg *drivers.TaskConfig) {
 	if !s.h.Logs {
 		return
 	}
-	path := filepath.Join(cfg.LogDir, cfg.TaskName+".stdout.0")
+	path := filepath.Join(cfg.LogDir, tasklog.FileName(cfg.TaskName, tasklog.Stdout, 0))
 	deadline := time.Now().Add(timeout)
 	for {
 		if data, _ := os.ReadFile(path); strings.Contains(string(data), "ready") {

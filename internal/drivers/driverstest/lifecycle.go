@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/tasklog"
 )
 
 func (s *suite) testFingerprint(t *testing.T) {
@@ -72,7 +73,7 @@ func (s *suite) testOutput(t *testing.T) {
 		t.Fatalf("exit = %+v", r)
 	}
 	for stream, want := range map[string]string{"stdout": OutStdout, "stderr": OutStderr} {
-		data, err := os.ReadFile(filepath.Join(cfg.LogDir, cfg.TaskName+"."+stream+".0"))
+		data, err := os.ReadFile(filepath.Join(cfg.LogDir, tasklog.FileName(cfg.TaskName, stream, 0)))
 		if err != nil || string(data) != want {
 			t.Errorf("%s log = %q, %v; want %q", stream, data, err, want)
 		}

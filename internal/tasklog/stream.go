@@ -1,4 +1,4 @@
-package logstream
+package tasklog
 
 import (
 	"context"
@@ -42,8 +42,8 @@ const chunkSize = 64 << 10
 // the task is dead and drained, or ctx ends). flush, when non-nil, is
 // called after each write so frames reach the reader at once.
 func Stream(ctx context.Context, w io.Writer, flush func(), o Options) error {
-	if o.Type != "stdout" && o.Type != "stderr" {
-		return fmt.Errorf("type %q: must be \"stdout\" or \"stderr\"", o.Type)
+	if err := CheckType(o.Type); err != nil {
+		return err
 	}
 	if o.Poll <= 0 {
 		o.Poll = 50 * time.Millisecond
@@ -52,7 +52,7 @@ func Stream(ctx context.Context, w io.Writer, flush func(), o Options) error {
 		o.Heartbeat = 10 * time.Second
 	}
 	s := &streamer{w: w, flush: flush, o: o, enc: json.NewEncoder(w)}
-	files, err := listFiles(o.Dir, o.Task, o.Type)
+	files, err := List(o.Dir, o.Task, o.Type)
 	if err != nil && !(errors.Is(err, os.ErrNotExist) && o.Follow) {
 		return fmt.Errorf("read logs of task %q: %w", o.Task, err)
 	}
@@ -101,7 +101,7 @@ func (s *streamer) run(ctx context.Context) error {
 // drain sends everything from the current position to the end of the
 // newest file; it reports whether it sent anything.
 func (s *streamer) drain() (bool, error) {
-	files, err := listFiles(s.o.Dir, s.o.Task, s.o.Type)
+	files, err := List(s.o.Dir, s.o.Task, s.o.Type)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return false, nil
@@ -110,11 +110,11 @@ func (s *streamer) drain() (bool, error) {
 	}
 	sent := false
 	for _, f := range files {
-		if f.index < s.pos.index {
+		if f.Index < s.pos.index {
 			continue
 		}
-		if f.index > s.pos.index {
-			s.pos = position{index: f.index}
+		if f.Index > s.pos.index {
+			s.pos = position{index: f.Index}
 		}
 		n, err := s.sendFile(f)
 		if err != nil {
@@ -126,8 +126,8 @@ func (s *streamer) drain() (bool, error) {
 }
 
 // sendFile sends f from the current offset to its end.
-func (s *streamer) sendFile(f logFile) (int64, error) {
-	fh, err := os.Open(filepath.Join(s.o.Dir, f.name))
+func (s *streamer) sendFile(f File) (int64, error) {
+	fh, err := os.Open(filepath.Join(s.o.Dir, f.Name))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return 0, nil // rotated away: the next file continues
@@ -143,7 +143,7 @@ func (s *streamer) sendFile(f logFile) (int64, error) {
 	for {
 		n, rerr := fh.Read(buf)
 		if n > 0 {
-			fr := &api.LogFrame{File: relPath(f.name), Offset: s.pos.offset + int64(n), Data: buf[:n]}
+			fr := &api.LogFrame{File: relPath(f.Name), Offset: s.pos.offset + int64(n), Data: buf[:n]}
 			if err := s.write(fr); err != nil {
 				return total, err
 			}

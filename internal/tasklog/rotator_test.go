@@ -1,4 +1,4 @@
-package supervise
+package tasklog
 
 import (
 	"os"
@@ -76,7 +76,7 @@ func TestRotatorWrites(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r, err := NewRotator(dir, "web.stdout", tc.maxFiles, tc.maxBytes)
+			r, err := NewRotator(dir, "web", Stdout, tc.maxFiles, tc.maxBytes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,12 +110,12 @@ func mapsEqual(a, b map[string]string) bool {
 
 func TestRotatorDefaultsAndCreatesDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "alloc", "logs")
-	r, err := NewRotator(dir, "web.stderr", 0, 0)
+	r, err := NewRotator(dir, "web", Stderr, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if r.maxFiles != DefaultLogMaxFiles || r.maxBytes != DefaultLogMaxBytes {
+	if r.maxFiles != DefaultMaxFiles || r.maxBytes != DefaultMaxBytes {
 		t.Errorf("defaults = %d files of %d bytes", r.maxFiles, r.maxBytes)
 	}
 	if _, err := os.Stat(r.Path(0)); err != nil {
@@ -124,7 +124,7 @@ func TestRotatorDefaultsAndCreatesDir(t *testing.T) {
 }
 
 func TestRotatorWriteAfterClose(t *testing.T) {
-	r, err := NewRotator(t.TempDir(), "web.stdout", 1, 10)
+	r, err := NewRotator(t.TempDir(), "web", Stdout, 1, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestRotatorWriteAfterClose(t *testing.T) {
 
 func TestRotatorLongStreamKeepsNewest(t *testing.T) {
 	dir := t.TempDir()
-	r, err := NewRotator(dir, "web.stdout", 3, 100)
+	r, err := NewRotator(dir, "web", Stdout, 3, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestRotatorUnwritableDir(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewRotator(filepath.Join(file, "logs"), "web.stdout", 1, 1); err == nil {
+	if _, err := NewRotator(filepath.Join(file, "logs"), "web", Stdout, 1, 1); err == nil {
 		t.Fatal("NewRotator under a file succeeded")
 	}
 }
@@ -182,7 +182,7 @@ func TestRotatorUnwritableDir(t *testing.T) {
 // BenchmarkRotatorWrite measures log throughput through rotation (4 KiB
 // writes into 1 MiB files, 3 kept).
 func BenchmarkRotatorWrite(b *testing.B) {
-	r, err := NewRotator(b.TempDir(), "web.stdout", 3, 1<<20)
+	r, err := NewRotator(b.TempDir(), "web", Stdout, 3, 1<<20)
 	if err != nil {
 		b.Fatal(err)
 	}
