@@ -3,7 +3,7 @@
 // Command c1m runs a cluster in the shape of Nomad's C1M challenge on one
 // machine: three `wharf agent` servers on 127.0.0.1 (their own ports and
 // data dirs, one embedded etcd cluster, ACLs off), -clients simulated
-// client nodes (internal/fakenode) heartbeating against all three, and
+// client nodes (internal/testkit/fakenode) heartbeating against all three, and
 // -allocs allocations placed by -parallel job submitters (service jobs of
 // -count instances with tiny resource asks). It prints placements per
 // second (the servers' wharf_scheduler_placements_total over time), each

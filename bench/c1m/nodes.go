@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/fakenode"
+	"github.com/wharf-project/wharf/internal/testkit/fakenode"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 

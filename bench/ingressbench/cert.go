@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/wharf-project/wharf/internal/certgen"
+	"github.com/wharf-project/wharf/internal/testkit/certgen"
 )
 
 // makeCert writes a self-signed ECDSA P-256 certificate for benchHost

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-project/wharf/internal/certgen"
+	"github.com/wharf-project/wharf/internal/testkit/certgen"
 	"github.com/wharf-project/wharf/internal/ingress/dashboard"
 	"github.com/wharf-project/wharf/internal/structs"
 )

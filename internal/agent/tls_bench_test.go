@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/wharf-project/wharf/internal/testutil"
+	"github.com/wharf-project/wharf/internal/testkit/testutil"
 	"github.com/wharf-project/wharf/internal/tlsutil"
 )
 

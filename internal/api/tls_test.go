@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wharf-project/wharf/internal/certgen"
+	"github.com/wharf-project/wharf/internal/testkit/certgen"
 )
 
 // tlsServer runs an HTTPS server that requires a client certificate and

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/testutil"
+	"github.com/wharf-project/wharf/internal/testkit/testutil"
 )
 
 // wharfBin is the binary under test, built once by TestMain.

@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/wharf-project/wharf/internal/testutil"
+	"github.com/wharf-project/wharf/internal/testkit/testutil"
 )
 
 // scrape reads addr's /v1/metrics as a Prometheus scraper does (its

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/fakenode"
+	"github.com/wharf-project/wharf/internal/testkit/fakenode"
 )
 
 // drainJobHCL is a job of two pot allocations that migrate one at a time.

@@ -13,7 +13,7 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/fakenode"
+	"github.com/wharf-project/wharf/internal/testkit/fakenode"
 	"github.com/wharf-project/wharf/internal/state/embedetcd"
 	"github.com/wharf-project/wharf/internal/structs"
 )

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-project/wharf/internal/testutil"
+	"github.com/wharf-project/wharf/internal/testkit/testutil"
 )
 
 // wharfBin is the binary under test, built once by TestMain.

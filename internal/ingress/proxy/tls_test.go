@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-project/wharf/internal/certgen"
+	"github.com/wharf-project/wharf/internal/testkit/certgen"
 	"github.com/wharf-project/wharf/internal/ingress/config"
 )
 

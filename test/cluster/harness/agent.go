@@ -14,7 +14,7 @@ import (
 	nomadapi "github.com/hashicorp/nomad/api"
 
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/testutil"
+	"github.com/wharf-project/wharf/internal/testkit/testutil"
 )
 
 // HTTPPort is the API port of every agent (each has its own address).

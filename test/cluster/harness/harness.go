@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-project/wharf/internal/testutil"
+	"github.com/wharf-project/wharf/internal/testkit/testutil"
 )
 
 // Options shape a cluster.
