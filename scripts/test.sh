@@ -10,9 +10,10 @@ go mod download
 go vet ./...
 GOOS=freebsd go build ./...
 go test -count=1 -timeout 25m ./...
-# Time-budgeted fuzzing of the parsers that take hostile input (about 1 min).
+# Time-budgeted fuzzing of the parsers that take hostile input (about 1.5 min).
 for target in 'FuzzJobRegisterBody ./internal/server' 'FuzzParse ./internal/jobspec' \
-	'FuzzNestingOverflow ./internal/jobspec' 'FuzzCheckDepth ./internal/jsonlimit'; do
+	'FuzzNestingOverflow ./internal/jobspec' 'FuzzCheckDepth ./internal/jsonlimit' \
+	'FuzzRequestHead ./internal/ingress/proxy' 'FuzzResponseHead ./internal/ingress/proxy'; do
 	set -- $target
 	go test -run '^$' -fuzz "^$1\$" -fuzztime 12s -fuzzminimizetime 50x "$2"
 done

@@ -140,6 +140,9 @@ func (h *fastHead) connection(v string) bool {
 		case strings.EqualFold(tok, "upgrade"):
 			return false
 		case tok == "" || strings.EqualFold(tok, "keep-alive"):
+		case strings.EqualFold(tok, "content-length"):
+			// The body's length is no hop-by-hop field: dropped, the
+			// server would read the body as a request of its own.
 		default:
 			h.connDrop = append(h.connDrop, textproto.CanonicalMIMEHeaderKey(tok))
 		}

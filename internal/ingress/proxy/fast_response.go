@@ -41,7 +41,10 @@ func (fc *fastConn) readRespHead(bc *bconn) (*respHead, error) {
 		case bare:
 			return nil, errBadResponse
 		case end > 0:
-			return fc.parseResp(buf[:end])
+			if err := parseResp(buf[:end], fc.head.method, &fc.resp); err != nil {
+				return nil, err
+			}
+			return &fc.resp, nil
 		case len(buf) == bc.br.Size():
 			return nil, errBadResponse
 		}
@@ -60,17 +63,17 @@ func (fc *fastConn) readRespHead(bc *bconn) (*respHead, error) {
 	}
 }
 
-// parseResp parses a response head into fc's reused respHead.
-func (fc *fastConn) parseResp(raw []byte) (*respHead, error) {
-	r := &fc.resp
+// parseResp parses a complete response head (through CRLF CRLF) to a
+// request with method into r; the body's framing follows RFC 9112.
+func parseResp(raw []byte, method string, r *respHead) error {
 	*r = respHead{raw: raw, length: -1}
-	if len(raw) < 13 || !bytes.HasPrefix(raw, []byte("HTTP/1.")) || raw[8] != ' ' {
-		return nil, errBadResponse
+	if len(raw) < 13 || !bytes.HasPrefix(raw, []byte("HTTP/1.")) || raw[8] != ' ' || raw[12] != ' ' && raw[12] != '\r' {
+		return errBadResponse // the status is three digits, then a space or the line's end
 	}
 	r.http10 = raw[7] == '0'
 	for _, c := range raw[9:12] {
 		if c < '0' || c > '9' {
-			return nil, errBadResponse
+			return errBadResponse
 		}
 		r.code = r.code*10 + int(c-'0')
 	}
@@ -92,13 +95,13 @@ func (fc *fastConn) parseResp(raw []byte) (*respHead, error) {
 		}
 	})
 	if !ok || r.code < 100 {
-		return nil, errBadResponse
+		return errBadResponse
 	}
 	if r.http10 && !keepAlive {
 		r.close = true
 	}
 	switch {
-	case r.code < 200 || r.code == 204 || r.code == 304 || fc.head.method == http.MethodHead:
+	case r.code < 200 || r.code == 204 || r.code == 304 || method == http.MethodHead:
 		r.frame = noBody
 	case te && chunked:
 		r.frame, r.length = byChunks, -1
@@ -108,9 +111,9 @@ func (fc *fastConn) parseResp(raw []byte) (*respHead, error) {
 		r.frame = byLength
 	}
 	if r.code == http.StatusSwitchingProtocols {
-		return nil, errBadResponse // never asked for: upgrades go to net/http
+		return errBadResponse // never asked for: upgrades go to net/http
 	}
-	return r, nil
+	return nil
 }
 
 // eachField calls fn with each header line of a head (line, name,

@@ -484,3 +484,21 @@ func TestFastIdleGoroutineGivesBuffersBack(t *testing.T) {
 		t.Errorf("closed after %v idle, want about 1.5s", d)
 	}
 }
+
+// TestFastConnectionNamingLengthSmugglesNothing sends a body whose
+// Content-Length the Connection header names (a hop-by-hop field by that
+// header's rule): the server must still get the body as this request's,
+// not read it as a request of its own (found by FuzzRequestHead).
+func TestFastConnectionNamingLengthSmugglesNothing(t *testing.T) {
+	addr, _ := fastRoute(t, ServerOptions{}, echoBackend(t))
+	inner := "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+	c, br := dialRaw(t, addr)
+	fmt.Fprintf(c, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nConnection: keep-alive, Content-Length\r\n\r\n%s"+
+		"GET /b HTTP/1.1\r\nHost: x\r\n\r\n", len(inner), inner)
+	for i, want := range []string{fmt.Sprintf("POST /a %d %s", len(inner), sum8([]byte(inner))), "GET /b 0 " + sum8(nil)} {
+		resp, body, err := readResp(t, br, http.MethodGet)
+		if err != nil || resp.StatusCode != 200 || body != want {
+			t.Fatalf("response %d: %v %q, want %q", i, err, body, want)
+		}
+	}
+}

@@ -21,11 +21,12 @@ var (
 
 // TestMain runs the suite with net/http entry points, then once more in
 // a child process with the fast path on and once with its event loops
-// (where there are some), unless fastEnv chose one mode or benchmarks run
-// (they choose their server themselves).
+// (where there are some), unless fastEnv chose one mode or benchmarks or a
+// fuzz target run (they choose their server themselves, or have none).
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if code != 0 || os.Getenv(fastEnv) != "" || flag.Lookup("test.bench").Value.String() != "" {
+	if code != 0 || os.Getenv(fastEnv) != "" || flag.Lookup("test.bench").Value.String() != "" ||
+		flag.Lookup("test.fuzz").Value.String() != "" {
 		os.Exit(code)
 	}
 	modes := []string{"1"}
