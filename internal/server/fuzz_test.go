@@ -46,8 +46,8 @@ func FuzzJobRegisterBody(f *testing.F) {
 			if !errors.As(err, &he) && !isBodyLimitError(err) {
 				t.Fatalf("error %T %v is not an HTTP error", err, err)
 			}
-			if he != nil && (he.code < 400 || he.code >= 500 || he.msg == "") {
-				t.Fatalf("refused with %d %q", he.code, he.msg)
+			if he != nil && (he.Code < 400 || he.Code >= 500 || he.Msg == "") {
+				t.Fatalf("refused with %d %q", he.Code, he.Msg)
 			}
 			return
 		}

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 
+	"github.com/wharf-project/wharf/internal/httpapi"
 	"github.com/wharf-project/wharf/internal/jsonlimit"
 	"github.com/wharf-project/wharf/internal/state"
 )
@@ -20,15 +19,10 @@ import (
 const maxBodyBytes = 8 << 20
 
 // httpError is an error with the HTTP status that fits it.
-type httpError struct {
-	code int
-	msg  string
-}
-
-func (e *httpError) Error() string { return e.msg }
+type httpError = httpapi.Error
 
 func errorf(code int, format string, args ...any) error {
-	return &httpError{code: code, msg: fmt.Sprintf(format, args...)}
+	return httpapi.Errorf(code, format, args...)
 }
 
 // handlerFunc is an API handler: it returns the value to encode as JSON
@@ -56,12 +50,7 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 		if out == nil {
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(w)
-		if _, ok := r.URL.Query()["pretty"]; ok {
-			enc.SetIndent("", "    ")
-		}
-		_ = enc.Encode(out)
+		httpapi.WriteJSON(w, r, out)
 	}
 }
 
@@ -93,7 +82,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "1")
 	case errors.As(err, &he):
-		code = he.code
+		code = he.Code
 	case errors.As(err, &de):
 		code = http.StatusBadRequest
 		err = fmt.Errorf("request body: %w (limits.json_max_depth)", de)
@@ -114,9 +103,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code >= 500 && !quiet {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(code)
-	_, _ = io.WriteString(w, err.Error())
+	httpapi.WriteText(w, code, err.Error())
 }
 
 // isTimeout reports whether err is a network timeout: the agent's read
@@ -129,17 +116,17 @@ func isTimeout(err error) bool {
 // decodeBody decodes a JSON request body into v, naming the field and the
 // offset of any error.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := httpapi.ReadBody(w, r, maxBodyBytes)
 	if err != nil {
 		return nil, err
 	}
-	if len(strings.TrimSpace(string(body))) == 0 {
+	var de *jsonlimit.DepthError
+	switch err := httpapi.DecodeJSON(body, requestLimits(r).JSONMaxDepth, v); {
+	case errors.Is(err, httpapi.ErrEmptyBody):
 		return nil, errorf(http.StatusBadRequest, "request body is empty")
-	}
-	if err := jsonlimit.CheckDepth(body, requestLimits(r).JSONMaxDepth); err != nil {
+	case errors.As(err, &de):
 		return nil, err
-	}
-	if err := json.Unmarshal(body, v); err != nil {
+	case err != nil:
 		return nil, jsonError(err)
 	}
 	return body, nil

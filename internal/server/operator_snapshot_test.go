@@ -148,7 +148,7 @@ func TestRestoreErrorStatus(t *testing.T) {
 		var he *httpError
 		code := http.StatusInternalServerError
 		if errors.As(restoreError(c.err), &he) {
-			code = he.code
+			code = he.Code
 		}
 		if code != c.code {
 			t.Errorf("%v: %d, want %d", c.err, code, c.code)

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/catalog"
+	"github.com/wharf-project/wharf/internal/httpapi"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -285,20 +285,8 @@ func validateCheck(path string, c *structs.CheckStatus) []error {
 	default:
 		errs = append(errs, fmt.Errorf("%s.Status: %q is not passing, warning or critical", path, c.Status))
 	}
-	c.Output = capOutput(c.Output)
+	c.Output = httpapi.CutUTF8(c.Output, maxCheckOutput)
 	return errs
-}
-
-// capOutput cuts s to maxCheckOutput bytes without splitting a character.
-func capOutput(s string) string {
-	if len(s) <= maxCheckOutput {
-		return s
-	}
-	cut := maxCheckOutput
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
 }
 
 // invalid joins errs into one 400, listing at most maxReportedErrors.

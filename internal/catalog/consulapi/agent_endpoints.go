@@ -1,15 +1,14 @@
 package consulapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/wharf-project/wharf/internal/catalog"
+	"github.com/wharf-project/wharf/internal/httpapi"
 	"github.com/wharf-project/wharf/internal/jsonlimit"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/structs"
@@ -238,20 +237,21 @@ func (s *Server) deregister(r *http.Request) (any, error) {
 // decodeBody reads JSON into dst; a bad body is a 400 naming the field,
 // a body nested deeper than Config.JSONMaxDepth a 400 naming the limit.
 func (s *Server) decodeBody(r *http.Request, dst any) error {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
+	raw, err := httpapi.ReadBody(nil, r, maxBody)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return errorf(http.StatusRequestEntityTooLarge, "Request decode failed: body larger than %d bytes", maxBody)
+	case err != nil:
 		return errorf(http.StatusBadRequest, "Request decode failed: %v", err)
 	}
-	if len(raw) > maxBody {
-		return errorf(http.StatusRequestEntityTooLarge, "Request decode failed: body larger than %d bytes", maxBody)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
+	var de *jsonlimit.DepthError
+	switch err := httpapi.DecodeJSON(raw, s.cfg.JSONMaxDepth, dst); {
+	case errors.Is(err, httpapi.ErrEmptyBody):
 		return errorf(http.StatusBadRequest, "Request decode failed: empty body")
-	}
-	if err := jsonlimit.CheckDepth(raw, s.cfg.JSONMaxDepth); err != nil {
+	case errors.As(err, &de):
 		return errorf(http.StatusBadRequest, "Request decode failed: %v (limits.json_max_depth)", err)
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
+	case err != nil:
 		return errorf(http.StatusBadRequest, "Request decode failed: %s", describeJSONError(err))
 	}
 	return nil

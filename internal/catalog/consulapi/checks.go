@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/httpapi"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -40,11 +41,11 @@ func (s *Server) checkUpdate(verb string) func(*http.Request) (any, error) {
 func (s *Server) updateFromRequest(verb string, r *http.Request) (status, output string, err error) {
 	switch verb {
 	case "pass":
-		return structs.HealthPassing, capOutput(r.URL.Query().Get("note")), nil
+		return structs.HealthPassing, httpapi.CutUTF8(r.URL.Query().Get("note"), maxOutput), nil
 	case "warn":
-		return structs.HealthWarning, capOutput(r.URL.Query().Get("note")), nil
+		return structs.HealthWarning, httpapi.CutUTF8(r.URL.Query().Get("note"), maxOutput), nil
 	case "fail":
-		return structs.HealthCritical, capOutput(r.URL.Query().Get("note")), nil
+		return structs.HealthCritical, httpapi.CutUTF8(r.URL.Query().Get("note"), maxOutput), nil
 	}
 	var u checkUpdate
 	if err := s.decodeBody(r, &u); err != nil {
@@ -53,7 +54,7 @@ func (s *Server) updateFromRequest(verb string, r *http.Request) (status, output
 	if !validStatus(u.Status) {
 		return "", "", errorf(http.StatusBadRequest, "Status: %q is not passing, warning or critical", u.Status)
 	}
-	return u.Status, capOutput(u.Output), nil
+	return u.Status, httpapi.CutUTF8(u.Output, maxOutput), nil
 }
 
 // findTTLCheck finds a TTL check of the local agent registrations.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/httpapi"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -136,16 +137,9 @@ func toCheck(in *serviceRegistration, serviceID string, c *serviceCheck, i, n in
 		name = fmt.Sprintf("Service '%s' check", in.Name)
 	}
 	return &structs.CheckStatus{ID: checkID(in, serviceID, c, i, n), Name: name, Type: "ttl", Status: status,
-		Output: capOutput(c.Notes), Interval: ttl.String()}, nil
+		Output: httpapi.CutUTF8(c.Notes, maxOutput), Interval: ttl.String()}, nil
 }
 
 func validStatus(s string) bool {
 	return s == structs.HealthPassing || s == structs.HealthWarning || s == structs.HealthCritical
-}
-
-func capOutput(s string) string {
-	if len(s) > maxOutput {
-		return s[:maxOutput]
-	}
-	return s
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/wharf-project/wharf/internal/acl"
 	"github.com/wharf-project/wharf/internal/catalog"
+	"github.com/wharf-project/wharf/internal/httpapi"
 )
 
 // Defaults of blocking queries, as Consul's.
@@ -127,15 +127,10 @@ func (s *Server) routes() {
 
 // httpError is an error with the HTTP status it answers with; Consul
 // answers errors in plain text.
-type httpError struct {
-	code int
-	msg  string
-}
-
-func (e *httpError) Error() string { return e.msg }
+type httpError = httpapi.Error
 
 func errorf(code int, format string, args ...any) error {
-	return &httpError{code: code, msg: fmt.Sprintf(format, args...)}
+	return httpapi.Errorf(code, format, args...)
 }
 
 // simple wraps an endpoint without blocking.
@@ -253,24 +248,15 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, out any, index 
 	h.Set("X-Consul-KnownLeader", "true")
 	h.Set("X-Consul-LastContact", "0")
 	if err != nil {
-		code := http.StatusInternalServerError
-		var he *httpError
-		if errors.As(err, &he) {
-			code = he.code
-		} else {
+		code, ok := httpapi.StatusOf(err)
+		if !ok {
+			code = http.StatusInternalServerError
 			s.cfg.Logger.Error("consul API", "path", r.URL.Path, "err", err)
 		}
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(code)
-		fmt.Fprintln(w, err.Error())
+		httpapi.WriteText(w, code, err.Error()+"\n")
 		return
 	}
-	h.Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	if _, ok := r.URL.Query()["pretty"]; ok {
-		enc.SetIndent("", "    ")
-	}
-	_ = enc.Encode(out)
+	httpapi.WriteJSON(w, r, out)
 }
 
 // boolParam reads a flag parameter as Consul does: absent is false,
