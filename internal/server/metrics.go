@@ -57,28 +57,36 @@ func (s *Server) agentMonitor(w http.ResponseWriter, r *http.Request) {
 // agent's listeners'). It must be called before the API serves.
 func (s *Server) AddMetrics(g prometheus.Gatherer) { s.obs.gatherer = append(s.obs.gatherer, g) }
 
-// applyPlan applies a plan through the store and records its latency and
-// whether it conflicted.
-func (s *Server) applyPlan(ctx context.Context, plan *structs.Plan, evals []*structs.Evaluation) (uint64, error) {
+// applyPlan applies the plan of res, computed on snap, through the store
+// and records its latency, whether it conflicted and what it placed.
+func (s *Server) applyPlan(ctx context.Context, snap state.Snapshot, res *scheduler.Result, evals []*structs.Evaluation) (uint64, error) {
 	start := time.Now()
-	index, err := s.store.ApplyPlan(ctx, plan, evals)
+	index, err := s.store.ApplyPlan(ctx, res.Plan, evals)
 	metrics.PlanApplyDone(time.Since(start), errors.Is(err, state.ErrConflict))
+	countPlacements(snap, s.store.Snapshot(), res, err == nil)
 	return index, err
 }
 
-// countPlacements records the placements of an applied plan computed on
-// snap (allocations new to the store) and those that failed.
-func countPlacements(snap state.Snapshot, res *scheduler.Result) {
+// countPlacements records the placements of a plan computed on before:
+// the allocations new to before that after holds. A store may apply a
+// large plan in several transactions and refuse a later one (the state
+// moved): the part it applied stays, and the recomputed plan does not
+// place it again, so the placements are counted even when the apply
+// failed. The allocations that could not be placed count only when the
+// plan applied (a recomputed plan reports them again).
+func countPlacements(before, after state.Snapshot, res *scheduler.Result, applied bool) {
 	placed, failed := 0, 0
 	for _, allocs := range res.Plan.NodeAllocation {
 		for _, a := range allocs {
-			if snap.Alloc(a.ID) == nil {
+			if before.Alloc(a.ID) == nil && after.Alloc(a.ID) != nil {
 				placed++
 			}
 		}
 	}
-	for _, n := range res.QueuedAllocations {
-		failed += n
+	if applied {
+		for _, n := range res.QueuedAllocations {
+			failed += n
+		}
 	}
 	metrics.PlanApplied(placed, failed)
 }

@@ -38,9 +38,8 @@ func (s *Server) processEval(ctx context.Context, e *structs.Evaluation) uint64 
 			return s.failEval(ctx, cur, fmt.Errorf("scheduler: %w", err), false)
 		}
 		evals := outcomeEvals(snap, cur, job, res)
-		index, err := s.applyPlan(ctx, res.Plan, evals)
+		index, err := s.applyPlan(ctx, snap, res, evals)
 		if err == nil {
-			countPlacements(snap, res)
 			if res.Blocked {
 				index = max(index, s.retryIfNodesChanged(ctx, snap))
 			}
