@@ -23,6 +23,12 @@ const (
 	quorumAskTimeout  = 500 * time.Millisecond
 	quorumDialTimeout = 300 * time.Millisecond
 	membersRefresh    = 10 * time.Second
+	// quorumSilence is how long the local member may leave the monitor's
+	// questions unanswered before that alone counts as a lost quorum: a
+	// member cut off from a majority still answers at once (that it
+	// follows no leader), so an unanswered question mostly means this
+	// process is starved of CPU, not that the cluster lost its quorum.
+	quorumSilence = 2 * time.Second
 )
 
 // QuorumError says that the etcd cluster under this server has no quorum
@@ -48,10 +54,14 @@ var ErrLeaderChanged = errors.New("etcd leader changed while the write was in fl
 
 // quorumState is what the monitor last found.
 type quorumState struct {
-	err    error     // nil while the local member follows a leader
-	lastOK time.Time // when it last did
-	at     time.Time // when this was found
-	term   uint64    // the etcd raft term the local member was in
+	err      error     // nil while the local member follows a leader
+	lastOK   time.Time // when it last did
+	answered time.Time // when the local member last answered at all
+	at       time.Time // when this was found
+	term     uint64    // the etcd raft term the local member was in
+	// timedOut is set when the last write check found no majority only
+	// because peers' dials timed out (see checkWrite).
+	timedOut bool
 }
 
 // quorumMonitor knows whether the etcd cluster has a quorum, by asking
@@ -62,6 +72,9 @@ type quorumMonitor struct {
 	cli *clientv3.Client
 	// dial checks a peer address; net.Dialer by default (tests replace it).
 	dial func(ctx context.Context, addr string) error
+	// ask asks the local member whether it follows a leader
+	// (localLeader by default; tests replace it).
+	ask func(ctx context.Context) (self, term uint64, answered, ok bool)
 
 	state   atomic.Pointer[quorumState]
 	checkMu sync.Mutex
@@ -74,7 +87,9 @@ type quorumMonitor struct {
 
 func newQuorumMonitor(cli *clientv3.Client) *quorumMonitor {
 	q := &quorumMonitor{cli: cli, dial: dialPeer}
-	q.state.Store(&quorumState{lastOK: time.Now()})
+	q.ask = q.localLeader
+	now := time.Now()
+	q.state.Store(&quorumState{lastOK: now, answered: now})
 	return q
 }
 
@@ -116,7 +131,9 @@ func (q *quorumMonitor) lastContact() time.Duration {
 }
 
 // check asks now (or returns a check made in the last quorumEvery/2) and
-// returns a QuorumError when there is no quorum.
+// returns a QuorumError when there is no quorum. A question the local
+// member leaves unanswered changes nothing until it has been silent for
+// quorumSilence: then the members are counted as for a loss.
 func (q *quorumMonitor) check(ctx context.Context) error {
 	q.checkMu.Lock()
 	defer q.checkMu.Unlock()
@@ -124,17 +141,25 @@ func (q *quorumMonitor) check(ctx context.Context) error {
 		return st.err
 	}
 	prev := q.state.Load()
-	st := &quorumState{lastOK: prev.lastOK, at: time.Now(), term: prev.term}
-	self, term, hasLeader := q.localLeader(ctx)
+	st := &quorumState{lastOK: prev.lastOK, answered: prev.answered, at: time.Now(), term: prev.term,
+		err: prev.err, timedOut: prev.timedOut}
+	self, term, answered, hasLeader := q.ask(ctx)
 	if term != 0 {
 		st.term = term
 	}
-	if hasLeader {
-		st.lastOK = st.at
+	switch {
+	case hasLeader:
+		st.lastOK, st.answered, st.err = st.at, st.at, nil
 		if time.Since(q.membersFetchedAt()) > membersRefresh {
 			q.refreshMembers(ctx)
 		}
-	} else {
+	case answered || st.at.Sub(prev.answered) >= quorumSilence:
+		if answered {
+			st.answered = st.at
+		}
+		if self == 0 {
+			self = q.self.Load()
+		}
 		reach, total := q.reachable(ctx, self)
 		st.err = &QuorumError{Reachable: reach, Members: total}
 	}
@@ -145,7 +170,10 @@ func (q *quorumMonitor) check(ctx context.Context) error {
 // checkWrite is check for a write that is taking long: with the local
 // member still following a leader (it notices a loss only after etcd's
 // election timeout), it also counts the members it reaches, and reports
-// the quorum lost when they are no majority.
+// the quorum lost when they are no majority. Peers that refuse a
+// connection count at once; peers whose dial only timed out count when
+// the previous write check found the same, since a process starved of
+// CPU also sees its dials time out.
 func (q *quorumMonitor) checkWrite(ctx context.Context, startTerm uint64) error {
 	if err := q.check(ctx); err != nil {
 		return err
@@ -153,17 +181,25 @@ func (q *quorumMonitor) checkWrite(ctx context.Context, startTerm uint64) error 
 	if t := q.term(); startTerm != 0 && t != startTerm {
 		return ErrLeaderChanged
 	}
-	reach, total := q.reachable(ctx, q.self.Load())
-	if q.self.Load() != 0 && reach <= total/2 {
+	self := q.self.Load()
+	reach, total, timedOut := q.reachableWhy(ctx, self)
+	lost := self != 0 && reach <= total/2
+	q.checkMu.Lock()
+	defer q.checkMu.Unlock()
+	st := *q.state.Load()
+	again := st.timedOut
+	st.timedOut = lost && timedOut
+	q.state.Store(&st)
+	if lost && (!timedOut || again) {
 		return &QuorumError{Reachable: reach, Members: total}
 	}
 	return nil
 }
 
 // localLeader asks the member behind each endpoint for its status and
-// reports whether one follows a leader, with the ID and raft term of the
-// first member that answered.
-func (q *quorumMonitor) localLeader(ctx context.Context) (self, term uint64, ok bool) {
+// reports whether any answered and whether one follows a leader, with the
+// ID and raft term of the first member that answered.
+func (q *quorumMonitor) localLeader(ctx context.Context) (self, term uint64, answered, ok bool) {
 	for _, ep := range q.cli.Endpoints() {
 		sctx, cancel := context.WithTimeout(ctx, quorumAskTimeout)
 		resp, err := q.cli.Status(sctx, ep)
@@ -171,15 +207,16 @@ func (q *quorumMonitor) localLeader(ctx context.Context) (self, term uint64, ok 
 		if err != nil {
 			continue
 		}
+		answered = true
 		if self == 0 && resp.Header != nil {
 			self, term = resp.Header.MemberId, resp.RaftTerm
 			q.self.Store(self)
 		}
 		if resp.Leader != 0 {
-			return self, resp.RaftTerm, true
+			return self, resp.RaftTerm, true, true
 		}
 	}
-	return self, term, false
+	return self, term, answered, false
 }
 
 // term is the etcd raft term of the last check.
@@ -207,6 +244,13 @@ func (q *quorumMonitor) refreshMembers(ctx context.Context) {
 // reachable counts the voting members whose peer port accepts a
 // connection (the local member always counts), and the voting members.
 func (q *quorumMonitor) reachable(ctx context.Context, self uint64) (reach, total int) {
+	reach, total, _ = q.reachableWhy(ctx, self)
+	return reach, total
+}
+
+// reachableWhy is reachable, also reporting whether a member counted as
+// unreachable only because its dial timed out.
+func (q *quorumMonitor) reachableWhy(ctx context.Context, self uint64) (reach, total int, timedOut bool) {
 	q.membersMu.Lock()
 	members := q.members
 	q.membersMu.Unlock()
@@ -216,7 +260,7 @@ func (q *quorumMonitor) reachable(ctx context.Context, self uint64) (reach, tota
 		members = q.members
 		q.membersMu.Unlock()
 	}
-	var n atomic.Int32
+	var n, slow atomic.Int32
 	var wg sync.WaitGroup
 	for _, m := range members {
 		if m.IsLearner {
@@ -230,19 +274,32 @@ func (q *quorumMonitor) reachable(ctx context.Context, self uint64) (reach, tota
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if q.peerReachable(ctx, m.PeerURLs) {
+			switch q.peerReachable(ctx, m.PeerURLs) {
+			case peerUp:
 				n.Add(1)
+			case peerTimedOut:
+				slow.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
 	if total == 0 {
-		return 1, 1 // no member list yet: the local member is all we know
+		return 1, 1, false // no member list yet: the local member is all we know
 	}
-	return int(n.Load()), total
+	return int(n.Load()), total, slow.Load() > 0
 }
 
-func (q *quorumMonitor) peerReachable(ctx context.Context, urls []string) bool {
+// peerAnswer is what dialling a peer found.
+type peerAnswer int
+
+const (
+	peerDown     peerAnswer = iota // refused, or no usable address
+	peerUp                         // accepted a connection
+	peerTimedOut                   // no answer within quorumDialTimeout
+)
+
+func (q *quorumMonitor) peerReachable(ctx context.Context, urls []string) peerAnswer {
+	out := peerDown
 	for _, u := range urls {
 		pu, err := url.Parse(u)
 		if err != nil || pu.Host == "" {
@@ -252,8 +309,11 @@ func (q *quorumMonitor) peerReachable(ctx context.Context, urls []string) bool {
 		err = q.dial(dctx, pu.Host)
 		cancel()
 		if err == nil {
-			return true
+			return peerUp
+		}
+		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+			out = peerTimedOut
 		}
 	}
-	return false
+	return out
 }
