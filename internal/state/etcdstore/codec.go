@@ -88,16 +88,17 @@ func decodeJob(kv *mvccpb.KeyValue) (*structs.Job, error) {
 }
 
 func decodeAlloc(kv *mvccpb.KeyValue) (*structs.Allocation, error) {
-	v := allocValue{Allocation: &structs.Allocation{}}
-	if err := json.Unmarshal(kv.Value, &v); err != nil {
+	a := &structs.Allocation{}
+	serverWrite, err := decodeShared(kv.Value, a)
+	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", kv.Key, err)
 	}
-	v.CreateIndex, v.ModifyIndex = uint64(kv.CreateRevision), uint64(kv.ModRevision)
-	if v.WharfServerWrite {
-		v.AllocModifyIndex = uint64(kv.ModRevision)
+	a.CreateIndex, a.ModifyIndex = uint64(kv.CreateRevision), uint64(kv.ModRevision)
+	if serverWrite {
+		a.AllocModifyIndex = uint64(kv.ModRevision)
 	}
-	v.Job = nil
-	return v.Allocation, nil
+	a.Job = nil
+	return a, nil
 }
 
 func decodeEval(kv *mvccpb.KeyValue) (*structs.Evaluation, error) {
