@@ -35,6 +35,12 @@ const (
 	// DefaultCompactionRetention keeps an hour of history (periodic
 	// auto-compaction), so revisions do not pile up forever.
 	DefaultCompactionRetention = "1h"
+	// SnapshotCatchUpEntries is how many raft entries the member keeps in
+	// memory behind its applied index for followers to catch up from
+	// (etcd's default is 5,000). Entries hold whole transactions, and a
+	// plan's are megabytes, so every server's memory held the last few
+	// thousand writes; a follower further behind gets a snapshot instead.
+	SnapshotCatchUpEntries = 1000
 )
 
 // Config describes one member.
@@ -194,6 +200,7 @@ func buildConfig(cfg *Config) (*embed.Config, error) {
 	ec.AutoCompactionMode, ec.AutoCompactionRetention = embed.CompactorModePeriodic, cfg.CompactionRetention
 	ec.UnsafeNoFsync = cfg.UnsafeNoFsync
 	ec.QuotaBackendBytes = cfg.QuotaBackendBytes
+	ec.SnapshotCatchUpEntries = SnapshotCatchUpEntries
 	applyTLS(ec, cfg.TLS)
 	ec.Logger = "zap"
 	logger := cfg.Logger
