@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -60,7 +61,8 @@ func (a *Agent) prepareAgentToken() {
 // succeeds or the agent stops.
 func (a *Agent) storeAgentToken(tok *structs.ACLToken) {
 	pol := &structs.ACLPolicy{Name: agentPolicyName, Description: "wharf agents' own clients and ingress", Rules: agentPolicyRules}
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+	retry := backoff.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second, NoJitter: true}
+	for {
 		ctx, cancel := context.WithTimeout(a.baseCtx, 10*time.Second)
 		_, err := a.store.UpsertACLPolicies(ctx, []*structs.ACLPolicy{pol})
 		if err == nil {
@@ -74,7 +76,7 @@ func (a *Agent) storeAgentToken(tok *structs.ACLToken) {
 		select {
 		case <-a.baseCtx.Done():
 			return
-		case <-time.After(wait):
+		case <-time.After(retry.Next()):
 		}
 	}
 }

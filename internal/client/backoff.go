@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/backoff"
 )
 
 const (
@@ -72,9 +74,5 @@ func (p *heartbeatPacer) next() time.Duration {
 	if p.max > 0 {
 		ceiling = min(ceiling, max(p.max, heartbeatRetryMin))
 	}
-	d := ceiling
-	if p.failures <= 20 {
-		d = min(heartbeatRetryMin<<(p.failures-1), ceiling)
-	}
-	return jitter(d)
+	return backoff.Jitter(backoff.Exp(heartbeatRetryMin, ceiling, p.failures))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/client/services"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -41,7 +42,7 @@ func (c catalog) ByNode(ctx context.Context, nodeID string) ([]*structs.ServiceR
 // before deregistering them). It retries with backoff until a server
 // answers.
 func (c *Client) reconcileServices(ctx context.Context) {
-	backoff := c.cfg.RetryMin
+	retry := backoff.Backoff{Min: c.cfg.RetryMin, Max: c.cfg.RetryMax}
 	for {
 		removed, err := c.services.Reconcile(ctx, c.taskRunning)
 		if err == nil {
@@ -51,10 +52,9 @@ func (c *Client) reconcileServices(ctx context.Context) {
 			return
 		}
 		c.log.Warn("service reconciliation: retrying", "err", err)
-		if !sleep(ctx, jitter(backoff)) {
+		if !sleep(ctx, retry.Next()) {
 			return
 		}
-		backoff = min(backoff*2, c.cfg.RetryMax)
 	}
 }
 

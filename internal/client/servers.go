@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/backoff"
 )
 
 // requestTimeout bounds one request to one server (blocking queries set
@@ -131,28 +131,19 @@ func (s *servers) untilRetry(idx int) time.Duration {
 // retry is do until a server answers or ctx ends, backing off with
 // jitter between rounds.
 func (s *servers) retry(ctx context.Context, what string, fn func(*api.Client) error) error {
-	backoff := s.min
+	retry := backoff.Backoff{Min: s.min, Max: s.max}
 	for {
 		err := s.do(ctx, fn)
 		if !errors.Is(err, errNoServer) {
 			return err
 		}
-		wait := jitter(backoff)
+		wait := retry.Next()
 		s.log.Warn(fmt.Sprintf("no server reachable at %s, retrying in %v", s.addrs, wait.Round(time.Millisecond)),
 			"op", what, "err", errors.Unwrap(err))
 		if !sleepOn(ctx, s.clock, wait) {
 			return ctx.Err()
 		}
-		backoff = min(backoff*2, s.max)
 	}
-}
-
-// jitter returns a duration in [d/2, d].
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
 }
 
 // sleep waits d; false when ctx ended first.

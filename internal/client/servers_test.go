@@ -32,14 +32,6 @@ func TestUnreachable(t *testing.T) {
 	}
 }
 
-func TestJitter(t *testing.T) {
-	for range 100 {
-		if d := jitter(time.Second); d < 500*time.Millisecond || d > time.Second {
-			t.Fatalf("jitter(1s) = %v", d)
-		}
-	}
-}
-
 // statusServer answers every request with code.
 func statusServer(t *testing.T, code int) *httptest.Server {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -74,7 +75,7 @@ func (u *updater) requeue(batch []*structs.Allocation) {
 
 // run sends batches until ctx ends.
 func (u *updater) run(ctx context.Context) {
-	backoff := u.interval
+	retry := backoff.Backoff{Min: 2 * u.interval, Max: 30 * time.Second}
 	for {
 		select {
 		case <-ctx.Done():
@@ -95,13 +96,12 @@ func (u *updater) run(ctx context.Context) {
 			}
 			u.log.Warn("allocation status update failed; will retry", "allocs", len(batch), "err", err)
 			u.requeue(batch)
-			backoff = min(backoff*2, 30*time.Second)
-			if !sleep(ctx, jitter(backoff)) {
+			if !sleep(ctx, retry.Next()) {
 				return
 			}
 			continue
 		}
-		backoff = u.interval
+		retry.Reset()
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/backoff"
 )
 
 const (
@@ -19,15 +21,7 @@ const (
 // writeRetryMin up to writeRetryMax, and is drawn in its upper half so
 // workers refused together do not retry together.
 func writeRetryDelay(n int, r *rand.Rand) time.Duration {
-	d := writeRetryMax
-	if n < 1 {
-		n = 1
-	}
-	if n <= 30 {
-		d = min(writeRetryMin<<(n-1), writeRetryMax)
-	}
-	half := d / 2
-	return half + time.Duration(r.Int64N(int64(half)+1))
+	return backoff.JitterFrom(r, backoff.Exp(writeRetryMin, writeRetryMax, n))
 }
 
 // waitWriteRetry logs a refused write and waits before retry n; it

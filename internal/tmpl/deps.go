@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/backoff"
 )
 
 // Kinds of dependency a template can have on the catalog.
@@ -117,7 +118,7 @@ func (s *store) start(key depKey) *dep {
 // follow reads d once and then, when watching, blocks on it until ctx
 // ends, recording each answer and signalling those that differ.
 func (s *store) follow(ctx context.Context, d *dep) {
-	delay := retryMin
+	retry := backoff.Backoff{Min: retryMin, Max: retryMax, NoJitter: true}
 	for first := true; ; first = false {
 		data, index, err := s.fetch(ctx, d.key, d.index)
 		if ctx.Err() != nil {
@@ -130,19 +131,19 @@ func (s *store) follow(ctx context.Context, d *dep) {
 			return
 		}
 		if err == nil && index != 0 {
-			delay = retryMin
+			retry.Reset()
 			continue
 		}
 		if err == nil {
 			err = errNoIndex
 		}
+		delay := retry.Next()
 		s.log.Warn("catalog read failed, retrying", "read", d.key.String(), "in", delay, "error", err)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(delay):
 		}
-		delay = min(2*delay, retryMax)
 	}
 }
 

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
@@ -24,14 +24,14 @@ func (m *Manager) Run(ctx context.Context) {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
-	backoff := time.Duration(0)
+	bo := backoff.Backoff{Min: m.cfg.RetryMin, Max: m.cfg.RetryMax}
 	for {
 		select {
 		case <-ctx.Done():
 			m.flush()
 			return
 		case <-m.kick:
-			if backoff > 0 {
+			if bo.Failures() > 0 {
 				continue // the pending retry takes this change along
 			}
 			if !sleepCtx(ctx, m.cfg.BatchWindow) {
@@ -44,24 +44,13 @@ func (m *Manager) Run(ctx context.Context) {
 			}
 			continue // a loss pokes the loop
 		}
-		backoff = m.nextBackoff(backoff, m.Sync(ctx))
-		if backoff > 0 {
-			retry.Reset(jitter(backoff))
+		if err := m.Sync(ctx); err != nil {
+			m.log.Warn("service registrations not written; retrying", "err", err)
+			retry.Reset(bo.Next())
+		} else {
+			bo.Reset()
 		}
 	}
-}
-
-// nextBackoff returns the delay before the next retry: none after a
-// success, doubling up to RetryMax after a failure.
-func (m *Manager) nextBackoff(cur time.Duration, err error) time.Duration {
-	if err == nil {
-		return 0
-	}
-	m.log.Warn("service registrations not written; retrying", "err", err)
-	if cur == 0 {
-		return m.cfg.RetryMin
-	}
-	return min(cur*2, m.cfg.RetryMax)
 }
 
 // flush writes what is pending, for a second at most.
@@ -213,14 +202,6 @@ func (m *Manager) Reconcile(ctx context.Context, running func(allocID, task stri
 		m.poke()
 	}
 	return removed, nil
-}
-
-// jitter returns a duration in [d/2, d].
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

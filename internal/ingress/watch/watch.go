@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/ingress/config"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -137,9 +138,9 @@ func (w *Watcher) Stats() Stats {
 // Run follows the catalog until ctx ends; it returns ctx's error.
 func (w *Watcher) Run(ctx context.Context) error {
 	var (
-		index   uint64
-		synced  bool
-		backoff = w.o.MinBackoff
+		index  uint64
+		synced bool
+		retry  = backoff.Backoff{Min: w.o.MinBackoff, Max: w.o.MaxBackoff, NoJitter: true}
 	)
 	for ctx.Err() == nil {
 		next, err := w.round(ctx, index, synced)
@@ -147,12 +148,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				break
 			}
-			w.failed(err, backoff)
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, w.o.MaxBackoff)
+			wait := retry.Next()
+			w.failed(err, wait)
+			sleep(ctx, wait)
 			continue
 		}
-		backoff = w.o.MinBackoff
+		retry.Reset()
 		index, synced = next, true
 	}
 	return ctx.Err()

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/state"
 	"github.com/wharf-project/wharf/internal/state/index"
@@ -75,11 +76,12 @@ func (s *Store) rangeAll(ctx context.Context, fn func([]*mvccpb.KeyValue)) (int6
 // reconnects after errors and reloads after a compaction.
 func (s *Store) run(ctx context.Context, rev int64) {
 	defer close(s.done)
-	backoff := 50 * time.Millisecond
+	retry := backoff.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Second, NoJitter: true}
 	for ctx.Err() == nil {
 		next, err := s.watch(ctx, rev)
 		if next > rev {
-			rev, backoff = next, 50*time.Millisecond
+			rev = next
+			retry.Reset()
 		}
 		if ctx.Err() != nil {
 			return
@@ -97,9 +99,8 @@ func (s *Store) run(ctx context.Context, rev int64) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(backoff):
+		case <-time.After(retry.Next()):
 		}
-		backoff = min(2*backoff, 2*time.Second)
 	}
 }
 
