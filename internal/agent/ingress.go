@@ -2,21 +2,15 @@ package agent
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"os"
-	"strconv"
-	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/ingress/config"
-	"github.com/wharf-project/wharf/internal/ingress/dashboard"
+	"github.com/wharf-project/wharf/internal/ingress"
 	"github.com/wharf-project/wharf/internal/ingress/proxy"
-	"github.com/wharf-project/wharf/internal/ingress/watch"
 )
 
 // Default ingress ports and names, as minipot's Traefik.
@@ -24,8 +18,6 @@ const (
 	DefaultIngressPort   = 8080
 	DefaultDashboardPort = 9200
 	DefaultIngressDomain = "minipot"
-	entryPointWeb        = "web"
-	entryPointWebSecure  = "websecure"
 )
 
 // IngressConfig configures the ingress role: a reverse proxy that routes
@@ -113,130 +105,64 @@ func (c *Config) normalizeIngress() error {
 	return nil
 }
 
-// ingressRole is the running ingress: proxy, catalog watch and dashboard.
-type ingressRole struct {
-	proxy   *proxy.Proxy
-	watcher *watch.Watcher
-	cancel  context.CancelFunc
-	done    chan struct{}
-	servers []closer
-	web     net.Listener
-	tls     net.Listener
-	dash    net.Listener
-	logFile *os.File
-}
+// ingressRole is the running ingress, assembled in package ingress.
+type ingressRole = ingress.Role
 
-// startIngress listens on the entry points and the dashboard, and
-// follows the catalog in the background (retrying until the API answers).
+// startIngress starts the ingress role with this agent's catalog
+// clients, connection bounds and dashboard guards.
 func (a *Agent) startIngress() error {
 	if !a.cfg.IngressEnabled() {
 		return nil
 	}
-	in := a.cfg.Ingress
-	r := &ingressRole{done: make(chan struct{})}
-	a.ingress = r
-	accessLog, err := r.openAccessLog(in.AccessLog)
+	opts, err := a.ingressOptions()
 	if err != nil {
 		return err
 	}
-	log := a.log.With("role", "ingress")
-	loops := in.EventLoops == nil || *in.EventLoops
-	r.proxy = proxy.New(proxy.Options{Logger: log, AccessLog: accessLog, FastHTTP1: true, EventLoop: loops,
-		EventLoops: in.EventLoopThreads})
-	_ = r.proxy.RegisterMetrics(&limitsCollector{a: a}) // on the dashboard's /metrics
-	a.observeIngress(r.proxy)
-	if err := a.listenIngress(r, in); err != nil {
-		return err
+	a.ingress = ingress.New(opts)
+	err = a.ingress.Start()
+	if p := a.ingress.Proxy(); p != nil {
+		a.observeIngress(p)
 	}
-	var cats []watch.BulkCatalog
+	return err
+}
+
+// ingressOptions are the ingress role's options from the ingress block
+// and the agent.
+func (a *Agent) ingressOptions() (ingress.Options, error) {
+	in := a.cfg.Ingress
+	o := ingress.Options{Logger: a.log.With("role", "ingress"), BindAddr: a.cfg.BindAddr, Port: in.Port,
+		TLSPort: in.TLSPort, DashboardPort: in.DashboardPort, Domain: in.Domain,
+		ExposedByDefault: *in.ExposedByDefault, PathRouting: in.PathRouting, AccessLog: in.AccessLog,
+		EventLoops: in.EventLoops == nil || *in.EventLoops, EventLoopThreads: in.EventLoopThreads,
+		EntryPoint: a.ingressServerOptions(nil), Collectors: []prometheus.Collector{&limitsCollector{a: a}},
+		Dashboard:         a.wrapDashboard,
+		DashboardListener: func(ln net.Listener) net.Listener { return a.limitListener("dashboard", ln) },
+		DashboardServer:   a.bound}
+	for _, c := range in.Certificates {
+		o.Certificates = append(o.Certificates, proxy.CertFile{CertFile: c.CertFile, KeyFile: c.KeyFile})
+	}
 	hc, err := a.serverHTTPClient()
 	if err != nil {
-		return fmt.Errorf("ingress: %w", err)
+		return o, fmt.Errorf("ingress: %w", err)
 	}
 	for _, addr := range a.agentURLs(a.ingressAPIAddresses()) {
 		c, err := api.NewClient(&api.Config{Address: addr, Namespace: "*", HTTPClient: hc, Token: a.agentToken()})
 		if err != nil {
-			return fmt.Errorf("ingress: server %q: %w", addr, err)
+			return o, fmt.Errorf("ingress: server %q: %w", addr, err)
 		}
-		cats = append(cats, c.Services())
+		o.Catalogs = append(o.Catalogs, c.Services())
 	}
-	r.watcher = watch.New(watch.Options{Catalog: watch.NewFailover(cats...), Target: r.proxy, Build: a.ingressBuildOptions(), Logger: log})
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { defer close(r.done); _ = r.watcher.Run(ctx) }()
-	return nil
+	return o, nil
 }
 
-// listenIngress opens the entry points and the dashboard and serves them.
-func (a *Agent) listenIngress(r *ingressRole, in *IngressConfig) error {
-	var err error
-	if r.web, err = a.listenRole("the ingress", in.Port); err != nil {
-		return err
-	}
-	a.serveFast(r, r.web, r.proxy.NewFastServer(entryPointWeb, a.ingressServerOptions(nil)))
-	if in.TLSPort > 0 {
-		var certs []proxy.CertFile
-		for _, c := range in.Certificates {
-			certs = append(certs, proxy.CertFile{CertFile: c.CertFile, KeyFile: c.KeyFile})
-		}
-		tlsCfg, err := proxy.TLSConfig(certs)
-		if err != nil {
-			return fmt.Errorf("ingress.certificates: %w", err)
-		}
-		if r.tls, err = a.listenRole("the ingress (TLS)", in.TLSPort); err != nil {
-			return err
-		}
-		// HTTP/1.1 over TLS on the fast path, HTTP/2 (ALPN h2) on net/http.
-		a.serveFast(r, r.tls, r.proxy.NewFastServer(entryPointWebSecure, a.ingressServerOptions(tlsCfg)))
-	}
-	if r.dash, err = a.listenRole("the ingress dashboard", in.DashboardPort); err != nil {
-		return err
-	}
-	d := dashboard.New(dashboard.Options{Source: r.proxy, Stats: r.dashboardStats, Metrics: r.proxy.Metrics(),
-		EntryPoints: r.entryPoints(), Watch: func() any { return r.watcher.Stats() }})
-	guarded, err := a.guardDashboard(d)
+// wrapDashboard puts the dashboard behind the agent's ACL guard and, on
+// an agent without the server role, beside its agent endpoints.
+func (a *Agent) wrapDashboard(h http.Handler) (http.Handler, error) {
+	guarded, err := a.guardDashboard(h)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if guarded, err = a.agentEndpoints(guarded, a.ingressAPIAddresses()); err != nil {
-		return err
-	}
-	r.dash = a.limitListener("dashboard", r.dash)
-	a.serveRole(r, r.dash, a.bound(&http.Server{Handler: guarded}))
-	return nil
-}
-
-func (a *Agent) listenRole(what string, port int) (net.Listener, error) {
-	addr := net.JoinHostPort(a.cfg.BindAddr, strconv.Itoa(port))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen for %s on %s: %w", what, addr, err)
-	}
-	return ln, nil
-}
-
-func (a *Agent) serveRole(r *ingressRole, ln net.Listener, srv *http.Server) {
-	r.servers = append(r.servers, srv)
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("ingress listener stopped", "addr", ln.Addr().String(), "err", err)
-		}
-	}()
-}
-
-// serveFast serves the plain entry point with the proxy's HTTP/1.1 fast
-// path (net/http still serves HTTP/2, upgrades and what else it hands on).
-func (a *Agent) serveFast(r *ingressRole, ln net.Listener, srv *proxy.FastServer) {
-	r.servers = append(r.servers, srv)
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("ingress listener stopped", "addr", ln.Addr().String(), "err", err)
-		}
-	}()
+	return a.agentEndpoints(guarded, a.ingressAPIAddresses())
 }
 
 // ingressAPIAddresses are the APIs the ingress follows the catalog
@@ -255,119 +181,44 @@ func (a *Agent) ingressAPIAddresses() []string {
 	return []string{api.DefaultAddress}
 }
 
-// ingressBuildOptions are config.Build's options from the ingress block.
-func (a *Agent) ingressBuildOptions() config.Options {
-	in := a.cfg.Ingress
-	o := config.Options{Domain: in.Domain, ExposedByDefault: *in.ExposedByDefault, EntryPoints: []string{entryPointWeb},
-		PathRouting: in.PathRouting}
-	if in.TLSPort > 0 {
-		o.EntryPoints = append(o.EntryPoints, entryPointWebSecure)
-	}
-	return o
-}
-
-func (r *ingressRole) openAccessLog(dest string) (io.Writer, error) {
-	switch dest {
-	case "":
-		return nil, nil
-	case "stdout":
-		return os.Stdout, nil
-	case "stderr":
-		return os.Stderr, nil
-	}
-	f, err := os.OpenFile(dest, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("ingress.access_log: %w", err)
-	}
-	r.logFile = f
-	return f, nil
-}
-
-func (r *ingressRole) entryPoints() []dashboard.EntryPoint {
-	eps := []dashboard.EntryPoint{{Name: entryPointWeb, Address: r.web.Addr().String()}}
-	if r.tls != nil {
-		eps = append(eps, dashboard.EntryPoint{Name: entryPointWebSecure, Address: r.tls.Addr().String(), TLS: true})
-	}
-	return eps
-}
-
-// dashboardStats converts the proxy's figures to the dashboard's.
-func (r *ingressRole) dashboardStats() dashboard.Stats {
-	st := r.proxy.Stats()
-	out := dashboard.Stats{Routers: map[string]dashboard.Rate{}, Services: map[string]dashboard.ServiceStats{}}
-	for name, rs := range st.Routers {
-		out.Routers[name] = dashboard.Rate{Requests: uint64(rs.Requests), PerSecond: rs.Rate}
-	}
-	for name, ss := range st.Services {
-		s := dashboard.ServiceStats{Rate: dashboard.Rate{Requests: uint64(ss.Requests), PerSecond: ss.Rate},
-			Servers: map[string]dashboard.ServerStats{}}
-		for _, sv := range ss.Servers {
-			s.Servers[sv.URL] = dashboard.ServerStats{Up: sv.Up, Rate: dashboard.Rate{Requests: uint64(sv.Requests)}}
-		}
-		out.Services[name] = s
-	}
-	return out
-}
-
-// stopIngress stops the catalog watch and the listeners; requests in
-// flight get a few seconds to finish.
+// stopIngress stops the ingress role; requests in flight get a few
+// seconds to finish.
 func (a *Agent) stopIngress() error {
-	r := a.ingress
-	if r == nil {
+	if a.ingress == nil {
 		return nil
 	}
-	if r.cancel != nil {
-		r.cancel()
-		<-r.done
-	}
-	var errs []error
-	for _, s := range r.servers {
-		errs = append(errs, a.shutdownServer("ingress", s, 5*time.Second))
-	}
-	for _, ln := range []net.Listener{r.web, r.tls, r.dash} {
-		if ln != nil {
-			_ = ln.Close() // a listener whose server never started
-		}
-	}
-	if r.proxy != nil {
-		r.proxy.Close() // the access log's last lines
-	}
-	if r.logFile != nil {
-		errs = append(errs, r.logFile.Close())
-	}
-	return errors.Join(errs...)
+	return a.ingress.Stop()
 }
 
 // IngressAddr is the ingress's plain HTTP entry point, or "" when off.
 func (a *Agent) IngressAddr() string {
-	return a.ingressAddr(func(r *ingressRole) net.Listener { return r.web })
+	if a.ingress == nil {
+		return ""
+	}
+	return a.ingress.Addr()
 }
 
 // IngressTLSAddr is the ingress's TLS entry point, or "" when off.
 func (a *Agent) IngressTLSAddr() string {
-	return a.ingressAddr(func(r *ingressRole) net.Listener { return r.tls })
+	if a.ingress == nil {
+		return ""
+	}
+	return a.ingress.TLSAddr()
 }
 
 // DashboardAddr is the ingress dashboard's address, or "" when off.
 func (a *Agent) DashboardAddr() string {
-	return a.ingressAddr(func(r *ingressRole) net.Listener { return r.dash })
-}
-
-func (a *Agent) ingressAddr(pick func(*ingressRole) net.Listener) string {
 	if a.ingress == nil {
 		return ""
 	}
-	if ln := pick(a.ingress); ln != nil {
-		return ln.Addr().String()
-	}
-	return ""
+	return a.ingress.DashboardAddr()
 }
 
 // IngressSynced is closed once the ingress built its first route table
 // from the catalog; nil without the ingress role.
 func (a *Agent) IngressSynced() <-chan struct{} {
-	if a.ingress == nil || a.ingress.watcher == nil {
+	if a.ingress == nil {
 		return nil
 	}
-	return a.ingress.watcher.Synced()
+	return a.ingress.Synced()
 }

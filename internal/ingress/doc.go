@@ -1,5 +1,9 @@
 // Package ingress is the ingress role: it gives services a fixed entry
-// point although their instances move. The subpackages each hold one idea:
+// point although their instances move. Role assembles it (the proxy on
+// the entry points, the catalog watch that feeds it, the dashboard)
+// behind Start and Stop; the agent creates it with New, handing over
+// what is the agent's own (catalog clients, connection bounds, the
+// dashboard's guards) as Options. The subpackages each hold one idea:
 //
 //   - config: the dynamic configuration (routers, services, middlewares),
 //     built from catalog instances and their Traefik-style tags
@@ -9,6 +13,6 @@
 //   - watch: follows the catalog with blocking queries and swaps tables
 //   - dashboard: the :9200 dashboard and its Traefik-shaped JSON API
 //
-// ingress must never import server, scheduler, client or state: it is a
-// client of the API like the CLI.
+// ingress must never import server, scheduler, client, state or agent:
+// it is a client of the API like the CLI.
 package ingress

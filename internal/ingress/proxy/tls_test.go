@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-project/wharf/internal/testkit/certgen"
 	"github.com/wharf-project/wharf/internal/ingress/config"
+	"github.com/wharf-project/wharf/internal/testkit/certgen"
 )
 
 // selfSigned writes a self-signed certificate for name into dir.
