@@ -83,3 +83,13 @@ func JitterFrom(r *rand.Rand, d time.Duration) time.Duration {
 	}
 	return d/2 + time.Duration(r.Int64N(int64(d/2)+1))
 }
+
+// UpTo returns a random duration in [0, max] (0 when max is not
+// positive): the spread added on top of a wait that must not be shortened,
+// such as a heartbeat TTL, a blocking query's wait or a restart delay.
+func UpTo(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Uint64N(uint64(max) + 1))
+}

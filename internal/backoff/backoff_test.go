@@ -94,3 +94,29 @@ func TestBackoffJitterStaysInBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestUpTo(t *testing.T) {
+	tests := []struct {
+		max  time.Duration
+		want func(time.Duration) bool
+	}{
+		{-time.Second, func(d time.Duration) bool { return d == 0 }},
+		{0, func(d time.Duration) bool { return d == 0 }},
+		{1, func(d time.Duration) bool { return d == 0 || d == 1 }},
+		{time.Second, func(d time.Duration) bool { return d >= 0 && d <= time.Second }},
+		{math.MaxInt64, func(d time.Duration) bool { return d >= 0 }},
+	}
+	for _, tt := range tests {
+		seen := map[time.Duration]bool{}
+		for range 500 {
+			d := UpTo(tt.max)
+			if !tt.want(d) {
+				t.Fatalf("UpTo(%v) = %v", tt.max, d)
+			}
+			seen[d] = true
+		}
+		if tt.max >= time.Second && len(seen) < 100 {
+			t.Fatalf("UpTo(%v): %d distinct values in 500 draws", tt.max, len(seen))
+		}
+	}
+}

@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/state"
 )
 
@@ -49,7 +49,7 @@ func parseQueryOptions(r *http.Request) (queryOptions, error) {
 	}
 	// Jitter spreads the wake-ups of many waiters, as Nomad does.
 	if qo.wait > 0 {
-		qo.wait += time.Duration(rand.Int64N(int64(qo.wait)/16 + 1))
+		qo.wait += backoff.UpTo(qo.wait / 16)
 	}
 	return qo, nil
 }

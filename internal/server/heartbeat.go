@@ -2,10 +2,10 @@ package server
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/metrics"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -80,7 +80,7 @@ func (s *Server) resetHeartbeat(nodeID string) time.Duration {
 	if scaled := time.Duration(hb.count()) * time.Second / maxHeartbeatsPerSecond; scaled > ttl {
 		ttl = scaled
 	}
-	ttl += time.Duration(rand.Int64N(int64(ttl)/4 + 1))
+	ttl += backoff.UpTo(ttl / 4)
 	hb.reset(nodeID, ttl+s.cfg.HeartbeatGrace)
 	return ttl
 }

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/acl"
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/catalog"
 	"github.com/wharf-project/wharf/internal/httpapi"
 )
@@ -221,7 +221,7 @@ func blockingParams(r *http.Request) (uint64, time.Duration, error) {
 		wait = MaxWait
 	}
 	if wait > 0 {
-		wait += rand.N(wait/16 + 1)
+		wait += backoff.UpTo(wait / 16)
 	}
 	return min, wait, nil
 }

@@ -6,16 +6,16 @@
 // complete and never restarted; a service task is restarted whatever its
 // exit.
 //
-// restarts must never import other wharf packages than structs and
-// drivers.
+// restarts must never import other wharf packages than structs, drivers
+// and backoff.
 package restarts
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -63,14 +63,7 @@ func New(policy *structs.RestartPolicy, jobType string) *Tracker {
 	if p.Mode == "" {
 		p.Mode = structs.RestartPolicyModeFail
 	}
-	return &Tracker{policy: p, batch: jobType == structs.JobTypeBatch, Now: time.Now, Jitter: randomJitter}
-}
-
-func randomJitter(max time.Duration) time.Duration {
-	if max <= 0 {
-		return 0
-	}
-	return rand.N(max + 1)
+	return &Tracker{policy: p, batch: jobType == structs.JobTypeBatch, Now: time.Now, Jitter: backoff.UpTo}
 }
 
 // Exited decides after the task exited with res (nil when its fate is
