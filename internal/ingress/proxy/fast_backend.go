@@ -154,21 +154,16 @@ func (p *Proxy) removeLoopPools(ps *poolSet) {
 }
 
 // pool returns the pool of b's server for fc: its loop's, or the Proxy's.
-func (fc *fastConn) pool(b *backend) *fastPool {
-	if fc.lp != nil {
-		return fc.lp.pools.of(b)
-	}
-	return fc.p.fastPools.of(b)
-}
+func (fc *fastConn) pool(b *backend) *fastPool { return fc.pools.of(b) }
 
 // dial opens a connection to b: from fc's loop, or with the dialer.
 func (fc *fastConn) dial(b *backend) (*bconn, error) {
 	var c net.Conn
 	var err error
 	if fc.lp != nil {
-		c, err = fc.lp.dial(b, fc.p.opts.DialTimeout)
+		c, err = fc.lp.Dial(backendAddr(b), fc.p.opts.DialTimeout)
 	} else {
-		c, err = fc.p.dialConn(b)
+		c, err = fc.p.dialer.Dial("tcp", backendAddr(b))
 	}
 	if err != nil {
 		return nil, err
@@ -230,11 +225,10 @@ func (fp *fastPool) put(bc *bconn, now time.Time, maxIdle int, idleTimeout time.
 	}
 }
 
-// dialConn opens a connection to b with the dialer.
-func (p *Proxy) dialConn(b *backend) (net.Conn, error) {
-	addr := b.url.Host
+// backendAddr is the host:port to dial for b (an http server).
+func backendAddr(b *backend) string {
 	if b.url.Port() == "" {
-		addr = net.JoinHostPort(b.url.Hostname(), "80")
+		return net.JoinHostPort(b.url.Hostname(), "80")
 	}
-	return p.dialer.Dial("tcp", addr)
+	return b.url.Host
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/ingress/eventloop"
 )
 
 // fastBufSize is the size of the fast path's connection buffers; a
@@ -38,8 +40,10 @@ type fastConn struct {
 	s *FastServer
 	p *Proxy
 	// lp is the event loop serving the connection, nil on the goroutine
-	// path.
-	lp     *evLoop
+	// path; pools are the server connection pools it uses (its loop's,
+	// or the Proxy's).
+	lp     *eventloop.Loop
+	pools  *poolSet
 	c      net.Conn
 	br     *bufio.Reader
 	bw     *bufio.Writer
@@ -99,9 +103,9 @@ func (fc *fastConn) finish(out outcome) {
 	if out == handOff && fc.bw.Flush() == nil {
 		fc.c.SetReadDeadline(time.Time{})
 		fc.clearWriteDeadline()
-		c, err := detach(fc.c)
+		c, err := eventloop.Detach(fc.c)
 		if err != nil {
-			closeOwn(fc.c)
+			eventloop.CloseOwn(fc.c)
 			fc.release()
 			return
 		}
@@ -112,7 +116,7 @@ func (fc *fastConn) finish(out outcome) {
 		return
 	}
 	fc.bw.Flush()
-	closeOwn(fc.c)
+	eventloop.CloseOwn(fc.c)
 	fc.release()
 }
 
@@ -129,19 +133,6 @@ func (f *firstByte) Read(p []byte) (int, error) {
 		return 1, nil
 	}
 	return f.c.Read(p)
-}
-
-// errWouldBlock is what a parker's read without waiting (fillNow) finds
-// when the socket holds nothing.
-var errWouldBlock = errors.New("proxy: nothing to read yet")
-
-// parker is a connection whose idle wait needs no coroutine (an event
-// loop's socket): while mustWait, the connection is parked without
-// buffers, and the loop serves it again once input, its deadline or a
-// close comes.
-type parker interface {
-	mustWait() bool
-	fillNow(br *bufio.Reader) error
 }
 
 // takeBuffers gives the connection buffers from the pools.
@@ -215,17 +206,17 @@ func (fc *fastConn) readHead() (int, outcome) {
 			idle = min(idle, opts.ReadHeaderTimeout)
 		}
 		idleEnd := fc.now.Add(idle)
-		switch pk, loop := fc.c.(parker); {
+		switch pk, loop := fc.c.(eventloop.Parker); {
 		case loop && fc.bw.Buffered() == 0:
 			// Idle on an event loop: unless input is there, park; the
 			// buffers go back to the pools for the busy connections,
 			// the coroutine to the loop.
 			fc.setDeadline(idleEnd)
-			if pk.mustWait() {
+			if pk.MustWait() {
 				fc.release()
 				return 0, parked
 			}
-			if err := pk.fillNow(fc.br); err == errWouldBlock {
+			if err := pk.FillNow(fc.br); err == eventloop.ErrWouldBlock {
 				fc.release()
 				return 0, parked
 			}

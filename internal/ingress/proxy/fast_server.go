@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/ingress/eventloop"
 	"github.com/wharf-project/wharf/internal/netlimit"
 )
 
@@ -45,19 +46,18 @@ type FastServer struct {
 	mu       sync.Mutex
 	ln       net.Listener
 	conns    map[*fastConn]struct{}
-	loops    []*evLoop
+	ev       *eventloop.Server
 	shutting atomic.Bool
 	handoffs atomic.Int64
 	// tlsErrors counts failed TLS handshakes.
 	tlsErrors atomic.Int64
-	// stopAccept is closed by Close and Shutdown: event loops accept on
-	// their own duplicates of the listener and stop on it.
+	// stopAccept is closed by Close and Shutdown: an accept waiting for
+	// a free connection slot stops on it.
 	stopAccept chan struct{}
 	stopOnce   sync.Once
-	// unlistened, set (under mu) once event loops hold copies of the
-	// listening socket, is closed when none does any more: Close and
-	// Shutdown wait for it, so that the port is free when they return.
-	unlistened chan struct{}
+	// loopPools are the event loops' server connection pools.
+	loopMu    sync.Mutex
+	loopPools map[*eventloop.Loop]*poolSet
 }
 
 // NewFastServer returns the fast entry point server of entryPoint; with
@@ -131,8 +131,8 @@ func (s *FastServer) Serve(l net.Listener) error {
 		// serialize.
 		return s.accept(l, s.serveTLS)
 	}
-	if s.p.opts.EventLoop && loopsAvailable {
-		if err := s.serveLoops(l); !errors.Is(err, errNoLoops) {
+	if s.p.opts.EventLoop && eventloop.Available {
+		if err := s.serveLoops(l); !errors.Is(err, eventloop.ErrNotServed) {
 			return err
 		}
 	}
@@ -246,18 +246,16 @@ func (s *FastServer) TLSErrors() int64 { return s.tlsErrors.Load() }
 
 // stopAccepting marks the server shut down and stops its event loops
 // accepting, waiting (a few seconds at most) until they closed their
-// copies of the listening socket.
+// copies of the listening socket, so that the port is free when Close
+// and Shutdown return.
 func (s *FastServer) stopAccepting() {
 	s.mu.Lock()
 	s.shutting.Store(true)
-	unlistened := s.unlistened
+	ev := s.ev
 	s.mu.Unlock()
 	s.stopOnce.Do(func() { close(s.stopAccept) })
-	if unlistened != nil {
-		select {
-		case <-unlistened:
-		case <-time.After(5 * time.Second):
-		}
+	if ev != nil {
+		ev.Stop()
 	}
 }
 
@@ -321,7 +319,7 @@ func (s *FastServer) newConn(c net.Conn) *fastConn {
 	if s.shutting.Load() {
 		return nil
 	}
-	fc := &fastConn{s: s, p: s.p, c: c}
+	fc := &fastConn{s: s, p: s.p, c: c, pools: &s.p.fastPools}
 	s.conns[fc] = struct{}{}
 	return fc
 }

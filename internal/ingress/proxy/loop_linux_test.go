@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,58 +22,8 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/ingress/config"
+	"github.com/wharf-project/wharf/internal/ingress/eventloop"
 )
-
-func TestTimerHeapOrderAndStaleEntries(t *testing.T) {
-	var h timerHeap
-	a, b, c := &loopConn{}, &loopConn{}, &loopConn{}
-	for _, x := range []*loopConn{a, b, c} {
-		x.waiter = &task{}
-	}
-	a.dlAt, b.dlAt, c.dlAt = 30, 10, 20
-	h.arm(a)
-	h.arm(b)
-	h.arm(c)
-	c.dlAt = 5 // c waits again with an earlier deadline: one more entry
-	h.arm(c)
-	if got := h.wait(time.Unix(0, 1)); got != 1 {
-		t.Errorf("wait before the first deadline = %d ms, want 1", got)
-	}
-	if x, ok := h.expired(7); !ok || x != c {
-		t.Fatalf("expired(7) = %p %v, want c", x, ok)
-	}
-	c.waiter = nil // resumed: no longer waits
-	if x, ok := h.expired(15); !ok || x != b {
-		t.Fatalf("expired(15) = %p %v, want b", x, ok)
-	}
-	if _, ok := h.expired(25); ok {
-		t.Fatal("expired(25) fired c's superseded entry")
-	}
-	a.dlAt = 50 // a waited again, later: its entry is re-armed, not fired
-	if _, ok := h.expired(35); ok {
-		t.Fatal("expired(35) fired a before its new deadline")
-	}
-	if x, ok := h.expired(55); !ok || x != a {
-		t.Fatalf("expired(55) = %p %v, want a", x, ok)
-	}
-	if got := h.wait(time.Unix(0, 60)); got != -1 || len(h) != 0 {
-		t.Errorf("empty heap: wait %d, %d entries", got, len(h))
-	}
-}
-
-// TestTimerHeapStaysSmall waits often with ever later deadlines, as a
-// keep-alive connection does: the heap keeps one entry.
-func TestTimerHeapStaysSmall(t *testing.T) {
-	var h timerHeap
-	c := &loopConn{waiter: &task{}}
-	for i := range 10000 {
-		c.dlAt = int64(1000 + i)
-		h.arm(c)
-	}
-	if len(h) != 1 {
-		t.Errorf("%d heap entries after 10,000 waits, want 1", len(h))
-	}
-}
 
 // openFDs counts this process's open descriptors.
 func openFDs(t *testing.T) int {
@@ -82,6 +33,27 @@ func openFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(ents)
+}
+
+// anonFDs maps this process's descriptors that are anonymous inodes
+// (epoll sets, eventfds) to their kind.
+func anonFDs(t *testing.T) map[int]string {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]string{}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, "anon_inode:") {
+			out[fd] = l
+		}
+	}
+	return out
 }
 
 // TestLoopLeavesNoDescriptors serves keep-alive and closing clients from
@@ -151,11 +123,9 @@ func TestLoopLeavesNoDescriptors(t *testing.T) {
 func waitLoopSockets(t *testing.T, fs *FastServer, ok func(int64) bool, want string) {
 	t.Helper()
 	count := func() int64 {
-		fs.mu.Lock()
-		defer fs.mu.Unlock()
 		var n int64
-		for _, l := range fs.loops {
-			n += l.open.Load()
+		for _, l := range fs.eventLoops() {
+			n += l.Sockets()
 		}
 		return n
 	}
@@ -171,11 +141,11 @@ func waitLoopSockets(t *testing.T, fs *FastServer, ok func(int64) bool, want str
 
 // loopPooled counts the idle server connections in fs's loops' pools.
 func loopPooled(fs *FastServer) int64 {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
+	fs.loopMu.Lock()
+	defer fs.loopMu.Unlock()
 	var n int64
-	for _, l := range fs.loops {
-		l.pools.m.Range(func(_, v any) bool {
+	for _, ps := range fs.loopPools {
+		ps.m.Range(func(_, v any) bool {
 			fp := v.(*fastPool)
 			fp.mu.Lock()
 			n += int64(len(fp.idle))
@@ -293,6 +263,7 @@ func TestLoopFailureClosesItsConnections(t *testing.T) {
 	l := mustListen(t, "127.0.0.1:0")
 	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
 	served := make(chan error, 1)
+	known := anonFDs(t)
 	go func() { served <- fs.Serve(l) }()
 
 	c, err := net.Dial("tcp", l.Addr().String())
@@ -311,19 +282,33 @@ func TestLoopFailureClosesItsConnections(t *testing.T) {
 		t.Fatalf("before the failure: %d %q, %d backend connections", resp.StatusCode, body, open.Load())
 	}
 
-	fs.mu.Lock()
-	lp := fs.loops[0]
-	fs.mu.Unlock()
+	// The loop's epoll set and eventfd: the descriptors of their kinds
+	// that Serve opened.
+	ep, wake := -1, -1
+	for fd, kind := range anonFDs(t) {
+		if _, ok := known[fd]; ok {
+			continue
+		}
+		switch kind {
+		case "anon_inode:[eventpoll]":
+			ep = fd
+		case "anon_inode:[eventfd]":
+			wake = fd
+		}
+	}
+	if ep < 0 || wake < 0 {
+		t.Fatalf("the loop's epoll set (%d) or eventfd (%d) not found", ep, wake)
+	}
 	null, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Dup3(null, lp.ep, syscall.O_CLOEXEC); err != nil {
+	if err := syscall.Dup3(null, ep, syscall.O_CLOEXEC); err != nil {
 		t.Fatal(err)
 	}
 	syscall.Close(null)
 	one := [8]byte{1}
-	syscall.Write(lp.wake, one[:]) // the loop wakes; its next epoll_wait fails
+	syscall.Write(wake, one[:]) // the loop wakes; its next epoll_wait fails
 
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := br.ReadByte(); err != io.EOF {
@@ -445,11 +430,7 @@ func TestLoopCloseFreesThePort(t *testing.T) {
 		fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
 		served := make(chan error, 1)
 		go func() { served <- fs.Serve(l) }()
-		waitFor(t, "the loops listening", func() bool {
-			fs.mu.Lock()
-			defer fs.mu.Unlock()
-			return len(fs.loops) == 2
-		})
+		waitFor(t, "the loops listening", func() bool { return len(fs.eventLoops()) == 2 })
 		if shutdown {
 			if err := fs.Shutdown(context.Background()); err != nil {
 				t.Fatal(err)
@@ -590,16 +571,16 @@ func TestLoopTrimsFreeCoroutines(t *testing.T) {
 		}
 	}
 	// The server's goroutines for its pooled connections stay; the
-	// loop's coroutines beyond keepFree go.
+	// loop's coroutines beyond eventloop.KeepFree go.
 	serverSide := burst * 1 // net/http: one goroutine per kept server connection
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		extra := runtime.NumGoroutine() - before - serverSide
-		if extra <= keepFree+2 {
+		if extra <= eventloop.KeepFree+2 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines more than before the burst (beyond the backend's), want at most %d", extra, keepFree+2)
+			t.Fatalf("%d goroutines more than before the burst (beyond the backend's), want at most %d", extra, eventloop.KeepFree+2)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

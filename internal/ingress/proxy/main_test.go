@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/wharf-project/wharf/internal/ingress/eventloop"
 )
 
 // fastEnv, when set to 1, runs the whole suite with Options.FastHTTP1 on
@@ -30,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	modes := []string{"1"}
-	if loopsAvailable {
+	if eventloop.Available {
 		modes = append(modes, "loop")
 	}
 	for _, mode := range modes {

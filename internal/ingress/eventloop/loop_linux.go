@@ -1,12 +1,13 @@
 //go:build linux
 
-package proxy
+package eventloop
 
 import (
+	"cmp"
 	"errors"
 	"iter"
+	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -16,20 +17,63 @@ import (
 	"github.com/wharf-project/wharf/internal/netlimit"
 )
 
-// loopsAvailable reports whether FastServer can serve from event loops
-// here.
-const loopsAvailable = true
+// Available reports whether a Server can serve from event loops here.
+const Available = true
 
-// evLoop is one event loop of a FastServer: an epoll set of the client
-// and server connections it owns, and coroutines running the fast path's
-// code unchanged, one per busy client connection (an idle keep-alive
-// connection is parked without one; see task). A connection read or
-// write that would block yields to the loop, which resumes the coroutine
-// when epoll reports the socket ready: the connections of a loop are
-// served by its one goroutine, events in batches, without the runtime's
-// poller or a goroutine wake-up per event.
-type evLoop struct {
-	s     *FastServer
+// Server serves one listening socket from event loops: each loop is an
+// epoll set of the client and server connections it owns, and coroutines
+// running the handler's sessions, one per busy connection (an idle
+// keep-alive connection is parked without one; see task). A connection
+// read or write that would block yields to the loop, which resumes the
+// coroutine when epoll reports the socket ready: the connections of a
+// loop are served by its one goroutine, events in batches, without the
+// runtime's poller or a goroutine wake-up per event.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	addr string
+
+	mu    sync.Mutex
+	loops []*Loop
+	// stop is closed by Stop; unlistened, set (under mu) once loops hold
+	// copies of the listening socket, is closed when none does any more.
+	stop       chan struct{}
+	stopOnce   sync.Once
+	unlistened chan struct{}
+}
+
+// New returns a Server; Serve starts it.
+func New(opts Options) *Server {
+	opts.Loops = max(1, opts.Loops)
+	return &Server{opts: opts, log: cmp.Or(opts.Logger, slog.Default()), stop: make(chan struct{})}
+}
+
+// Loops returns the server's loops (none before Serve).
+func (s *Server) Loops() []*Loop {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loops
+}
+
+// Stop makes the loops stop accepting and end once their connections are
+// gone, and waits (a few seconds at most) until they closed their copies
+// of the listening socket, so that the port is free when it returns.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.mu.Lock()
+	unlistened := s.unlistened
+	s.mu.Unlock()
+	if unlistened != nil {
+		select {
+		case <-unlistened:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// Loop is one event loop of a Server.
+type Loop struct {
+	srv   *Server
 	ep    int
 	wake  int // eventfd: new connections, outside closes, shutdown
 	conns map[int32]*loopConn
@@ -43,7 +87,6 @@ type evLoop struct {
 	freeLow int
 	trimAt  int64
 	timers  timerHeap
-	pools   poolSet
 	events  []syscall.EpollEvent
 	// lfd is the loop's own duplicate of the listening socket, in its
 	// epoll set (exclusive: a new connection wakes one loop), -1 once
@@ -61,7 +104,7 @@ type evLoop struct {
 	// idle is set while the loop waits in epoll_wait; outside callers
 	// then write to wake.
 	idle atomic.Bool
-	// open counts the sockets in the loop (tests read it).
+	// open counts the sockets in the loop.
 	open atomic.Int64
 	mu   sync.Mutex
 	// closing holds the connections closed from outside the loop.
@@ -78,6 +121,10 @@ type evLoop struct {
 	failed atomic.Bool
 }
 
+// Sockets counts the sockets in the loop: connections accepted and
+// dialled, not yet closed or detached.
+func (l *Loop) Sockets() int64 { return l.open.Load() }
+
 // accepted is a client socket the loop accepted.
 type accepted struct {
 	fd    int
@@ -93,11 +140,12 @@ type task struct {
 	next  func() (struct{}, bool)
 	stop  func()
 	yield func(struct{}) bool
-	fc    *fastConn
+	sess  Session
+	c     *loopConn
 }
 
 // newLoop creates a loop's epoll set and wake-up eventfd.
-func newLoop(s *FastServer) (*evLoop, error) {
+func newLoop(s *Server) (*Loop, error) {
 	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -107,7 +155,7 @@ func newLoop(s *FastServer) (*evLoop, error) {
 		syscall.Close(ep)
 		return nil, os.NewSyscallError("eventfd2", errno)
 	}
-	l := &evLoop{s: s, ep: ep, wake: int(wake), lfd: -1, conns: map[int32]*loopConn{}, events: make([]syscall.EpollEvent, 256),
+	l := &Loop{srv: s, ep: ep, wake: int(wake), lfd: -1, conns: map[int32]*loopConn{}, events: make([]syscall.EpollEvent, 256),
 		unlistened: make(chan struct{})}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(wake)}
 	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(wake), &ev); err != nil {
@@ -118,29 +166,33 @@ func newLoop(s *FastServer) (*evLoop, error) {
 	return l, nil
 }
 
-// serveLoops serves ln from Options.EventLoops event loops. Each loop
-// gets a duplicate of the listening socket in its epoll set and accepts
-// itself; ln (Go's copy, which the runtime's poller would wake for every
-// new connection) is closed, so Close or Shutdown stop the server, not
-// closing ln. It returns when the server is shut down; should every loop
-// fail, the connections are accepted and served from goroutines.
-func (s *FastServer) serveLoops(ln net.Listener) error {
+// Serve serves ln from the loops until Stop (it then returns
+// ErrStopped). Each loop gets a duplicate of the listening socket in its
+// epoll set and accepts itself; ln (Go's copy, which the runtime's poller
+// would wake for every new connection) is closed, so Stop stops the
+// server, not closing ln. Should every loop fail, it returns a listener
+// on the same socket for the caller to serve some other way (ErrNotServed
+// when ln is no TCP listener).
+func (s *Server) Serve(ln net.Listener) (net.Listener, error) {
 	tl, ok := ln.(*net.TCPListener)
 	if !ok {
-		return errNoLoops
+		return nil, ErrNotServed
 	}
+	s.addr = ln.Addr().String()
 	unlistened := make(chan struct{})
 	s.mu.Lock()
-	if s.shutting.Load() {
+	select {
+	case <-s.stop:
 		s.mu.Unlock()
-		return http.ErrServerClosed
+		return nil, ErrStopped
+	default:
 	}
 	s.unlistened = unlistened
 	s.mu.Unlock()
 	closeUnlistened := sync.OnceFunc(func() { close(unlistened) })
 	defer closeUnlistened() // on every way out; once the loops let go on shutdown
-	loops := make([]*evLoop, s.p.opts.loops())
-	spare := -1 // a duplicate kept for the goroutines, should every loop fail
+	loops := make([]*Loop, s.opts.Loops)
+	spare := -1 // a duplicate kept for the caller, should every loop fail
 	undo := func() {
 		for _, l := range loops {
 			if l != nil {
@@ -153,7 +205,7 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 	}
 	var err error
 	if spare, err = dupSocket(tl); err != nil {
-		return err
+		return nil, err
 	}
 	for i := range loops {
 		if loops[i], err = newLoop(s); err == nil {
@@ -161,21 +213,20 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 		}
 		if err != nil {
 			undo()
-			return err
+			return nil, err
 		}
 	}
 	ln.Close()
 	failed := make(chan struct{}, len(loops))
-	for _, l := range loops {
-		s.p.addLoopPools(&l.pools)
-	}
 	s.mu.Lock()
 	s.loops = loops
 	s.mu.Unlock()
 	for _, l := range loops {
 		go func() {
 			l.run()
-			s.p.removeLoopPools(&l.pools)
+			if s.opts.Ended != nil {
+				s.opts.Ended(l)
+			}
 			l.release()
 			if l.failed.Load() {
 				failed <- struct{}{}
@@ -192,7 +243,7 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 	}()
 	for range loops {
 		select {
-		case <-s.stopAccept:
+		case <-s.stop:
 			syscall.Close(spare)
 			for _, l := range loops {
 				l.shutdown()
@@ -200,33 +251,24 @@ func (s *FastServer) serveLoops(ln net.Listener) error {
 			for _, l := range loops {
 				<-l.unlistened
 			}
-			return http.ErrServerClosed
+			return nil, ErrStopped
 		case <-failed:
 		}
 	}
-	// Every loop failed (and closed its listening socket): accept from
-	// goroutines.
+	// Every loop failed (and closed its listening socket): the caller
+	// accepts.
 	f := os.NewFile(uintptr(spare), "ingress listener")
 	gl, err := net.FileListener(f) // a duplicate of its own on the runtime's poller
 	f.Close()
-	closeUnlistened() // Close closes gl itself
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.mu.Lock()
-	if s.shutting.Load() {
-		s.mu.Unlock()
-		gl.Close()
-		return http.ErrServerClosed
-	}
-	s.ln = gl
-	s.mu.Unlock()
-	return s.accept(gl, s.serveGoroutine)
+	return gl, nil
 }
 
 // listen adds a duplicate of the listening socket to the loop's epoll
 // set.
-func (l *evLoop) listen(tl *net.TCPListener) error {
+func (l *Loop) listen(tl *net.TCPListener) error {
 	fd, err := dupSocket(tl)
 	if err != nil {
 		return err
@@ -243,7 +285,7 @@ func (l *evLoop) listen(tl *net.TCPListener) error {
 // watchListener (re)adds the listening socket to the epoll set:
 // level-triggered and exclusive, so a new connection wakes one loop
 // waiting in epoll_wait rather than all.
-func (l *evLoop) watchListener() error {
+func (l *Loop) watchListener() error {
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | epollExclusive, Fd: int32(l.lfd)}
 	if err := syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, l.lfd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
@@ -264,13 +306,13 @@ const acceptPause = 100 * time.Millisecond
 
 // accept accepts what the listening socket holds (up to acceptBatch) and
 // serves each (start).
-func (l *evLoop) accept() {
-	lim := l.s.opts.Conns
+func (l *Loop) accept() {
+	lim := l.srv.opts.Conns
 	for range acceptBatch {
 		if !lim.TryAcquire() {
 			// At the connection cap: leave the queue to the kernel and
 			// look again shortly (connections closing free slots).
-			lim.Warn(l.s.log(), "ingress connection cap reached: not accepting until a connection closes", l.s.addr(), nil)
+			lim.Warn(l.srv.log, "ingress connection cap reached: not accepting until a connection closes", l.srv.addr, nil)
 			l.pauseAccept(capPause)
 			return
 		}
@@ -289,12 +331,12 @@ func (l *evLoop) accept() {
 		case syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM:
 			// The queue stays readable: stop watching it for a while
 			// instead of spinning on the error.
-			l.s.p.log.Warn("ingress accept paused", append([]any{"err", os.NewSyscallError("accept4", err), "for", acceptPause},
+			l.srv.log.Warn("ingress accept paused", append([]any{"err", os.NewSyscallError("accept4", err), "for", acceptPause},
 				netlimit.BudgetAttrs()...)...)
 			l.pauseAccept(acceptPause)
 			return
 		default:
-			l.s.p.log.Error("ingress accept failed", "err", os.NewSyscallError("accept4", err))
+			l.srv.log.Error("ingress accept failed", "err", os.NewSyscallError("accept4", err))
 			return
 		}
 	}
@@ -305,14 +347,14 @@ func (l *evLoop) accept() {
 const capPause = 10 * time.Millisecond
 
 // pauseAccept stops watching the listening socket for d.
-func (l *evLoop) pauseAccept(d time.Duration) {
+func (l *Loop) pauseAccept(d time.Duration) {
 	syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, l.lfd, nil)
 	l.acceptAt = time.Now().Add(d).UnixNano()
 }
 
 // resumeAccept watches the listening socket again once a pause is over;
 // it returns how many milliseconds are left of it (-1: none).
-func (l *evLoop) resumeAccept(now int64) int {
+func (l *Loop) resumeAccept(now int64) int {
 	if l.acceptAt == 0 || l.lfd < 0 {
 		return -1
 	}
@@ -321,13 +363,13 @@ func (l *evLoop) resumeAccept(now int64) int {
 	}
 	l.acceptAt = 0
 	if err := l.watchListener(); err != nil {
-		l.s.p.log.Error("ingress accept not resumed", "err", err)
+		l.srv.log.Error("ingress accept not resumed", "err", err)
 	}
 	return -1
 }
 
 // unlisten closes the loop's listening socket (loop only).
-func (l *evLoop) unlisten() {
+func (l *Loop) unlisten() {
 	if l.lfd >= 0 {
 		syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, l.lfd, nil)
 		syscall.Close(l.lfd)
@@ -341,7 +383,7 @@ func (l *evLoop) unlisten() {
 func dupSocket(c any) (int, error) {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return -1, errNoLoops
+		return -1, ErrNotServed
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
@@ -366,25 +408,21 @@ func dupSocket(c any) (int, error) {
 	return fd, err
 }
 
-// errNoLoops says the listener cannot be served from event loops (the
-// goroutine fast path then serves it).
-var errNoLoops = errors.New("listener not served from event loops")
-
 // poke wakes the loop if it waits in epoll_wait.
-func (l *evLoop) poke() {
+func (l *Loop) poke() {
 	if l.idle.Load() {
 		l.signal()
 	}
 }
 
 // signal writes to the loop's eventfd, ending its epoll_wait.
-func (l *evLoop) signal() {
+func (l *Loop) signal() {
 	var one = [8]byte{1}
 	syscall.Write(l.wake, one[:])
 }
 
 // shutdown makes the loop stop once its connections are gone.
-func (l *evLoop) shutdown() {
+func (l *Loop) shutdown() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stop = true
@@ -394,7 +432,7 @@ func (l *evLoop) shutdown() {
 }
 
 // release closes the epoll set and eventfd of a stopped loop.
-func (l *evLoop) release() {
+func (l *Loop) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.released = true
@@ -410,7 +448,7 @@ func (l *evLoop) release() {
 // run is the loop: wait for events, wake the connections whose socket
 // became ready, fire deadlines, accept new connections, close what outside
 // callers closed; until shut down with no connection left.
-func (l *evLoop) run() {
+func (l *Loop) run() {
 	for {
 		now := time.Now()
 		l.now = now.UnixNano()
@@ -431,7 +469,7 @@ func (l *evLoop) run() {
 		if t := l.resumeAccept(l.now); t >= 0 && (timeout < 0 || t < timeout) {
 			timeout = t
 		}
-		if len(l.free) > keepFree {
+		if len(l.free) > KeepFree {
 			t := max(0, int((l.trimAt-l.now+int64(time.Millisecond)-1)/int64(time.Millisecond)))
 			if timeout < 0 || t < timeout {
 				timeout = t
@@ -477,7 +515,7 @@ func (l *evLoop) run() {
 // drain resumes the coroutines back from work outside the loop, stops
 // accepting once shut down, and closes the connections closed from
 // outside; it reports whether the loop should end.
-func (l *evLoop) drain() bool {
+func (l *Loop) drain() bool {
 	l.mu.Lock()
 	closing, done, stop := l.closing, l.done, l.stop
 	l.closing, l.done = nil, nil
@@ -506,7 +544,7 @@ func (l *evLoop) drain() bool {
 // outside runs f on a goroutine of its own while the calling coroutine
 // waits, the loop serving its other connections meanwhile: for what may
 // block, such as looking up a name.
-func (l *evLoop) outside(f func()) {
+func (l *Loop) outside(f func()) {
 	if l.failed.Load() {
 		f() // the loop is gone: nothing to hold up
 		return
@@ -531,8 +569,8 @@ var errLoopFailed = errors.New("ingress event loop failed")
 // connections go to the other loops, or to goroutines), closes every
 // connection it holds and lets their coroutines run to their end, so
 // that nothing is left behind.
-func (l *evLoop) fail(err error) {
-	l.s.p.log.Error("ingress event loop failed; its connections are closed", "err", err)
+func (l *Loop) fail(err error) {
+	l.srv.log.Error("ingress event loop failed; its connections are closed", "err", err)
 	l.failed.Store(true)
 	l.mu.Lock()
 	l.stop = true
@@ -565,32 +603,30 @@ func (l *evLoop) fail(err error) {
 	}
 	l.stopTasks()
 	if l.tasks != 0 {
-		l.s.p.log.Error("ingress event loop failed with connections still being served", "connections", l.tasks)
+		l.srv.log.Error("ingress event loop failed with connections still being served", "connections", l.tasks)
 	}
 }
 
 // start serves an accepted socket.
-func (l *evLoop) start(a accepted) {
+func (l *Loop) start(a accepted) {
 	c, err := l.register(a.fd)
 	if err != nil {
 		syscall.Close(a.fd)
-		l.s.opts.Conns.Release()
+		l.srv.opts.Conns.Release()
 		return
 	}
 	c.raddr = a.raddr
-	fc := l.s.newConn(c)
-	if fc == nil {
+	sess := l.srv.opts.Handler.Open(l, c)
+	if sess == nil {
 		c.release()
 		return
 	}
-	fc.lp = l
-	fc.begin()
 	l.tasks++
-	l.serve(fc)
+	l.serve(sess, c)
 }
 
-// serve gives fc to a free coroutine, or a new one, and runs it.
-func (l *evLoop) serve(fc *fastConn) {
+// serve gives sess to a free coroutine, or a new one, and runs it.
+func (l *Loop) serve(sess Session, c *loopConn) {
 	var t *task
 	if n := len(l.free); n > 0 {
 		t = l.free[n-1]
@@ -604,22 +640,20 @@ func (l *evLoop) serve(fc *fastConn) {
 			l.work(t)
 		})
 	}
-	t.fc = fc
+	t.sess, t.c = sess, c
 	l.resume(t)
 }
 
-// work is a coroutine's life: serve the connection given, park it when
-// it idles or finish it when it ends, wait to be given another.
-func (l *evLoop) work(t *task) {
+// work is a coroutine's life: serve the session given, park it when it
+// idles or count it out when it ends, wait to be given another.
+func (l *Loop) work(t *task) {
 	for {
-		fc := t.fc
-		if out := fc.loop(); out == parked {
-			l.park(fc)
+		if t.sess.Serve() {
+			l.park(t.sess, t.c)
 		} else {
-			fc.finish(out)
 			l.tasks--
 		}
-		t.fc = nil
+		t.sess, t.c = nil, nil
 		l.free = append(l.free, t)
 		if !t.yield(struct{}{}) {
 			return
@@ -627,11 +661,10 @@ func (l *evLoop) work(t *task) {
 	}
 }
 
-// park leaves fc's socket waiting for input, its deadline or a close
-// with no coroutine (wakeConn gives it one).
-func (l *evLoop) park(fc *fastConn) {
-	c := fc.c.(*loopConn)
-	c.parked, c.wantWrite, c.timedOut = fc, false, false
+// park leaves c's socket waiting for input, its deadline or a close
+// with no coroutine (wakeConn gives sess one).
+func (l *Loop) park(sess Session, c *loopConn) {
+	c.parked, c.wantWrite, c.timedOut = sess, false, false
 	c.dlAt = 0
 	if !c.rdl.IsZero() {
 		c.dlAt = c.rdl.UnixNano()
@@ -640,32 +673,31 @@ func (l *evLoop) park(fc *fastConn) {
 }
 
 // wakeConn resumes what waits for c: the coroutine waiting on it, or a
-// coroutine given its parked connection.
-func (l *evLoop) wakeConn(c *loopConn) {
+// coroutine given its parked session.
+func (l *Loop) wakeConn(c *loopConn) {
 	if t := c.waiter; t != nil {
 		l.resume(t)
 		return
 	}
-	if fc := c.parked; fc != nil {
+	if sess := c.parked; sess != nil {
 		c.parked, c.dlAt = nil, 0
-		fc.takeBuffers()
-		l.serve(fc)
+		l.serve(sess, c)
 	}
 }
 
-// keepFree is how many free coroutines a loop keeps however long they
+// KeepFree is how many free coroutines a loop keeps however long they
 // stay unused.
-const keepFree = 8
+const KeepFree = 8
 
-// trimTasks stops, once a second, the free coroutines beyond keepFree
+// trimTasks stops, once a second, the free coroutines beyond KeepFree
 // that no connection needed during that second: after a burst of busy
 // connections the loop goes back to what it uses (their stacks are
 // freed). The least recently used go first.
-func (l *evLoop) trimTasks() {
+func (l *Loop) trimTasks() {
 	if l.now < l.trimAt {
 		return
 	}
-	if n := min(l.freeLow, len(l.free)) - keepFree; n > 0 {
+	if n := min(l.freeLow, len(l.free)) - KeepFree; n > 0 {
 		for _, t := range l.free[:n] {
 			t.stop()
 		}
@@ -677,7 +709,7 @@ func (l *evLoop) trimTasks() {
 }
 
 // stopTasks ends the free coroutines of a loop that ends.
-func (l *evLoop) stopTasks() {
+func (l *Loop) stopTasks() {
 	for _, t := range l.free {
 		t.stop()
 	}
@@ -685,7 +717,7 @@ func (l *evLoop) stopTasks() {
 }
 
 // resume runs t until it waits again or is free.
-func (l *evLoop) resume(t *task) {
+func (l *Loop) resume(t *task) {
 	prev := l.cur
 	l.cur = t
 	t.next()
@@ -693,7 +725,7 @@ func (l *evLoop) resume(t *task) {
 }
 
 // register adds a socket to the loop's epoll set, edge-triggered.
-func (l *evLoop) register(fd int) (*loopConn, error) {
+func (l *Loop) register(fd int) (*loopConn, error) {
 	if l.failed.Load() {
 		return nil, errLoopFailed
 	}
@@ -712,7 +744,7 @@ const epollET = 1 << 31
 
 // fire wakes the connections whose deadline passed (a waiting coroutine
 // sees timedOut; a parked connection finds its deadline past).
-func (l *evLoop) fire(now time.Time) {
+func (l *Loop) fire(now time.Time) {
 	at := now.UnixNano()
 	for {
 		c, ok := l.timers.expired(at)
@@ -848,9 +880,10 @@ func sockaddrAddr(sa syscall.Sockaddr) net.Addr {
 	return &net.TCPAddr{}
 }
 
-// closeOwn closes a client connection from the coroutine (or goroutine)
-// serving it: a loop connection is closed at once (see loopConn.closeOwn).
-func closeOwn(c net.Conn) {
+// CloseOwn closes a connection from the coroutine (or goroutine) serving
+// it: a loop connection is closed at once, without the hand-over to the
+// loop an outside Close needs.
+func CloseOwn(c net.Conn) {
 	if lc, ok := c.(*loopConn); ok {
 		lc.closeOwn()
 		return
@@ -858,9 +891,9 @@ func closeOwn(c net.Conn) {
 	c.Close()
 }
 
-// detach returns c as an ordinary net.Conn: a loop connection leaves its
-// loop.
-func detach(c net.Conn) (net.Conn, error) {
+// Detach returns c as an ordinary net.Conn, served by the runtime's
+// poller: a loop connection leaves its loop (with its connection slot).
+func Detach(c net.Conn) (net.Conn, error) {
 	if lc, ok := c.(*loopConn); ok {
 		return lc.detach()
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package proxy
+package eventloop
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ import (
 // passes. Close may be called from any goroutine; everything else only
 // from the loop's coroutines.
 type loopConn struct {
-	l  *evLoop
+	l  *Loop
 	fd int
 
 	readable, writable bool
@@ -32,13 +32,13 @@ type loopConn struct {
 	// reported again, so reads no longer wait for an event.
 	hup    bool
 	waiter *task
-	// parked is the idle connection served on this socket when no
+	// parked is the idle session served on this socket when no
 	// coroutine waits for it: input, its deadline or a close gives it
 	// one.
-	parked    *fastConn
+	parked    Session
 	wantWrite bool
 	timedOut  bool
-	// noWait makes a read that would wait fail with errWouldBlock.
+	// noWait makes a read that would wait fail with ErrWouldBlock.
 	noWait bool
 	// dlAt is the deadline of the current wait (unix ns, 0: none),
 	// heapAt that of the connection's entry in the loop's timer heap.
@@ -53,7 +53,10 @@ type loopConn struct {
 	laddr, raddr net.Addr
 }
 
-var _ net.Conn = (*loopConn)(nil)
+var (
+	_ net.Conn = (*loopConn)(nil)
+	_ Parker   = (*loopConn)(nil)
+)
 
 // The socket is non-blocking, so recvfrom and sendto return at once and
 // are made as raw system calls: without telling the scheduler, which
@@ -68,7 +71,7 @@ var _ net.Conn = (*loopConn)(nil)
 func (c *loopConn) wait(write bool, dl time.Time) error {
 	t := c.l.cur
 	if t == nil {
-		panic("proxy: loop connection used outside its loop")
+		panic("eventloop: connection used outside its loop")
 	}
 	c.waiter, c.wantWrite, c.timedOut = t, write, false
 	c.dlAt = 0
@@ -120,7 +123,7 @@ func (c *loopConn) Read(b []byte) (int, error) {
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		}
 		if c.noWait {
-			return 0, errWouldBlock
+			return 0, ErrWouldBlock
 		}
 		if err := c.wait(false, c.rdl); err != nil {
 			return 0, c.opErr("read", err)
@@ -128,21 +131,21 @@ func (c *loopConn) Read(b []byte) (int, error) {
 	}
 }
 
-// fillNow fills br with what the socket holds, without waiting:
-// errWouldBlock if it holds nothing. An idle connection whose socket may
+// FillNow fills br with what the socket holds, without waiting:
+// ErrWouldBlock if it holds nothing. An idle connection whose socket may
 // hold input (a new connection, or one whose last read filled the
 // buffer) reads with it before it parks: the read it needs anyway tells
 // whether input is there.
-func (c *loopConn) fillNow(br *bufio.Reader) error {
+func (c *loopConn) FillNow(br *bufio.Reader) error {
 	c.noWait = true
 	_, err := br.Peek(1)
 	c.noWait = false
 	return err
 }
 
-// mustWait reports whether an idle connection has to wait for input:
+// MustWait reports whether an idle connection has to wait for input:
 // nothing readable, no hang-up, not closed, its read deadline not passed.
-func (c *loopConn) mustWait() bool {
+func (c *loopConn) MustWait() bool {
 	return !c.readable && !c.hup && !c.closed.Load() && !c.past(c.rdl)
 }
 
@@ -237,7 +240,7 @@ func (c *loopConn) release() {
 	syscall.Close(c.fd)
 	c.fd = -1
 	c.l.open.Add(-1)
-	c.l.s.opts.Conns.Release()
+	c.l.srv.opts.Conns.Release()
 }
 
 // detach takes the socket out of the loop as an ordinary net.Conn (for
@@ -256,7 +259,7 @@ func (c *loopConn) detach() (net.Conn, error) {
 	c.closed.Store(true)
 	nc, err := net.FileConn(f) // a duplicate on the runtime's poller
 	f.Close()
-	if lim := c.l.s.opts.Conns; lim != nil {
+	if lim := c.l.srv.opts.Conns; lim != nil {
 		if err != nil {
 			lim.Release()
 			return nil, err
@@ -300,18 +303,15 @@ func (c *loopConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// dial connects to b from the loop: a non-blocking connect whose
-// completion the coroutine waits for (DialTimeout bounds it). Servers
-// named by host name are dialled by the runtime, outside the loop, and
-// then moved into it.
-func (l *evLoop) dial(b *backend, timeout time.Duration) (net.Conn, error) {
-	host, port := b.url.Hostname(), b.url.Port()
-	if port == "" {
-		port = "80"
-	}
-	ap, err := netip.ParseAddrPort(net.JoinHostPort(host, port))
+// Dial connects to addr (host:port) from the loop's coroutine c runs
+// on: a non-blocking connect whose completion the coroutine waits for
+// (timeout bounds it). Host names are looked up and dialled by the
+// runtime, outside the loop, and the connection then moved into it. The
+// connection belongs to the loop: use it from its coroutines only.
+func (l *Loop) Dial(addr string, timeout time.Duration) (net.Conn, error) {
+	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
-		return l.adoptDialed(b, timeout)
+		return l.adoptDialed(addr, timeout)
 	}
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	family := syscall.AF_INET
@@ -355,14 +355,10 @@ func (l *evLoop) dial(b *backend, timeout time.Duration) (net.Conn, error) {
 	return c, nil
 }
 
-// adoptDialed dials b with the runtime's dialer (host names) on a
+// adoptDialed dials addr with the runtime's dialer (host names) on a
 // goroutine of its own, so that the lookup and connect do not hold up the
 // loop, and moves the connection into the loop.
-func (l *evLoop) adoptDialed(b *backend, timeout time.Duration) (net.Conn, error) {
-	addr := b.url.Host
-	if b.url.Port() == "" {
-		addr = net.JoinHostPort(b.url.Hostname(), "80")
-	}
+func (l *Loop) adoptDialed(addr string, timeout time.Duration) (net.Conn, error) {
 	var nc net.Conn
 	var err error
 	l.outside(func() { nc, err = net.DialTimeout("tcp", addr, timeout) })
