@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/image"
+	"github.com/wharf-project/wharf/internal/regclient"
 )
 
 // DefaultProgressDeadline is how long a download may go without receiving
@@ -178,11 +178,11 @@ func (c *Cache) get(ctx context.Context, baseURL, name, tag string, progress fun
 	if m, ok := c.lookup(name, tag, rootfs); ok {
 		return rootfs, m, nil
 	}
-	base := strings.TrimSuffix(baseURL, "/")
-	if err := c.download(ctx, base, name, tag, progress); err != nil {
+	reg := regclient.New(baseURL, c.client, "")
+	if err := c.download(ctx, reg, name, tag, progress); err != nil {
 		return "", nil, err
 	}
-	m, err := c.verify(base, name, tag)
+	m, err := c.verify(reg, name, tag)
 	if err != nil {
 		return "", nil, err
 	}
@@ -214,13 +214,13 @@ func (c *Cache) lookup(name, tag, rootfs string) (*image.Manifest, bool) {
 
 // verify checks the downloaded files; on failure it deletes them so that a
 // retry downloads them again.
-func (c *Cache) verify(base, name, tag string) (*image.Manifest, error) {
+func (c *Cache) verify(reg *regclient.Client, name, tag string) (*image.Manifest, error) {
 	m, err := image.VerifyFiles(c.downloadsDir(), name, tag, c.keys)
 	if err == nil {
 		return m, nil
 	}
 	c.removeDownloads(name, tag)
-	return nil, fmt.Errorf("fetch %s: %w", fileURL(base, name, tag, image.ExtRootfs), err)
+	return nil, fmt.Errorf("fetch %s: %w", fileURL(reg, name, tag, image.ExtRootfs), err)
 }
 
 // removeDownloads deletes every downloaded file of name:tag.
@@ -238,6 +238,11 @@ func (c *Cache) path(name, tag, ext string) string {
 	return filepath.Join(c.downloadsDir(), image.Ref(name, tag)+ext)
 }
 
-func fileURL(base, name, tag, ext string) string {
-	return base + "/" + image.Ref(name, tag) + ext
+// fileName returns the registry file name of name:tag's file with
+// extension ext.
+func fileName(name, tag, ext string) string { return image.Ref(name, tag) + ext }
+
+// fileURL returns the URL of name:tag's file with extension ext.
+func fileURL(reg *regclient.Client, name, tag, ext string) string {
+	return reg.FileURL(fileName(name, tag, ext))
 }

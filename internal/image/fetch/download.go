@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/image"
@@ -38,13 +37,13 @@ func (e *transientError) Unwrap() error { return e.err }
 
 // download fetches the manifest, digest, signature (when keys are
 // configured) and tarball of name:tag into the downloads directory.
-func (c *Cache) download(ctx context.Context, base, name, tag string, progress func(Progress)) error {
+func (c *Cache) download(ctx context.Context, reg *regclient.Client, name, tag string, progress func(Progress)) error {
 	small := []string{image.ExtManifest, image.ExtDigest}
 	if len(c.keys) > 0 {
 		small = append(small, image.ExtSig)
 	}
 	for _, ext := range small {
-		if err := c.fetchSmall(ctx, base, name, tag, ext); err != nil {
+		if err := c.fetchSmall(ctx, reg, name, tag, ext); err != nil {
 			return err
 		}
 	}
@@ -57,14 +56,14 @@ func (c *Cache) download(ctx context.Context, base, name, tag string, progress f
 			return fmt.Errorf("image %s: %w", image.Ref(name, tag), err)
 		}
 	}
-	return c.fetchTarball(ctx, fileURL(base, name, tag, image.ExtRootfs), tarPath, progress)
+	return c.fetchTarball(ctx, reg, fileName(name, tag, image.ExtRootfs), tarPath, progress)
 }
 
 // fetchSmall downloads one small file, replacing any earlier copy.
-func (c *Cache) fetchSmall(ctx context.Context, base, name, tag, ext string) error {
-	u := fileURL(base, name, tag, ext)
+func (c *Cache) fetchSmall(ctx context.Context, reg *regclient.Client, name, tag, ext string) error {
+	u := fileURL(reg, name, tag, ext)
 	dst := c.path(name, tag, ext)
-	err := c.transfer(ctx, u, dst+partSuffix, false, maxSmallFile, nil)
+	err := c.transfer(ctx, reg, fileName(name, tag, ext), dst+partSuffix, false, maxSmallFile, nil)
 	var st *statusError
 	if ext == image.ExtSig && errors.As(err, &st) && st.code == http.StatusNotFound {
 		return fmt.Errorf("fetch %s: image %s is %w", u, image.Ref(name, tag), image.ErrNotSigned)
@@ -78,13 +77,15 @@ func (c *Cache) fetchSmall(ctx context.Context, base, name, tag, ext string) err
 	return nil
 }
 
-// fetchTarball downloads u into dst through dst.part, resuming a part left
-// by an earlier attempt and retrying while attempts make progress.
-func (c *Cache) fetchTarball(ctx context.Context, u, dst string, progress func(Progress)) error {
+// fetchTarball downloads the registry's file into dst through dst.part,
+// resuming a part left by an earlier attempt and retrying while attempts
+// make progress.
+func (c *Cache) fetchTarball(ctx context.Context, reg *regclient.Client, file, dst string, progress func(Progress)) error {
+	u := reg.FileURL(file)
 	part := dst + partSuffix
 	for attempt := 1; ; attempt++ {
 		before := fileSize(part)
-		err := c.transfer(ctx, u, part, true, -1, progress)
+		err := c.transfer(ctx, reg, file, part, true, -1, progress)
 		if err == nil {
 			break
 		}
@@ -118,11 +119,12 @@ type statusError struct {
 
 func (e *statusError) Error() string { return fmt.Sprintf("fetch %s: %s", e.url, e.status) }
 
-// transfer does one GET of u into part. With resume it continues an
+// transfer does one GET of the registry's file into part. With resume it continues an
 // existing part through a Range request; limit >= 0 bounds the size. A
 // watchdog cancels the request when no byte arrives for the progress
 // deadline.
-func (c *Cache) transfer(ctx context.Context, u, part string, resume bool, limit int64, progress func(Progress)) error {
+func (c *Cache) transfer(ctx context.Context, reg *regclient.Client, file, part string, resume bool, limit int64, progress func(Progress)) error {
+	u := reg.FileURL(file)
 	offset := int64(0)
 	if resume {
 		offset = fileSize(part)
@@ -132,8 +134,7 @@ func (c *Cache) transfer(ctx context.Context, u, part string, resume bool, limit
 	watchdog := time.AfterFunc(c.deadline, func() { cancel(errNoProgress) })
 	defer watchdog.Stop()
 
-	base, file := path.Split(u)
-	body, err := regclient.New(base, c.client, "").Get(ctx, file, offset)
+	body, err := reg.Get(ctx, file, offset)
 	if err != nil {
 		return c.getErr(ctx, u, err)
 	}

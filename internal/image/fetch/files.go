@@ -7,9 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/wharf-project/wharf/internal/image"
+	"github.com/wharf-project/wharf/internal/regclient"
 )
 
 // stagingPrefix names the directory DownloadFiles downloads into, inside
@@ -43,19 +43,19 @@ func DownloadFiles(ctx context.Context, cfg Config, baseURL, name, tag string, p
 	if err != nil {
 		return nil, err
 	}
-	base := strings.TrimSuffix(baseURL, "/")
-	if err := c.download(ctx, base, name, tag, progress); err != nil {
+	reg := regclient.New(baseURL, c.client, "")
+	if err := c.download(ctx, reg, name, tag, progress); err != nil {
 		if fileSize(c.path(name, tag, image.ExtRootfs+partSuffix)) == 0 {
 			os.RemoveAll(cfg.Dir) // no partial tarball to resume
 		}
 		return nil, err
 	}
-	m, err := c.verifyAnyPlatform(base, name, tag)
+	m, err := c.verifyAnyPlatform(reg, name, tag)
 	if err != nil {
 		os.RemoveAll(cfg.Dir) // nothing worth resuming
 		return nil, err
 	}
-	hasSig, err := c.optionalSig(ctx, base, name, tag)
+	hasSig, err := c.optionalSig(ctx, reg, name, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func DownloadFiles(ctx context.Context, cfg Config, baseURL, name, tag string, p
 
 // verifyAnyPlatform is Cache.verify for the platform the downloaded
 // manifest names; on failure it deletes the downloads.
-func (c *Cache) verifyAnyPlatform(base, name, tag string) (*image.Manifest, error) {
+func (c *Cache) verifyAnyPlatform(reg *regclient.Client, name, tag string) (*image.Manifest, error) {
 	plat := image.HostPlatform()
 	if b, err := os.ReadFile(c.path(name, tag, image.ExtManifest)); err == nil {
 		if m, err := image.ParseManifest(b); err == nil {
@@ -82,16 +82,16 @@ func (c *Cache) verifyAnyPlatform(base, name, tag string) (*image.Manifest, erro
 		return m, nil
 	}
 	c.removeDownloads(name, tag)
-	return nil, fmt.Errorf("fetch %s: %w", fileURL(base, name, tag, image.ExtRootfs), err)
+	return nil, fmt.Errorf("fetch %s: %w", fileURL(reg, name, tag, image.ExtRootfs), err)
 }
 
 // optionalSig reports whether the signature file is present, fetching it
 // when no trusted keys required it already; a missing one is no error.
-func (c *Cache) optionalSig(ctx context.Context, base, name, tag string) (bool, error) {
+func (c *Cache) optionalSig(ctx context.Context, reg *regclient.Client, name, tag string) (bool, error) {
 	if len(c.keys) > 0 {
 		return true, nil
 	}
-	err := c.fetchSmall(ctx, base, name, tag, image.ExtSig)
+	err := c.fetchSmall(ctx, reg, name, tag, image.ExtSig)
 	if errors.Is(err, image.ErrNotSigned) {
 		return false, nil
 	}
