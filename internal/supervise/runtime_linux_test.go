@@ -131,11 +131,15 @@ func runcCgroupDirs(t *testing.T, cgroupsPath string) []string {
 // containers returns the IDs runc lists under the fixture's root.
 func (f *ociFixture) containers(t *testing.T) []string {
 	t.Helper()
-	out, err := f.rt.Command("list", "-q").CombinedOutput()
+	list, err := f.rt.Jail().List(context.Background())
 	if err != nil {
-		t.Fatalf("runc list: %v\n%s", err, out)
+		t.Fatal(err)
 	}
-	return strings.Fields(string(out))
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
 
 // assertGone checks that runc lists no container and its cgroup is gone.
@@ -153,9 +157,9 @@ func (f *ociFixture) assertGone(t *testing.T) {
 
 // forceCleanup removes whatever a failed test left.
 func (f *ociFixture) forceCleanup(t *testing.T) {
-	_ = f.rt.Command("delete", "--force", f.rt.ContainerID).Run()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	_ = f.rt.Jail().Delete(ctx, f.rt.ContainerID)
 	for _, d := range f.cgroupDirs {
 		if err := removeCgroupDir(ctx, d); err != nil {
 			t.Logf("cleanup: %v", err)
@@ -289,28 +293,28 @@ func TestRuntimeCleanupAfterSupervisorKilled(t *testing.T) {
 	}
 }
 
-func TestRuntimeStatsAndCommand(t *testing.T) {
+func TestRuntimeStatsAndState(t *testing.T) {
 	t.Parallel()
 	f := newOCIFixture(t, nil, "term")
 	_, dir := launch(t, f.spec)
 	waitFor(t, "the task to be ready", func() bool { return logHas(f.spec, "stdout", "ready") })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	u, err := RuntimeStats(ctx, f.rt)
+	u, err := f.rt.Jail().Stats(ctx, f.rt.ContainerID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.MemoryUsage == 0 || u.MemoryMaxUsage < u.MemoryUsage || u.MemoryRSS == 0 || u.CPUTotal == 0 {
 		t.Errorf("usage = %+v", u)
 	}
-	out, err := f.rt.Command("state", f.rt.ContainerID).Output()
-	if err != nil || !strings.Contains(string(out), `"running"`) {
-		t.Errorf("runc state = %s, %v", out, err)
+	st, err := f.rt.Jail().State(ctx, f.rt.ContainerID)
+	if err != nil || st.Status != "running" || st.Pid == 0 {
+		t.Errorf("runc state = %+v, %v", st, err)
 	}
 	if _, err := (Client{Dir: dir}).Stop(ctx, syscall.SIGTERM, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := RuntimeStats(ctx, f.rt); err == nil || !strings.Contains(err.Error(), "runc events") {
+	if _, err := f.rt.Jail().Stats(ctx, f.rt.ContainerID); err == nil || !strings.Contains(err.Error(), "runc events") {
 		t.Errorf("stats of a deleted container: %v", err)
 	}
 	f.assertGone(t)

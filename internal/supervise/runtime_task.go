@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wharf-project/wharf/internal/jail"
 )
 
 // The runtime mode of the supervisor: the task is an OCI container that
@@ -68,8 +70,7 @@ func startRuntime(ctx context.Context, spec *Spec, log *slog.Logger) (*task, err
 	if t.cg, err = containerCgroup(pid); err != nil {
 		log.Warn("container cgroup not found: the container is killed through its init only", "err", err)
 	}
-	if out, err := rt.loggedCommand(ctx, "start", rt.ContainerID).CombinedOutput(); err != nil {
-		err = runtimeError("start", rt.logPath(), out, err)
+	if err := rt.Jail().Start(ctx, rt.ContainerID, rt.logPath()); err != nil {
 		t.abortRuntime(pid)
 		return nil, err
 	}
@@ -80,14 +81,12 @@ func startRuntime(ctx context.Context, spec *Spec, log *slog.Logger) (*task, err
 // createContainer runs `runc create` and waits for it.
 func (t *task) createContainer(ctx context.Context) error {
 	rt := t.spec.Runtime
-	cmd := rt.loggedCommand(ctx, "create", "--bundle", rt.Bundle, "--pid-file", rt.pidPath(), rt.ContainerID)
-	cmd.Dir = rt.Bundle
 	// Stdin stays nil: /dev/null.
-	cmd.Stdout, cmd.Stderr = t.logs.outW, t.logs.errW
-	if err := cmd.Run(); err != nil {
-		return runtimeError("create", rt.logPath(), pendingOutput(t.logs.errR), err)
-	}
-	return nil
+	return rt.Jail().Create(ctx, rt.ContainerID, jail.CreateOptions{
+		Bundle: rt.Bundle, PIDFile: rt.pidPath(), LogFile: rt.logPath(),
+		Stdout: t.logs.outW, Stderr: t.logs.errW,
+		Output: func() []byte { return pendingOutput(t.logs.errR) },
+	})
 }
 
 // pendingOutput returns what is waiting in the pipe r (at most 64 KiB)

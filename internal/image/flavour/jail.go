@@ -21,40 +21,28 @@ import (
 	jailrt "github.com/wharf-project/wharf/internal/jail"
 )
 
-const (
-	// scriptPath is where the script is copied inside the rootfs. It sits
-	// at the root, a directory Run made, so writing it can never follow a
-	// symlink the base image planted (as /tmp -> /somewhere could be).
-	scriptPath = "/.wharf-flavour.sh"
-	// killEvery is how often a cancelled build re-sends SIGKILL until
-	// `runc run` returns (the container may still be starting).
-	killEvery = 200 * time.Millisecond
-	// pipeGrace bounds the wait for output pipes after runc exits.
-	pipeGrace = 10 * time.Second
-)
+// scriptPath is where the script is copied inside the rootfs. It sits at
+// the root, a directory Run made, so writing it can never follow a symlink
+// the base image planted (as /tmp -> /somewhere could be).
+const scriptPath = "/.wharf-flavour.sh"
 
-// fallbackRunc is tried when runc is not in PATH (/usr/sbin is missing
-// from many users' PATH).
-var fallbackRunc = []string{"/usr/sbin/runc", "/sbin/runc"}
+// pipeGrace bounds the wait for output pipes after runc exits.
+const pipeGrace = 10 * time.Second
 
 // findRunc returns the path of the runc binary: name (default "runc")
 // looked up in PATH, then Debian's location.
 func findRunc(name string) (string, error) {
-	explicit := name != ""
-	if !explicit {
-		name = "runc"
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	if !explicit {
-		for _, p := range fallbackRunc {
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-				return p, nil
-			}
+	p, err := jailrt.LookPath(name)
+	switch {
+	case errors.Is(err, jailrt.ErrUnsupported):
+		return "", fmt.Errorf("flavour builds: %w (on FreeBSD use pot's own flavours)", err)
+	case err != nil:
+		if name == "" {
+			name = "runc"
 		}
+		return "", fmt.Errorf("%s: %w", name, ErrNoRunc)
 	}
-	return "", fmt.Errorf("%s: %w", name, ErrNoRunc)
+	return p, nil
 }
 
 // jail runs the flavour script in a runc container on rootfs.
@@ -133,23 +121,13 @@ func (j *jail) spec() (*specs.Spec, error) {
 	return s, nil
 }
 
-// runc1 runs `runc run` in the foreground and interprets its end.
+// runForeground runs the jail in the foreground (runc run, under runc's
+// default root) and interprets its end.
 func (j *jail) runForeground(ctx context.Context, bundle string) error {
 	out := &tail{}
-	cmd := exec.Command(j.runc, "run", "--bundle", bundle, j.id)
-	cmd.Stdout = io.MultiWriter(j.stdout, out)
-	cmd.Stderr = io.MultiWriter(j.stderr, out)
-	// Its own process group: Ctrl-C reaches wharf, which kills the jail.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = pipeGrace
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", j.runc, err)
-	}
-	done := make(chan struct{})
-	go j.killOnCancel(ctx, done)
-	err := cmd.Wait()
-	close(done)
-	j.delete()
+	rt := &jailrt.Runtime{Path: j.runc, Root: jailrt.DefaultRoot}
+	err := rt.Run(ctx, j.id, jailrt.RunOptions{Bundle: bundle, WaitDelay: pipeGrace,
+		Stdout: io.MultiWriter(j.stdout, out), Stderr: io.MultiWriter(j.stderr, out)})
 	if ctx.Err() != nil {
 		return fmt.Errorf("flavour script: %w", ctx.Err())
 	}
@@ -157,37 +135,7 @@ func (j *jail) runForeground(ctx context.Context, bundle string) error {
 	if errors.As(err, &ee) {
 		return &ScriptError{ExitCode: ee.ExitCode(), Tail: out.Lines()}
 	}
-	if err != nil {
-		return fmt.Errorf("%s run: %w", j.runc, err)
-	}
-	return nil
-}
-
-// killOnCancel sends SIGKILL to the container when ctx ends, again and
-// again until done is closed: a kill that comes while runc is still
-// creating the container fails, so it is retried.
-func (j *jail) killOnCancel(ctx context.Context, done <-chan struct{}) {
-	select {
-	case <-done:
-		return
-	case <-ctx.Done():
-	}
-	t := time.NewTicker(killEvery)
-	defer t.Stop()
-	for {
-		_ = exec.Command(j.runc, "kill", j.id, "KILL").Run()
-		select {
-		case <-done:
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// delete removes the container's state (and cgroup); `runc run` already
-// did unless it was interrupted, so errors are ignored.
-func (j *jail) delete() {
-	_ = exec.Command(j.runc, "delete", "--force", j.id).Run()
+	return err
 }
 
 // removeMountPoints removes the mount points runc created, deepest first,
