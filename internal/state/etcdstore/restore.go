@@ -36,7 +36,9 @@ const reconcileRounds = 3
 // RestoreLockKey (pausing leaders), writes the keys in as few
 // transactions as fit, deletes the keys the snapshot does not hold, undoes
 // what others wrote meanwhile, and returns once this server's index has
-// applied it. f is read twice or more (a file, not a stream).
+// applied it. f is read twice or more (a file, not a stream). Indexes
+// never go back: every key restored gets a revision above the snapshot's
+// index, and every table's delete marker is put last (restore_index.go).
 func (s *Store) RestoreSnapshot(ctx context.Context, f io.ReadSeeker, opt operator.ReadOptions) (operator.RestoreResult, error) {
 	want := map[string]int64{}
 	// A record's error is reported only once the whole file checked out:
@@ -63,6 +65,9 @@ func (s *Store) RestoreSnapshot(ctx context.Context, f io.ReadSeeker, opt operat
 	}
 	defer release()
 	res := operator.RestoreResult{Snapshot: sm}
+	if _, err := s.bumpRevision(ctx, int64(sm.Index)); err != nil {
+		return res, fmt.Errorf("etcdstore: restore: %w", err)
+	}
 	last, err := s.putRecords(ctx, f, opt, want, nil)
 	if err != nil {
 		return res, fmt.Errorf("etcdstore: restore stopped part way (run it again to finish): %w", err)
@@ -82,6 +87,11 @@ func (s *Store) RestoreSnapshot(ctx context.Context, f io.ReadSeeker, opt operat
 		}
 		last = max(last, rev)
 	}
+	rev, err := s.putMarkers(ctx)
+	if err != nil {
+		return res, fmt.Errorf("etcdstore: restore stopped part way (run it again to finish): %w", err)
+	}
+	last = max(last, rev)
 	if last > 0 {
 		if err := s.waitApplied(ctx, uint64(last)); err != nil {
 			return res, err
