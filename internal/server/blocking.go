@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/backoff"
+	"github.com/wharf-project/wharf/internal/httpapi"
 	"github.com/wharf-project/wharf/internal/state"
 )
 
@@ -37,13 +38,9 @@ func parseQueryOptions(r *http.Request) (queryOptions, error) {
 	}
 	qo.wait = defaultQueryWait
 	if v := q.Get("wait"); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := httpapi.ParseWait(v, true)
 		if err != nil {
-			secs, nerr := strconv.ParseUint(v, 10, 32)
-			if nerr != nil {
-				return qo, errorf(http.StatusBadRequest, "query parameter \"wait\": %q is not a duration", v)
-			}
-			d = time.Duration(secs) * time.Second
+			return qo, errorf(http.StatusBadRequest, "query parameter \"wait\": %q is not a duration", v)
 		}
 		qo.wait = min(d, maxQueryWait)
 	}

@@ -160,17 +160,9 @@ func namespace(r *http.Request) string {
 
 // boolParam reads a boolean query parameter; a bare "?x" counts as true.
 func boolParam(r *http.Request, name string) (bool, error) {
-	q := r.URL.Query()
-	if !q.Has(name) {
-		return false, nil
-	}
-	v := q.Get(name)
-	if v == "" {
-		return true, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, errorf(http.StatusBadRequest, "query parameter %q: %q is not a boolean", name, v)
+	b, raw, ok := httpapi.QueryBool(r, name)
+	if !ok {
+		return false, errorf(http.StatusBadRequest, "query parameter %q: %q is not a boolean", name, raw)
 	}
 	return b, nil
 }

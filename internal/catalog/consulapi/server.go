@@ -211,7 +211,7 @@ func blockingParams(r *http.Request) (uint64, time.Duration, error) {
 	}
 	wait := DefaultWait
 	if v := q.Get("wait"); v != "" {
-		d, err := parseWait(v)
+		d, err := httpapi.ParseWait(v, false)
 		if err != nil {
 			return 0, 0, errorf(http.StatusBadRequest, "Invalid wait time: %q (use e.g. 30s or 5m)", v)
 		}
@@ -224,18 +224,6 @@ func blockingParams(r *http.Request) (uint64, time.Duration, error) {
 		wait += backoff.UpTo(wait / 16)
 	}
 	return min, wait, nil
-}
-
-// parseWait reads a Go duration, or a bare number of seconds.
-func parseWait(v string) (time.Duration, error) {
-	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
-		return time.Duration(n) * time.Second, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err == nil && d < 0 {
-		err = errors.New("negative")
-	}
-	return d, err
 }
 
 // respond writes out as JSON with Consul's query headers, or err as plain
@@ -262,16 +250,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, out any, index 
 // boolParam reads a flag parameter as Consul does: absent is false,
 // present without a value is true.
 func boolParam(r *http.Request, name string) (bool, error) {
-	vals, ok := r.URL.Query()[name]
+	b, raw, ok := httpapi.QueryBool(r, name)
 	if !ok {
-		return false, nil
-	}
-	if len(vals) == 0 || vals[0] == "" {
-		return true, nil
-	}
-	b, err := strconv.ParseBool(vals[0])
-	if err != nil {
-		return false, errorf(http.StatusBadRequest, "Invalid value for ?%s: %q is not a boolean", name, vals[0])
+		return false, errorf(http.StatusBadRequest, "Invalid value for ?%s: %q is not a boolean", name, raw)
 	}
 	return b, nil
 }
