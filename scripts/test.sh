@@ -13,7 +13,8 @@ go test -count=1 -timeout 25m ./...
 # Time-budgeted fuzzing of the parsers that take hostile input (about 1.5 min).
 for target in 'FuzzJobRegisterBody ./internal/server' 'FuzzParse ./internal/jobspec' \
 	'FuzzNestingOverflow ./internal/jobspec' 'FuzzCheckDepth ./internal/jsonlimit' \
-	'FuzzRequestHead ./internal/ingress/proxy' 'FuzzResponseHead ./internal/ingress/proxy'; do
+	'FuzzRequestHead ./internal/ingress/proxy' 'FuzzResponseHead ./internal/ingress/proxy' \
+	'FuzzChunkedBody ./internal/ingress/proxy'; do
 	set -- $target
 	go test -run '^$' -fuzz "^$1\$" -fuzztime 12s -fuzzminimizetime 50x "$2"
 done
