@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/wharf-project/wharf/internal/drivers/pot/spec"
 	"github.com/wharf-project/wharf/internal/jail"
 	"github.com/wharf-project/wharf/internal/netjail"
@@ -114,13 +112,7 @@ func (b *bdRun) run(ctx context.Context, res []durations) error {
 	}
 	rootfs := filepath.Join(b.dir, "rootfs")
 	if err := timed(res, 1, func() error {
-		for _, d := range []string{"upper", "work", "rootfs"} {
-			if err := os.MkdirAll(filepath.Join(b.dir, d), 0o755); err != nil {
-				return err
-			}
-		}
-		opts := fmt.Sprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, b.dir, b.dir)
-		err := unix.Mount("overlay", rootfs, "overlay", unix.MS_NODEV, opts)
+		err := jail.MountOverlay(rootfs, lower, filepath.Join(b.dir, "upper"), filepath.Join(b.dir, "work"))
 		b.mounted = err == nil
 		return err
 	}); err != nil {
@@ -223,7 +215,7 @@ func (b *bdRun) teardown() error {
 		errs = append(errs, b.ipam.Release(b.key))
 	}
 	if b.mounted {
-		errs = append(errs, unix.Unmount(filepath.Join(b.dir, "rootfs"), 0))
+		errs = append(errs, jail.UnmountOverlay(filepath.Join(b.dir, "rootfs")))
 	}
 	if b.dir != "" {
 		errs = append(errs, os.RemoveAll(b.dir))

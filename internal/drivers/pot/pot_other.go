@@ -6,15 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	jailrt "github.com/wharf-project/wharf/internal/jail"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
-// errNotHere is returned by every task operation on this system.
-var errNotHere = fmt.Errorf("pot: jails on %s are not implemented yet (pot(8) support is planned)", runtime.GOOS)
+// errNotHere is returned by every task operation on this system: the jail
+// runtime (internal/jail) has no pot(8) side yet.
+var errNotHere = fmt.Errorf("pot: %w (pot(8) support is planned)", jailrt.ErrUnsupported)
 
 // Driver is the pot driver; on this system it reports itself undetected.
 type Driver struct{ opts Options }

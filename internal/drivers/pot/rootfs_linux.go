@@ -20,15 +20,8 @@ import (
 // mountRootfs mounts the jail's overlay (the cached image read-only
 // below, the task's own upper dir above) and copies the `copy` entries in.
 func (d *Driver) mountRootfs(j *jail, conf *spec.Config) error {
-	upper, work := filepath.Join(j.Dir, "upper"), filepath.Join(j.Dir, "work")
-	for _, dir := range []string{upper, work, j.rootfs()} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("pot: rootfs: %w", err)
-		}
-	}
-	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", j.Lower, upper, work)
-	if err := unix.Mount("overlay", j.rootfs(), "overlay", unix.MS_NODEV, opts); err != nil {
-		return fmt.Errorf("pot: mount overlay rootfs on %s: %w", j.rootfs(), err)
+	if err := jailrt.MountOverlay(j.rootfs(), j.Lower, filepath.Join(j.Dir, "upper"), filepath.Join(j.Dir, "work")); err != nil {
+		return fmt.Errorf("pot: %w", err)
 	}
 	j.Mounted = true
 	if err := j.save(); err != nil {
@@ -45,12 +38,8 @@ func (d *Driver) mountRootfs(j *jail, conf *spec.Config) error {
 // unmountRootfs unmounts the jail's overlay; one that is not mounted is
 // not an error.
 func unmountRootfs(j *jail) error {
-	err := unix.Unmount(j.rootfs(), 0)
-	if errors.Is(err, unix.EBUSY) {
-		err = unix.Unmount(j.rootfs(), unix.MNT_DETACH)
-	}
-	if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("pot: unmount %s: %w", j.rootfs(), err)
+	if err := jailrt.UnmountOverlay(j.rootfs()); err != nil {
+		return fmt.Errorf("pot: %w", err)
 	}
 	return nil
 }
