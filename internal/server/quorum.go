@@ -15,14 +15,13 @@ import (
 )
 
 // Quorum timings: how often the monitor asks the local etcd member
-// whether it follows a leader, how long one question may take, and how
-// long a member's peer port may take to accept a connection before the
-// member counts as unreachable.
+// whether it follows a leader, how long one question may take (to the
+// local member, or to another member to count it as reachable), and how
+// often the member list is read again.
 const (
-	quorumEvery       = 300 * time.Millisecond
-	quorumAskTimeout  = 500 * time.Millisecond
-	quorumDialTimeout = 300 * time.Millisecond
-	membersRefresh    = 10 * time.Second
+	quorumEvery      = 300 * time.Millisecond
+	quorumAskTimeout = 500 * time.Millisecond
+	membersRefresh   = 10 * time.Second
 	// quorumSilence is how long the local member may leave the monitor's
 	// questions unanswered before that alone counts as a lost quorum: a
 	// member cut off from a majority still answers at once (that it
@@ -70,8 +69,11 @@ type quorumState struct {
 // election timeout. It never blocks a request for longer than one check.
 type quorumMonitor struct {
 	cli *clientv3.Client
-	// dial checks a peer address; net.Dialer by default (tests replace it).
-	dial func(ctx context.Context, addr string) error
+	// dial asks the member at an etcd client URL for its status
+	// (askStatus by default; tests replace it): a member counts as
+	// reachable only when it answers, so a frozen one, whose kernel still
+	// accepts connections, does not.
+	dial func(ctx context.Context, clientURL string) error
 	// ask asks the local member whether it follows a leader
 	// (localLeader by default; tests replace it).
 	ask func(ctx context.Context) (self, term uint64, answered, ok bool)
@@ -86,19 +88,31 @@ type quorumMonitor struct {
 }
 
 func newQuorumMonitor(cli *clientv3.Client) *quorumMonitor {
-	q := &quorumMonitor{cli: cli, dial: dialPeer}
+	q := &quorumMonitor{cli: cli}
+	q.dial = q.askStatus
 	q.ask = q.localLeader
 	now := time.Now()
 	q.state.Store(&quorumState{lastOK: now, answered: now})
 	return q
 }
 
-func dialPeer(ctx context.Context, addr string) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err == nil {
-		c.Close()
+// askStatus asks the member at clientURL for its status: a real request,
+// answered by the member's process. A refused connection is told at once
+// (etcd's client would retry it until the deadline, which reads as a
+// timeout); a frozen process, whose kernel still accepts connections,
+// times out.
+func (q *quorumMonitor) askStatus(ctx context.Context, clientURL string) error {
+	u, err := url.Parse(clientURL)
+	if err != nil {
+		return err
 	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return err
+	}
+	c.Close()
+	_, err = q.cli.Status(ctx, clientURL)
 	return err
 }
 
@@ -241,8 +255,9 @@ func (q *quorumMonitor) refreshMembers(ctx context.Context) {
 	q.membersMu.Unlock()
 }
 
-// reachable counts the voting members whose peer port accepts a
-// connection (the local member always counts), and the voting members.
+// reachable counts the voting members that answer a status request
+// within quorumAskTimeout (the local member always counts), and the
+// voting members.
 func (q *quorumMonitor) reachable(ctx context.Context, self uint64) (reach, total int) {
 	reach, total, _ = q.reachableWhy(ctx, self)
 	return reach, total
@@ -274,7 +289,7 @@ func (q *quorumMonitor) reachableWhy(ctx context.Context, self uint64) (reach, t
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			switch q.peerReachable(ctx, m.PeerURLs) {
+			switch q.peerReachable(ctx, m.ClientURLs) {
 			case peerUp:
 				n.Add(1)
 			case peerTimedOut:
@@ -294,10 +309,12 @@ type peerAnswer int
 
 const (
 	peerDown     peerAnswer = iota // refused, or no usable address
-	peerUp                         // accepted a connection
-	peerTimedOut                   // no answer within quorumDialTimeout
+	peerUp                         // answered a status request
+	peerTimedOut                   // no answer within quorumAskTimeout
 )
 
+// peerReachable asks the member at each of its client URLs for its
+// status until one answers.
 func (q *quorumMonitor) peerReachable(ctx context.Context, urls []string) peerAnswer {
 	out := peerDown
 	for _, u := range urls {
@@ -305,8 +322,8 @@ func (q *quorumMonitor) peerReachable(ctx context.Context, urls []string) peerAn
 		if err != nil || pu.Host == "" {
 			continue
 		}
-		dctx, cancel := context.WithTimeout(ctx, quorumDialTimeout)
-		err = q.dial(dctx, pu.Host)
+		dctx, cancel := context.WithTimeout(ctx, quorumAskTimeout)
+		err = q.dial(dctx, u)
 		cancel()
 		if err == nil {
 			return peerUp

@@ -23,9 +23,9 @@ func testMonitor(ask *askResult, dialErr *error) *quorumMonitor {
 		return 1, 5, true, ask.leader
 	}
 	q.members = []*pb.Member{
-		{ID: 1, PeerURLs: []string{"http://10.0.0.1:2380"}},
-		{ID: 2, PeerURLs: []string{"http://10.0.0.2:2380"}},
-		{ID: 3, PeerURLs: []string{"http://10.0.0.3:2380"}},
+		{ID: 1, ClientURLs: []string{"http://10.0.0.1:2379"}},
+		{ID: 2, ClientURLs: []string{"http://10.0.0.2:2379"}},
+		{ID: 3, ClientURLs: []string{"http://10.0.0.3:2379"}},
 	}
 	q.membersAt = time.Now()
 	q.self.Store(1)

@@ -32,25 +32,35 @@ func TestQuorumErrorNamesTheCause(t *testing.T) {
 }
 
 // TestQuorumReachableCountsVotingMembers counts the local member, and the
-// voting members whose peer port accepts a connection.
+// voting members that answer a status request in time: one whose request
+// hangs (a frozen process) does not count.
 func TestQuorumReachableCountsVotingMembers(t *testing.T) {
-	q := &quorumMonitor{dial: func(_ context.Context, addr string) error {
-		if addr == "10.0.0.2:2380" || addr == "10.0.0.9:2380" {
+	q := &quorumMonitor{dial: func(ctx context.Context, u string) error {
+		switch u {
+		case "http://10.0.0.2:2379", "http://10.0.0.9:2379":
 			return nil
+		case "http://10.0.0.5:2379":
+			<-ctx.Done() // frozen: accepts, never answers
+			return ctx.Err()
 		}
 		return errors.New("connection refused")
 	}}
 	q.members = []*pb.Member{
-		{ID: 1, PeerURLs: []string{"http://10.0.0.1:2380"}},
-		{ID: 2, PeerURLs: []string{"http://10.0.0.2:2380"}},
-		{ID: 3, PeerURLs: []string{"http://10.0.0.3:2380"}},
-		{ID: 9, PeerURLs: []string{"http://10.0.0.9:2380"}, IsLearner: true},
-		{ID: 4, PeerURLs: []string{"not a url"}},
+		{ID: 1, ClientURLs: []string{"http://10.0.0.1:2379"}},
+		{ID: 2, ClientURLs: []string{"http://10.0.0.2:2379"}},
+		{ID: 3, ClientURLs: []string{"http://10.0.0.3:2379"}},
+		{ID: 5, ClientURLs: []string{"http://10.0.0.5:2379"}},
+		{ID: 9, ClientURLs: []string{"http://10.0.0.9:2379"}, IsLearner: true},
+		{ID: 4, ClientURLs: []string{"not a url"}},
 	}
 	q.membersAt = time.Now()
+	start := time.Now()
 	reach, total := q.reachable(context.Background(), 1)
-	if reach != 2 || total != 4 {
-		t.Fatalf("reachable = %d of %d, want 2 of 4", reach, total)
+	if reach != 2 || total != 5 {
+		t.Fatalf("reachable = %d of %d, want 2 of 5", reach, total)
+	}
+	if took := time.Since(start); took > 2*quorumAskTimeout {
+		t.Fatalf("counting took %s with a frozen member, want about %s", took, quorumAskTimeout)
 	}
 }
 
