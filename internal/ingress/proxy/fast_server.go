@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/ingress/eventloop"
 	"github.com/wharf-project/wharf/internal/netlimit"
 )
@@ -190,7 +191,7 @@ func (s *FastServer) serveGoroutine(c net.Conn) bool {
 // http.ErrServerClosed. Temporary failures (out of descriptors) are
 // retried with a growing pause.
 func (s *FastServer) accept(l net.Listener, serve func(net.Conn) bool) error {
-	var delay time.Duration
+	pause := backoff.Backoff{Min: 5 * time.Millisecond, Max: time.Second, NoJitter: true}
 	lim := s.opts.Conns
 	for {
 		if !lim.TryAcquire() {
@@ -208,7 +209,7 @@ func (s *FastServer) accept(l net.Listener, serve func(net.Conn) bool) error {
 			var ne net.Error
 			timeout := errors.As(err, &ne) && ne.Timeout()
 			if timeout || netlimit.IsOutOfDescriptors(err) {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				delay := pause.Next()
 				if !timeout {
 					s.log().Warn("ingress accept paused", append([]any{"err", err, "for", delay}, netlimit.BudgetAttrs()...)...)
 				}
@@ -217,7 +218,7 @@ func (s *FastServer) accept(l net.Listener, serve func(net.Conn) bool) error {
 			}
 			return err
 		}
-		delay = 0
+		pause.Reset()
 		if lim != nil {
 			c = netlimit.NewConn(c, lim)
 		}
