@@ -11,7 +11,9 @@
 // eventloop, which run the same code in coroutines, one per busy
 // connection: an idle keep-alive connection is parked without coroutine
 // or buffers (fast_loops.go is the fast path's side of eventloop's
-// Handler and Session).
+// Handler and Session). What an engine keeps per server (the fast
+// path's idle connections) it registers as a serverKeeper, which Update
+// prunes and Close empties: the routing core holds no engine's state.
 //
 // proxy must never import server, scheduler, client, state, watch or
 // dashboard: it gets its configuration pushed through Update.

@@ -92,9 +92,9 @@ type fastPool struct {
 	gone bool
 }
 
-// poolSet is a *fastPool per server URL: the Proxy's, used by the
-// fast path's goroutines, and one per event loop (a loop's connections
-// live in its epoll set).
+// poolSet is a *fastPool per server URL: a FastServer's, used by its
+// goroutines, and one per event loop (a loop's connections live in its
+// epoll set). Each is kept with the Proxy (a serverKeeper).
 type poolSet struct{ m sync.Map }
 
 // of returns the pool of b's server.
@@ -125,35 +125,8 @@ func (ps *poolSet) prune(live map[string]bool) {
 	})
 }
 
-// pruneFast closes the pools of servers no longer in the table.
-func (p *Proxy) pruneFast(live map[string]bool) {
-	p.fastPools.prune(live)
-	p.loopMu.Lock()
-	for ps := range p.loopPools {
-		ps.prune(live)
-	}
-	p.loopMu.Unlock()
-}
-
-// addLoopPools and removeLoopPools keep the pools of event loops known
-// to pruneFast.
-func (p *Proxy) addLoopPools(ps *poolSet) {
-	p.loopMu.Lock()
-	if p.loopPools == nil {
-		p.loopPools = map[*poolSet]struct{}{}
-	}
-	p.loopPools[ps] = struct{}{}
-	p.loopMu.Unlock()
-}
-
-func (p *Proxy) removeLoopPools(ps *poolSet) {
-	p.loopMu.Lock()
-	delete(p.loopPools, ps)
-	p.loopMu.Unlock()
-	ps.prune(nil)
-}
-
-// pool returns the pool of b's server for fc: its loop's, or the Proxy's.
+// pool returns the pool of b's server for fc: its loop's, or its
+// server's.
 func (fc *fastConn) pool(b *backend) *fastPool { return fc.pools.of(b) }
 
 // dial opens a connection to b: from fc's loop, or with the dialer.

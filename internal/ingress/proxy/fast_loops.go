@@ -85,7 +85,7 @@ func (s *FastServer) loopPoolSet(l *eventloop.Loop) *poolSet {
 		}
 		ps = &poolSet{}
 		s.loopPools[l] = ps
-		s.p.addLoopPools(ps)
+		s.p.keep(ps)
 	}
 	return ps
 }
@@ -97,7 +97,7 @@ func (s *FastServer) loopEnded(l *eventloop.Loop) {
 	delete(s.loopPools, l)
 	s.loopMu.Unlock()
 	if ps != nil {
-		s.p.removeLoopPools(ps)
+		s.p.unkeep(ps)
 	}
 }
 

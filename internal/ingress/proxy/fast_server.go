@@ -56,7 +56,9 @@ type FastServer struct {
 	// a free connection slot stops on it.
 	stopAccept chan struct{}
 	stopOnce   sync.Once
-	// loopPools are the event loops' server connection pools.
+	// pools are the server connection pools of the connections served
+	// by goroutines, loopPools those of each event loop.
+	pools     poolSet
 	loopMu    sync.Mutex
 	loopPools map[*eventloop.Loop]*poolSet
 }
@@ -70,8 +72,10 @@ func (p *Proxy) NewFastServer(entryPoint string, opts ServerOptions) *FastServer
 	opts.IdleTimeout = cmp.Or(opts.IdleTimeout, DefaultIdleTimeout)
 	slow := NewServer("", p.Handler(entryPoint), opts)
 	slow.ConnContext = handedTLS
-	return &FastServer{p: p, ep: entryPoint, opts: opts, slow: slow, conns: map[*fastConn]struct{}{},
+	s := &FastServer{p: p, ep: entryPoint, opts: opts, slow: slow, conns: map[*fastConn]struct{}{},
 		stopAccept: make(chan struct{}), idleGrace: idleGrace}
+	p.keep(&s.pools)
+	return s
 }
 
 // idleGrace is FastServer.idleGrace: longer than the pause between a
@@ -320,7 +324,7 @@ func (s *FastServer) newConn(c net.Conn) *fastConn {
 	if s.shutting.Load() {
 		return nil
 	}
-	fc := &fastConn{s: s, p: s.p, c: c, pools: &s.p.fastPools}
+	fc := &fastConn{s: s, p: s.p, c: c, pools: &s.pools}
 	s.conns[fc] = struct{}{}
 	return fc
 }

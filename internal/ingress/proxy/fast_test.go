@@ -378,11 +378,11 @@ func TestFastPooledConnectionsHoldNoBuffers(t *testing.T) {
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"+tail)
 		}
 	})
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true}) // the goroutine path: its pools are the Proxy's
+	p := New(Options{Logger: discardLogger(), FastHTTP1: true}) // the goroutine path: its pools are the server's
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back)}))
-	addr, _ := fastServe(t, p, ServerOptions{})
+	addr, fs := fastServe(t, p, ServerOptions{})
 	pooled := func() (n int, buffered int) {
-		p.fastPools.m.Range(func(_, v any) bool {
+		fs.pools.m.Range(func(_, v any) bool {
 			fp := v.(*fastPool)
 			fp.mu.Lock()
 			defer fp.mu.Unlock()

@@ -103,12 +103,10 @@ type Proxy struct {
 	routerStats  counters
 	serviceStats counters
 
-	// fastPools holds the fast path's *fastPool per server URL;
-	// loopPools those of the FastServers' event loops.
-	fastPools poolSet
-	loopMu    sync.Mutex
-	loopPools map[*poolSet]struct{}
-	dialer    *net.Dialer
+	// keepers hold what engines keep per server URL (see keep).
+	keepMu  sync.Mutex
+	keepers map[serverKeeper]struct{}
+	dialer  *net.Dialer
 }
 
 // New returns a Proxy with an empty route table.
@@ -185,7 +183,7 @@ func (p *Proxy) prune(t *table) {
 			liveServers[s.lb.entries[i].b.raw] = true
 		}
 	}
-	p.pruneFast(liveServers)
+	p.pruneKept(liveServers)
 	for raw := range p.servers {
 		if !liveServers[raw] {
 			delete(p.servers, raw)
@@ -210,7 +208,7 @@ func (p *Proxy) prune(t *table) {
 // writer (requests served later log nothing). Call it once the servers
 // have shut down.
 func (p *Proxy) Close() {
-	p.pruneFast(nil)
+	p.pruneKept(nil)
 	if rt, ok := p.rp.Transport.(*retryTransport); ok {
 		if ci, ok := rt.base.(interface{ CloseIdleConnections() }); ok {
 			ci.CloseIdleConnections()
