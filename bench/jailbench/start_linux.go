@@ -120,7 +120,7 @@ func newStartEnv(root, url, runc string) (*startEnv, error) {
 	e := &startEnv{root: root, url: url, cache: cache, runc: path}
 	e.opts = pot.Options{Enabled: true, DataDir: filepath.Join(root, "data"), StateDir: filepath.Join(root, "s"),
 		Cache: cache, RuncPath: path, SupervisorCommand: []string{exe, "supervise"},
-		Bridge: benchBridge, CIDR: benchCIDR, NFTTable: benchTable}
+		Bridge: benchBridge, CIDR: benchCIDR, NFTTable: benchTable, AllowHostNetwork: true}
 	e.d = pot.New(e.opts)
 	return e, nil
 }
