@@ -21,7 +21,19 @@ const token = "upload-token"
 // loopback port and returns its URL.
 func realRegistry(t *testing.T, tokens ...string) string {
 	t.Helper()
-	srv, err := registry.New(registry.Config{Dir: t.TempDir(), Tokens: tokens, MaxUploadBytes: 1 << 20})
+	return serveRegistry(t, 1<<20, tokens...)
+}
+
+// realRegistryB is realRegistry for benchmarks, taking uploads of up to
+// 64 MB with the test token.
+func realRegistryB(b *testing.B) string {
+	b.Helper()
+	return serveRegistry(b, 64<<20, token)
+}
+
+func serveRegistry(t testing.TB, maxUpload int64, tokens ...string) string {
+	t.Helper()
+	srv, err := registry.New(registry.Config{Dir: t.TempDir(), Tokens: tokens, MaxUploadBytes: maxUpload})
 	if err != nil {
 		t.Fatal(err)
 	}
