@@ -28,11 +28,6 @@ type jobValue struct {
 	WharfSpecWrite bool `json:",omitempty"`
 }
 
-type allocValue struct {
-	*structs.Allocation
-	WharfServerWrite bool `json:",omitempty"`
-}
-
 type evalValue struct {
 	*structs.Evaluation
 	WharfJobWrite bool `json:",omitempty"`
@@ -44,12 +39,7 @@ func encodeJob(j *structs.Job, specWrite bool) (string, error) {
 
 // encodeAlloc encodes a, never its Job (the API fills it from versions).
 func encodeAlloc(a *structs.Allocation, serverWrite bool) (string, error) {
-	if a.Job != nil {
-		c := *a
-		c.Job = nil
-		a = &c
-	}
-	return encode(allocValue{Allocation: a, WharfServerWrite: serverWrite})
+	return encode(compactAlloc(a, serverWrite))
 }
 
 func encodeEval(e *structs.Evaluation, jobWrite bool) (string, error) {

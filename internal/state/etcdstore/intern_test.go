@@ -12,9 +12,9 @@ import (
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
-// storedAlloc is an allocation as a plan writes it, on node, with port
+// testAlloc is an allocation as a plan writes it, on node, with port
 // as its one dynamic port (0: none).
-func storedAlloc(id, node string, port int) *structs.Allocation {
+func testAlloc(id, node string, port int) *structs.Allocation {
 	ar := &structs.AllocatedResources{
 		Tasks: map[string]*structs.AllocatedTaskResources{"t": {
 			Cpu: structs.AllocatedCpuResources{CpuShares: 10}, Memory: structs.AllocatedMemoryResources{MemoryMB: 10}}},
@@ -49,9 +49,9 @@ func decodeStored(t *testing.T, a *structs.Allocation) *structs.Allocation {
 // allocation reads: every field decodes as it was written, with or
 // without the shared parts.
 func TestDecodeAllocRoundTrips(t *testing.T) {
-	bare := storedAlloc("a0", "n0", 0)
+	bare := testAlloc("a0", "n0", 0)
 	bare.AllocatedResources, bare.Metrics = nil, nil
-	for _, a := range []*structs.Allocation{storedAlloc("a1", "n1", 0), storedAlloc("a2", "n1", 25000), bare} {
+	for _, a := range []*structs.Allocation{testAlloc("a1", "n1", 0), testAlloc("a2", "n1", 25000), bare} {
 		got := decodeStored(t, a)
 		want := *a
 		want.CreateIndex, want.ModifyIndex, want.AllocModifyIndex = 4, 9, 9
@@ -65,8 +65,8 @@ func TestDecodeAllocRoundTrips(t *testing.T) {
 // and node counts share one decoded value, that their strings are
 // interned, and that allocations whose ports differ do not share.
 func TestDecodeAllocShares(t *testing.T) {
-	a := decodeStored(t, storedAlloc("a1", "n1", 0))
-	b := decodeStored(t, storedAlloc("a2", "n1", 0))
+	a := decodeStored(t, testAlloc("a1", "n1", 0))
+	b := decodeStored(t, testAlloc("a2", "n1", 0))
 	if a.AllocatedResources != b.AllocatedResources {
 		t.Error("equal AllocatedResources are not shared")
 	}
@@ -81,8 +81,8 @@ func TestDecodeAllocShares(t *testing.T) {
 			t.Fatalf("scores differ: %v %v", a.Metrics.Scores, b.Metrics.Scores)
 		}
 	}
-	p1 := decodeStored(t, storedAlloc("a3", "n1", 25000))
-	p2 := decodeStored(t, storedAlloc("a4", "n1", 25001))
+	p1 := decodeStored(t, testAlloc("a3", "n1", 25000))
+	p2 := decodeStored(t, testAlloc("a4", "n1", 25001))
 	if p1.AllocatedResources == p2.AllocatedResources || p2.AllocatedResources.Shared.Ports[0].Value != 25001 {
 		t.Errorf("different ports share resources: %+v", p2.AllocatedResources.Shared.Ports)
 	}
