@@ -38,9 +38,11 @@ const (
 	// SnapshotCatchUpEntries is how many raft entries the member keeps in
 	// memory behind its applied index for followers to catch up from
 	// (etcd's default is 5,000). Entries hold whole transactions, and a
-	// plan's are megabytes, so every server's memory held the last few
-	// thousand writes; a follower further behind gets a snapshot instead.
-	SnapshotCatchUpEntries = 1000
+	// plan's are megabytes, so with etcd's default every server's memory
+	// held about the last 5,000 writes, every allocation of a large
+	// cluster's placements among them; a follower further behind gets a
+	// snapshot instead.
+	SnapshotCatchUpEntries = 200
 )
 
 // Config describes one member.
