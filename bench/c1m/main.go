@@ -44,6 +44,8 @@ type options struct {
 	timeout   time.Duration
 	cpuSample time.Duration
 	perf      time.Duration
+	quota     string
+	memLimit  string
 }
 
 func main() {
@@ -60,6 +62,8 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "bound on the whole run")
 	flag.DurationVar(&o.cpuSample, "sample", 5*time.Second, "interval of the placement rate samples")
 	flag.DurationVar(&o.perf, "perf", 0, "profile the leader with perf record for this long while placing (0: not)")
+	flag.StringVar(&o.quota, "etcd-quota", "8GiB", "each server's etcd { quota_backend_bytes } (etcd's default is 2GiB)")
+	flag.StringVar(&o.memLimit, "memlimit", "", "each server's GOMEMLIMIT, e.g. 4GiB (empty: none)")
 	flag.Parse()
 	if o.clients < 1 || o.allocs < 1 || o.count < 1 || o.parallel < 1 || o.workers < 1 {
 		fmt.Fprintln(os.Stderr, "c1m: -clients, -allocs, -count, -parallel and -workers must be positive")

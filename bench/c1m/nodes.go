@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/testkit/fakenode"
 	"github.com/wharf-project/wharf/internal/structs"
+	"github.com/wharf-project/wharf/internal/testkit/fakenode"
 )
 
 // counting is a transport that counts the heartbeats it sends.

@@ -26,7 +26,7 @@ func run(o options) error {
 	defer stop()
 	defer os.RemoveAll(root)
 	began := time.Now()
-	servers, err := startServers(ctx, bin, root)
+	servers, err := startServers(ctx, bin, root, o.quota, o.memLimit)
 	defer func() {
 		for _, s := range servers {
 			s.kill()
@@ -36,8 +36,8 @@ func run(o options) error {
 		return err
 	}
 	counts := jobCounts(o.allocs, o.count)
-	fmt.Printf("c1m: 3 servers up in %s (leader %s); %d simulated clients, %d allocations in %d jobs of up to %d, %d submitted at once\n",
-		time.Since(began).Round(time.Millisecond), leader(servers).name, o.clients, o.allocs, len(counts), o.count, o.parallel)
+	fmt.Printf("c1m: 3 servers up in %s (leader %s); %d simulated clients, %d allocations in %d jobs of up to %d, %d submitted at once; etcd quota %s, GOMEMLIMIT %q\n",
+		time.Since(began).Round(time.Millisecond), leader(servers).name, o.clients, o.allocs, len(counts), o.count, o.parallel, o.quota, o.memLimit)
 
 	c0, b0 := serverTicks(servers), time.Now()
 	settle(ctx, min(o.quiet, 10*time.Second))

@@ -32,9 +32,10 @@ type server struct {
 }
 
 // serverHCL is a server's configuration: an embedded etcd member on its
-// own loopback ports, no per-client connection cap (every simulated node
-// comes from 127.0.0.1) and ACLs off.
-func serverHCL(name, dir string, http, client, peer int, cluster string) string {
+// own loopback ports with the space quota quota, no per-client
+// connection cap (every simulated node comes from 127.0.0.1) and ACLs
+// off.
+func serverHCL(name, dir string, http, client, peer int, cluster, quota string) string {
 	return fmt.Sprintf(`name       = %q
 datacenter = "dc1"
 data_dir   = %q
@@ -51,6 +52,7 @@ etcd {
   client_url      = "http://127.0.0.1:%d"
   peer_url        = "http://127.0.0.1:%d"
   initial_cluster = %q
+  quota_backend_bytes = %q
 }
 limits {
   max_conns_per_client = -1
@@ -58,12 +60,13 @@ limits {
 acl {
   enabled = false
 }
-`, name, dir, http, name, client, peer, cluster)
+`, name, dir, http, name, client, peer, cluster, quota)
 }
 
 // startServers starts three servers forming one etcd cluster under root
-// and waits until they agree on a leader.
-func startServers(ctx context.Context, bin, root string) ([]*server, error) {
+// (each with the etcd quota quota and, unless empty, the Go memory limit
+// memLimit) and waits until they agree on a leader.
+func startServers(ctx context.Context, bin, root, quota, memLimit string) ([]*server, error) {
 	ports, err := benchrun.FreePorts(9)
 	if err != nil {
 		return nil, err
@@ -80,12 +83,15 @@ func startServers(ctx context.Context, bin, root string) ([]*server, error) {
 			return out, err
 		}
 		cfg := filepath.Join(s.dir, "server.hcl")
-		body := serverHCL(s.name, filepath.Join(s.dir, "data"), ports[3*i], ports[3*i+1], ports[3*i+2], strings.Join(peers, ","))
+		body := serverHCL(s.name, filepath.Join(s.dir, "data"), ports[3*i], ports[3*i+1], ports[3*i+2], strings.Join(peers, ","), quota)
 		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 			return out, err
 		}
 		s.cmd = exec.Command(bin, "agent", "-config", cfg)
 		s.cmd.Env = append(os.Environ(), "TMPDIR="+s.dir)
+		if memLimit != "" {
+			s.cmd.Env = append(s.cmd.Env, "GOMEMLIMIT="+memLimit)
+		}
 		s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 		s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := s.cmd.Start(); err != nil {
