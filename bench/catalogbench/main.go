@@ -11,7 +11,8 @@
 // it started that is left, and removes the temporary directory.
 //
 // Being a command outside the module's internal tree, it must never be
-// imported; it imports only internal/api and internal/structs of wharf.
+// imported; it must never import any other wharf package except
+// internal/api, internal/structs and bench/internal.
 package main
 
 import (

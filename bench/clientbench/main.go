@@ -9,7 +9,8 @@
 // whole run is bounded by -timeout.
 //
 // Being a command outside the module's internal tree, it must never be
-// imported; it imports only internal/api and internal/structs.
+// imported; it must never import any other wharf package except
+// internal/api, internal/structs and bench/internal.
 package main
 
 import (

@@ -4,7 +4,6 @@
 // rules for the service catalog, and the ACL object a token's policies
 // compile into, which answers every permission question the API asks.
 //
-// acl must never import state, server, client, api or any package that
-// does; it depends only on structs, the HCL parser and the standard
-// library.
+// acl must never import any other wharf package except internal/structs; it
+// depends only on structs, the HCL parser and the standard library.
 package acl

@@ -2,5 +2,5 @@
 // wharf process holds: today the server (with its embedded or external
 // etcd). The dev agent holds every role with the walk-through's defaults.
 //
-// agent must never import cli.
+// agent must never import internal/cli.
 package agent

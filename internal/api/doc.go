@@ -4,6 +4,6 @@
 // types of internal/structs. The CLI, the client agent, the ingress and the
 // web UI tests all talk to servers through it.
 //
-// api must never import server, state, scheduler, client or any other wharf
-// package but structs: it is the boundary every remote caller goes through.
+// api must never import any other wharf package except internal/structs: it
+// is the boundary every remote caller goes through.
 package api

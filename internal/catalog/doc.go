@@ -8,6 +8,7 @@
 // catalog reads through the narrow Store interface, which state.Store
 // satisfies.
 //
-// catalog must never import server, scheduler, client, api or any
-// package that does; it depends only on state and structs.
+// catalog must never import any other wharf package except internal/state
+// and internal/structs: it depends on the store's contract, never on the
+// server, scheduler, client or api.
 package catalog

@@ -3,8 +3,10 @@
 // alloc status, node status, eval status...), talking to a server through
 // internal/api.
 //
-// cli must never import server, state, scheduler or client: it only knows
-// the API (and jobspec, to read job files locally).
+// cli must never import internal/server, internal/state, internal/scheduler
+// or internal/client except through internal/agent (the agent command
+// starts one); otherwise it only knows the API (and jobspec, to read job
+// files locally).
 package cli
 
 import (

@@ -21,6 +21,7 @@
 // newest DefaultGCMaxAllocs (50) directories of terminal allocations are
 // kept, older ones are removed whenever the allocations change.
 //
-// client must never import the server, the scheduler or the cluster store
-// (internal/state); it talks to servers only through internal/api.
+// client must never import internal/server, internal/scheduler or
+// internal/state (the cluster store); it talks to servers only through
+// internal/api.
 package client

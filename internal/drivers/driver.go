@@ -4,7 +4,8 @@
 // agent can recover the task, and a fake driver for tests. Every driver
 // passes the conformance suite in drivers/driverstest.
 //
-// drivers must never import client, server or state.
+// drivers must never import internal/client, internal/server or
+// internal/state.
 package drivers
 
 import (

@@ -6,6 +6,7 @@
 // URL (see Files). The digest file is the root of trust: it lists the sha256
 // of the tarball and of the manifest, and the signature covers its bytes.
 //
-// This package must never import the server, client, driver or state
-// packages; it is a leaf used by the pot driver, the registry and the CLI.
+// This package must never import internal/server, internal/client,
+// internal/drivers or internal/state; it is a leaf used by the pot driver,
+// the registry and the CLI.
 package image

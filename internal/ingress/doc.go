@@ -13,6 +13,7 @@
 //   - watch: follows the catalog with blocking queries and swaps tables
 //   - dashboard: the :9200 dashboard and its Traefik-shaped JSON API
 //
-// ingress must never import server, scheduler, client, state or agent:
-// it is a client of the API like the CLI.
+// ingress must never import internal/server, internal/scheduler,
+// internal/client, internal/state or internal/agent: it is a client of the
+// API like the CLI.
 package ingress

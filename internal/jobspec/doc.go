@@ -20,6 +20,6 @@
 // block, as Nomad does); attributes keep their HCL value, with whole numbers
 // as int and others as float64.
 //
-// jobspec imports only structs and jsonlimit from wharf; it must never
-// import state, server, scheduler or client.
+// jobspec must never import any other wharf package except internal/structs
+// and internal/jsonlimit: not the state, server, scheduler or client.
 package jobspec

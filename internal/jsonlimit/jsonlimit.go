@@ -3,8 +3,8 @@
 // is refused with an error naming the limit instead of driving a decoder's
 // recursion (or a later walk over the decoded value) into the ground.
 //
-// jsonlimit imports only the standard library; every package that
-// decodes JSON from the network may use it.
+// jsonlimit must never import anything outside the standard library; every
+// package that decodes JSON from the network may use it.
 package jsonlimit
 
 import (

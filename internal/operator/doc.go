@@ -9,7 +9,7 @@
 // any size, onto an external etcd, and through the API of a running
 // server, with no tool but wharf.
 //
-// operator must never import another wharf package nor etcd: it is a
-// file format and plain types, shared by the store, the server and the
+// operator must never import any other wharf package nor go.etcd.io: it is
+// a file format and plain types, shared by the store, the server and the
 // CLI.
 package operator

@@ -4,8 +4,9 @@
 // deletes. Any static web server holding the same files is a registry too:
 // clients only ever need GET (and Range GET) of `<name>_<tag>.<ext>` files.
 //
-// registry treats image files as opaque bytes. It must never import the
-// server, state, scheduler, client, agent or image packages.
+// registry treats image files as opaque bytes. It must never import
+// internal/server, internal/state, internal/scheduler, internal/client,
+// internal/agent or internal/image.
 package registry
 
 import (

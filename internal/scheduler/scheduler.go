@@ -10,8 +10,8 @@
 // default ID generator, seeded once per Process call from crypto/rand like
 // structs.GenerateUUID (Options.NewID replaces it).
 //
-// scheduler must never import state, server, client, drivers or api: it
-// depends on structs only.
+// scheduler must never import anything outside the standard library except
+// internal/structs: it depends on structs only.
 package scheduler
 
 import (

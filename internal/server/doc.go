@@ -2,5 +2,6 @@
 // store, blocking queries, and the leader's work (eval broker, scheduling
 // workers, plan apply, node heartbeats, blocked evaluations).
 //
-// server must never import client, drivers or cli.
+// server must never import internal/client, internal/drivers or
+// internal/cli.
 package server

@@ -34,7 +34,8 @@
 // A job's allocations are one range read; a node's allocations come from
 // the in-memory node index, never from a scan.
 //
-// state must never import server, scheduler, client or api.
+// state must never import internal/server, internal/scheduler,
+// internal/client or internal/api.
 package state
 
 import (

@@ -9,8 +9,9 @@
 // The package has two sides: the supervisor (Run) and what a driver uses
 // to start and talk to one (Launch, Dial, Cleanup, ReadState, ReadExit).
 //
-// supervise must never import drivers, client, server or state: drivers
-// import it, not the other way round.
+// supervise must never import internal/drivers, internal/client,
+// internal/server or internal/state: drivers import it, not the other way
+// round.
 package supervise
 
 import (

@@ -5,5 +5,6 @@
 // writes changed output atomically and runs the template's reload command.
 //
 // tmpl talks to a server only through internal/api; it must never import
-// server, state, scheduler, client or cli.
+// internal/server, internal/state, internal/scheduler, internal/client or
+// internal/cli.
 package tmpl

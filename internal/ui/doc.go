@@ -4,6 +4,7 @@
 // versioned assets and gzip. The app talks to the same origin's /v1 API;
 // /ui/api/ingress/ reaches the local ingress dashboard.
 //
-// ui must never import server, client, agent, state or drivers: it only
-// serves files and proxies to an address it is given.
+// ui must never import internal/server, internal/client, internal/agent,
+// internal/state or internal/drivers: it only serves files and proxies to
+// an address it is given.
 package ui

@@ -3,8 +3,8 @@
 // and reads its policies with the token's own rights, and keeps answers
 // for a short while.
 //
-// remote must never import server, state, client or any package that
-// does; it depends only on acl, api and structs.
+// remote must never import any other wharf package except internal/acl,
+// internal/api and internal/structs: not the server, state or client.
 package remote
 
 import (

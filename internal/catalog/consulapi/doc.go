@@ -8,5 +8,6 @@
 // allocation; only TTL checks (updated through /v1/agent/check/*) are
 // accepted for them, since wharf runs checks only for its own tasks.
 //
-// consulapi must never import server, scheduler, client or api.
+// consulapi must never import internal/server, internal/scheduler,
+// internal/client or internal/api.
 package consulapi

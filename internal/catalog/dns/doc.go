@@ -15,5 +15,6 @@
 // SOA, and UDP answers are cut to the client's EDNS0 buffer size (512
 // bytes without EDNS0) with TC set.
 //
-// dns must never import server, scheduler, client or api.
+// dns must never import internal/server, internal/scheduler,
+// internal/client or internal/api.
 package dns

@@ -10,7 +10,8 @@
 //	<root>/<allocID>/<task>/secrets/ NOMAD_SECRETS_DIR
 //	<root>/<allocID>/<task>/tmp/     TMPDIR of the task
 //
-// allocdir must never import other wharf packages than structs.
+// allocdir must never import any other wharf package except
+// internal/structs.
 package allocdir
 
 import (

@@ -6,6 +6,6 @@
 // through a callback and stops its tasks when the servers stop the
 // allocation.
 //
-// allocrunner must never import the server, the scheduler, the cluster
-// store (internal/state) or the api client.
+// allocrunner must never import internal/server, internal/scheduler,
+// internal/state (the cluster store) or internal/api.
 package allocrunner

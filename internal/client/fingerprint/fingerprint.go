@@ -9,7 +9,8 @@
 // out and adds a warning, with fallbacks where the scheduler needs a
 // value (1000 MHz per core, 127.0.0.1).
 //
-// fingerprint must never import other wharf packages than structs.
+// fingerprint must never import any other wharf package except
+// internal/structs.
 package fingerprint
 
 import (

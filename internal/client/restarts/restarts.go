@@ -6,8 +6,8 @@
 // complete and never restarted; a service task is restarted whatever its
 // exit.
 //
-// restarts must never import other wharf packages than structs, drivers
-// and backoff.
+// restarts must never import any other wharf package except
+// internal/structs, internal/drivers and internal/backoff.
 package restarts
 
 import (

@@ -13,7 +13,7 @@
 // field is empty.
 //
 // services talks to the servers only through the Catalog interface (the
-// client agent adapts internal/api to it). It must never import the
-// server, the scheduler, the cluster store (internal/state), the api
-// client or the task runner.
+// client agent adapts internal/api to it). It must never import
+// internal/server, internal/scheduler, internal/state (the cluster store),
+// internal/api or internal/client/taskrunner.
 package services

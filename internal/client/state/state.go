@@ -4,8 +4,9 @@
 // agent re-attaches to tasks that kept running instead of starting them
 // twice.
 //
-// state must never import the server, the scheduler, the cluster store
-// (internal/state) or the other client packages: they import it.
+// state must never import internal/server, internal/scheduler,
+// internal/state (the cluster store) or internal/client (the other client
+// packages import it).
 package state
 
 import (

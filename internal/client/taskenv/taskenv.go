@@ -4,7 +4,8 @@
 // interpolates ${NOMAD_*}, ${attr.X}, ${meta.X} and ${node.X} in strings
 // such as env values and the driver config.
 //
-// taskenv must never import other wharf packages than structs.
+// taskenv must never import any other wharf package except
+// internal/structs.
 package taskenv
 
 import (

@@ -8,6 +8,6 @@
 // persisted with the driver's handle so a restarted agent re-attaches to
 // a task that kept running.
 //
-// taskrunner must never import the server, the scheduler, the cluster
-// store (internal/state) or the api client.
+// taskrunner must never import internal/server, internal/scheduler,
+// internal/state (the cluster store) or internal/api.
 package taskrunner

@@ -9,7 +9,7 @@
 // driver config block for each kind of task the suite needs.
 //
 // driverstest must only be imported by tests; it must never import
-// client, server or state.
+// internal/client, internal/server or internal/state.
 package driverstest
 
 import (

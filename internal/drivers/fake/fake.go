@@ -7,7 +7,8 @@
 // Tasks survive a RecoverTask from the same Driver value, like tasks under
 // a supervisor survive an agent restart.
 //
-// fake must only be imported by tests and dev tooling.
+// fake must only be imported by tests. It must never import
+// internal/drivers/rawexec or internal/drivers/pot: drivers stay apart.
 package fake
 
 import (

@@ -6,5 +6,6 @@
 // pot/spec. On FreeBSD the same driver will drive pot(8); until then it
 // reports itself undetected there.
 //
-// pot must never import client, server or state.
+// pot must never import internal/client, internal/server, internal/state,
+// internal/drivers/rawexec or internal/drivers/fake: drivers stay apart.
 package pot

@@ -9,7 +9,9 @@
 // driver falls back to the task's process group and says so in its
 // fingerprint.
 //
-// rawexec must never import client, server or state.
+// rawexec must never import internal/client, internal/server,
+// internal/state, internal/drivers/pot or internal/drivers/fake: drivers
+// stay apart.
 package rawexec
 
 import (

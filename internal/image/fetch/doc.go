@@ -11,7 +11,7 @@
 //	rootfs/<name>_<tag>/                                unpacked rootfs
 //
 // It speaks to registries only through internal/regclient. This package
-// must never import the server, client, driver or state packages; it
-// depends only on internal/image, internal/regclient and the standard
-// library.
+// must never import internal/server, internal/client, internal/drivers or
+// internal/state; it depends only on internal/image, internal/regclient
+// and the standard library.
 package fetch

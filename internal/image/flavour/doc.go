@@ -6,6 +6,7 @@
 // the result is packed with image.BuildWith with the base manifest's
 // defaults overridden by the caller's.
 //
-// flavour must never import the server, client, state or agent packages,
-// nor drivers or anything under it: a jail comes from internal/jail.
+// flavour must never import internal/server, internal/client,
+// internal/state, internal/agent or internal/drivers: a jail comes from
+// internal/jail.
 package flavour

@@ -3,8 +3,8 @@
 // tests use, packed as a wharf image and served over loopback HTTP like a
 // registry.
 //
-// imagetest must only be imported by tests; it must never import client,
-// server or state.
+// imagetest must only be imported by tests; it must never import
+// internal/client, internal/server or internal/state.
 package imagetest
 
 import (

@@ -5,7 +5,8 @@
 // Traefik's Consul catalog provider keep working; the proxy compiles it
 // into a route table, and the dashboard shows it.
 //
-// config must never import server, scheduler, client, state or proxy.
+// config must never import internal/server, internal/scheduler,
+// internal/client, internal/state or internal/ingress/proxy.
 package config
 
 // Health states of a server, as the catalog's.

@@ -8,5 +8,6 @@
 // Source interface and request figures through Options.Stats, so it
 // tests without a proxy.
 //
-// dashboard must never import server, scheduler, client, state or proxy.
+// dashboard must never import internal/server, internal/scheduler,
+// internal/client, internal/state or internal/ingress/proxy.
 package dashboard

@@ -15,6 +15,8 @@
 // path's idle connections) it registers as a serverKeeper, which Update
 // prunes and Close empties: the routing core holds no engine's state.
 //
-// proxy must never import server, scheduler, client, state, watch or
-// dashboard: it gets its configuration pushed through Update.
+// proxy must never import internal/server, internal/scheduler,
+// internal/client, internal/state, internal/ingress/watch or
+// internal/ingress/dashboard: it gets its configuration pushed through
+// Update.
 package proxy

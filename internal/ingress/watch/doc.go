@@ -8,6 +8,7 @@
 // are coalesced by a short debounce; while the API is down the watcher
 // retries with backoff and the last good table stays in place.
 //
-// watch must never import server, scheduler, client, state or proxy: it
-// is a client of the API like the CLI.
+// watch must never import internal/server, internal/scheduler,
+// internal/client, internal/state or internal/ingress/proxy: it is a client
+// of the API like the CLI.
 package watch

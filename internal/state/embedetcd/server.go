@@ -6,8 +6,10 @@
 // refuses writes while the data dir's disk is under its reserve, raises
 // etcd's transaction limits and tells the store about them.
 //
-// embedetcd must never import the stores or any package above state
-// (server, scheduler, client, api).
+// embedetcd must never import internal/state/memstore,
+// internal/state/etcdstore, internal/server, internal/scheduler,
+// internal/client or internal/api: neither the stores nor any package above
+// state.
 package embedetcd
 
 import (

@@ -6,8 +6,8 @@
 // server always reads its own writes. Object indexes are etcd revisions:
 // they survive restarts and are the same on every server.
 //
-// etcdstore must never import any package above state (server,
-// scheduler, client, api).
+// etcdstore must never import internal/server, internal/scheduler,
+// internal/client or internal/api: no package above state.
 package etcdstore
 
 import (

@@ -12,6 +12,8 @@
 // ports of its resource-holding allocations (Snapshot.UsageSummary), so
 // the scheduler reads one summary per node instead of its allocations.
 //
-// index must never import etcd, the stores (memstore, etcdstore) or any
-// package above state (server, scheduler, client, api).
+// index must never import go.etcd.io, internal/state/memstore,
+// internal/state/etcdstore, internal/server, internal/scheduler,
+// internal/client or internal/api: neither etcd, the stores nor any package
+// above state.
 package index

@@ -3,8 +3,9 @@
 // counter as the store index. It persists nothing; tests and tools that
 // need no etcd use it.
 //
-// memstore must never import etcd or any package above state (server,
-// scheduler, client, api).
+// memstore must never import go.etcd.io, internal/server,
+// internal/scheduler, internal/client or internal/api: neither etcd nor any
+// package above state.
 package memstore
 
 import (

@@ -5,6 +5,8 @@
 // with the state it was computed from. The stores only decide how the
 // result is written (a memdb transaction, an etcd transaction).
 //
-// rules must never import etcd, the index or the stores, nor any package
-// above state (server, scheduler, client, api).
+// rules must never import go.etcd.io, internal/state/index,
+// internal/state/memstore, internal/state/etcdstore, internal/server,
+// internal/scheduler, internal/client or internal/api: neither etcd, the
+// index, the stores nor any package above state.
 package rules

@@ -3,8 +3,10 @@
 // two stay twins. It also offers fixtures (NewJob, NewNode, NewAlloc,
 // NewEval) for tests elsewhere.
 //
-// statetest must never import a store implementation (memstore,
-// etcdstore) nor any package above state (server, scheduler, client, api).
+// statetest must never import internal/state/memstore,
+// internal/state/etcdstore, internal/server, internal/scheduler,
+// internal/client or internal/api: neither a store implementation nor any
+// package above state.
 package statetest
 
 import (

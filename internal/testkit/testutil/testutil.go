@@ -3,8 +3,8 @@
 // goroutine-safe output buffer, waiting for a condition, and stopping a
 // process group.
 //
-// testutil must only be imported by tests; it must never import client,
-// server or state.
+// testutil must only be imported by tests; it must never import
+// internal/client, internal/server or internal/state.
 package testutil
 
 import (

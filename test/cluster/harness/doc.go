@@ -10,7 +10,7 @@
 // namespaces, veths, the bridge, nftables tables) when the test ends,
 // failed or not. Main is the TestMain of a package of such tests.
 //
-// harness is imported by tests only; it must never import the server,
-// client or state packages: it drives agents from the outside, as users
-// do.
+// harness must only be imported by tests; it must never import
+// internal/server, internal/client or internal/state: it drives agents from
+// the outside, as users do.
 package harness

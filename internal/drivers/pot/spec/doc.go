@@ -6,7 +6,7 @@
 // limits) is jail.BuildSpec's. It only builds data structures: it does no
 // I/O (no files written, no processes started), so it compiles on every OS.
 //
-// spec must never import client, server, state or any runc/overlay code:
-// the pot driver does the mounting and file writing, internal/jail the
-// runtime invocation.
+// spec must never import internal/client, internal/server or
+// internal/state; it runs no runc and mounts nothing: the pot driver does
+// the mounting and file writing, internal/jail the runtime invocation.
 package spec
