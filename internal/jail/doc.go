@@ -10,7 +10,8 @@
 // does no I/O and compiles everywhere; Docker's default seccomp profile is
 // only available on Linux.
 //
-// jail must never import drivers, client, server, state or supervise: the
-// pot driver, the task supervisor and the image flavour builder import it,
-// never the other way round, and a jail knows nothing of Nomad's tasks.
+// jail must never import internal/drivers, internal/client,
+// internal/server, internal/state or internal/supervise: the pot driver,
+// the task supervisor and the image flavour builder import it, never the
+// other way round, and a jail knows nothing of Nomad's tasks.
 package jail

@@ -39,9 +39,6 @@ var treeRules = []struct {
 // "package forbidden-item". Each entry names its issue; the test fails
 // when an entry is no longer broken, so it is removed with the fix.
 var knownBroken = map[string]string{
-	// TODO(issue 16): image/flavour builds jails through the pot driver's
-	// spec builder and a drivers.TaskConfig; internal/jail replaces both.
-	"internal/image/flavour internal/drivers": "issue 16",
 	// TODO(issue 16): pot drives a rawexec.Driver as its engine; the shared
 	// supervised-task core replaces it.
 	"internal/drivers/pot internal/drivers/rawexec": "issue 16",
