@@ -9,7 +9,7 @@
 // where it was asked to start and announce a consistent size, so a caller
 // can tell a complete download from a truncated one.
 //
-// regclient imports only internal/registry (for the protocol's names and
-// types) and the standard library. It must never import the image,
+// regclient must never import anything outside the standard library except
+// internal/registry (for the protocol's names and types): not the image,
 // server, client, agent, state or cli packages.
 package regclient
