@@ -7,7 +7,7 @@
 // is dead and everything it wrote has been sent. Its frames are
 // internal/api's LogFrame, the type the API client decodes.
 //
-// tasklog must never import client, server, state, drivers or supervise:
-// the supervisor and the node's log endpoint import it, not the other way
-// round.
+// tasklog must never import internal/client, internal/server,
+// internal/state, internal/drivers or internal/supervise: the supervisor
+// and the node's log endpoint import it, not the other way round.
 package tasklog

@@ -29,6 +29,7 @@ func TestParseRules(t *testing.T) {
 			deny: []string{"internal/server"}, through: []string{"internal/agent"}},
 		{name: "tests only", doc: "x must only be imported by tests; it must never import internal/server.",
 			deny: []string{"internal/server"}, testsOnly: true},
+		{name: "trailing slash", doc: "x must never import cmd/ or test/.", deny: []string{"cmd", "test"}},
 		{name: "no rule", doc: "x is a package."},
 		{name: "short name", doc: "x must never import server or client.", wantErr: `item "server"`},
 		{name: "loose wording", doc: "x imports only structs.", wantErr: `"imports only"`},

@@ -113,6 +113,9 @@ func parseItems(s string) ([]string, error) {
 	var items []string
 	s = parenRe.ReplaceAllString(s, "")
 	for _, it := range listSepRe.Split(strings.TrimSpace(s), -1) {
+		if trimmed := strings.TrimSuffix(it, "/"); pathRe.MatchString(trimmed) {
+			it = trimmed // "cmd/" reads as cmd
+		}
 		switch {
 		case it == "any other wharf package" || it == "another wharf package":
 			items = append(items, itemOtherWharf)
