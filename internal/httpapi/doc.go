@@ -8,6 +8,7 @@
 // their error answers differently, and each API keeps its own wording on
 // top of these helpers.
 //
-// httpapi imports only internal/jsonlimit and the standard library. It
-// must never import the server, catalog, state, client or agent packages.
+// httpapi must never import anything outside the standard library except
+// internal/jsonlimit: not the server, catalog, state, client or agent
+// packages.
 package httpapi
