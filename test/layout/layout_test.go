@@ -312,6 +312,16 @@ func (g *graph) check(r rule) []violation {
 	from := g.module + "/" + r.pkg
 	var out []violation
 	for _, item := range r.deny {
+		if r.direct {
+			for _, imp := range g.pkgs[from].Imports {
+				if g.forbidden(r, item, imp) {
+					out = append(out, violation{item: item, msg: fmt.Sprintf(
+						"%s imports %s, which %s forbids (%q; GOOS=%s)\n\timport chain: %s -> %s",
+						r.pkg, g.rel(imp), r.file, r.text, g.goos, r.pkg, g.rel(imp))})
+				}
+			}
+			continue
+		}
 		chain := g.chainTo(from, func(path string) bool { return g.forbidden(r, item, path) },
 			func(path string) bool {
 				return slices.ContainsFunc(r.through, func(th string) bool { return g.matches(r, th, path) })

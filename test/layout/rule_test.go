@@ -3,13 +3,15 @@ package layout_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
 // A rule is one import rule a package states in its doc comment, in one
-// of two fixed sentence forms:
+// of three fixed sentence forms:
 //
 //	<name> must never import <items>[ except <items>][ except through <items>].
+//	<name> imports only <items>[ from wharf].
 //	<name> must only be imported by tests[ and benchmarks].
 //
 // Items are separated by ", ", " or ", " nor " and " and ", and each is
@@ -30,6 +32,11 @@ import (
 // never import" rule holds for the whole import graph below the package
 // (an import through other packages counts); the sentence ends at a
 // colon, a semicolon or a full stop.
+//
+// "imports only" names the package's own imports: besides the standard
+// library (which may be named as "the standard library"), only the items;
+// with "from wharf", only the items of the module's packages. The items'
+// own imports are theirs to rule.
 type rule struct {
 	pkg     string   // module-relative path of the package that states it
 	file    string   // file whose doc comment states it
@@ -37,6 +44,7 @@ type rule struct {
 	deny    []string // forbidden items
 	except  []string // items taken out of the forbidden set
 	through []string // items a chain may pass through
+	direct  bool     // the rule names the package's own imports only
 	// testsOnly marks a package that only tests (and benchmarks, when
 	// benches is set) may import.
 	testsOnly bool
@@ -50,6 +58,7 @@ const (
 
 var (
 	denyRe      = regexp.MustCompile(`must never import (.*?)(?:[:;]|\.(?:\s|$)|$)`)
+	onlyRe      = regexp.MustCompile(`imports only (.*?)( from wharf)?(?:[:;]|\.(?:\s|$)|$)`)
 	testsOnlyRe = regexp.MustCompile(`must only be imported by tests( and benchmarks)?(?:[:;]|\.(?:\s|$)|$)`)
 	parenRe     = regexp.MustCompile(`\s*\([^)]*\)`)
 	listSepRe   = regexp.MustCompile(`, (?:or |nor |and )?| or | nor | and `)
@@ -71,6 +80,19 @@ func parseRules(pkg, file, doc string) ([]rule, error) {
 		r.pkg, r.file, r.text = pkg, file, strings.TrimRight(m[0], ":;. ")
 		rules = append(rules, r)
 	}
+	for _, m := range onlyRe.FindAllStringSubmatch(doc, -1) {
+		items, err := parseItems(strings.ReplaceAll(m[1], "the standard library", "std"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q: %w", file, m[0], err)
+		}
+		r := rule{pkg: pkg, file: file, text: strings.TrimRight(m[0], ":;. "), direct: true,
+			deny: []string{itemNonStd}}
+		if m[2] != "" {
+			r.deny = []string{itemOtherWharf}
+		}
+		r.except = slices.DeleteFunc(items, func(it string) bool { return it == "std" })
+		rules = append(rules, r)
+	}
 	for _, m := range testsOnlyRe.FindAllStringSubmatch(doc, -1) {
 		rules = append(rules, rule{pkg: pkg, file: file, text: strings.TrimRight(m[0], ":;. "),
 			testsOnly: true, benches: m[1] != ""})
@@ -78,7 +100,7 @@ func parseRules(pkg, file, doc string) ([]rule, error) {
 	if n := strings.Count(doc, "only be imported by"); n != len(testsOnlyRe.FindAllString(doc, -1)) {
 		return nil, fmt.Errorf("%s: \"only be imported by\" must read \"must only be imported by tests[ and benchmarks].\"", file)
 	}
-	for _, loose := range []string{"imports only", "imported by tests only", "must not import", "never imports"} {
+	for _, loose := range []string{"imported by tests only", "must not import", "never imports"} {
 		if strings.Contains(doc, loose) {
 			return nil, fmt.Errorf("%s: %q is not a rule the layout test reads: write \"must never import ...\" or \"must only be imported by tests\"", file, loose)
 		}
@@ -119,7 +141,7 @@ func parseItems(s string) ([]string, error) {
 		switch {
 		case it == "any other wharf package" || it == "another wharf package":
 			items = append(items, itemOtherWharf)
-		case it == itemNonStd:
+		case it == itemNonStd, it == "std":
 			items = append(items, it)
 		case pathRe.MatchString(it), externalRe.MatchString(it):
 			items = append(items, it)
