@@ -30,6 +30,7 @@ func TestParseRules(t *testing.T) {
 		{name: "tests only", doc: "x must only be imported by tests; it must never import internal/server.",
 			deny: []string{"internal/server"}, testsOnly: true},
 		{name: "trailing slash", doc: "x must never import cmd/ or test/.", deny: []string{"cmd", "test"}},
+		{name: "standard library package", doc: "x must never import net/http or os/exec.", deny: []string{"net/http", "os/exec"}},
 		{name: "no rule", doc: "x is a package."},
 		{name: "short name", doc: "x must never import server or client.", wantErr: `item "server"`},
 		{name: "imports only", doc: "x imports only internal/jsonlimit and the standard library. More.",

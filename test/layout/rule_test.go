@@ -21,7 +21,8 @@ import (
 //     test/cluster/harness, bench/internal): that package and every
 //     package under it, never the rule's own package or its subpackages;
 //   - an import path prefix outside the module, its first element holding
-//     a dot (go.etcd.io, github.com/coder/websocket);
+//     a dot (go.etcd.io, github.com/coder/websocket), or a standard library
+//     package of more than one element (net/http, os/exec);
 //   - "any other wharf package" (or "another wharf package"): every
 //     package of the module but the rule's own package and its subpackages;
 //   - "anything outside the standard library": every package not in the
@@ -63,6 +64,7 @@ var (
 	parenRe     = regexp.MustCompile(`\s*\([^)]*\)`)
 	listSepRe   = regexp.MustCompile(`, (?:or |nor |and )?| or | nor | and `)
 	pathRe      = regexp.MustCompile(`^(?:internal|cmd|test|bench)(?:/[a-z0-9_]+)*$`)
+	stdRe       = regexp.MustCompile(`^[a-z0-9]+(?:/[a-z0-9]+)+$`)
 	externalRe  = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[A-Za-z0-9._-]+)*$`)
 )
 
@@ -143,10 +145,10 @@ func parseItems(s string) ([]string, error) {
 			items = append(items, itemOtherWharf)
 		case it == itemNonStd, it == "std":
 			items = append(items, it)
-		case pathRe.MatchString(it), externalRe.MatchString(it):
+		case pathRe.MatchString(it), externalRe.MatchString(it), stdRe.MatchString(it):
 			items = append(items, it)
 		default:
-			return nil, fmt.Errorf("item %q is neither a module path (internal/...), an import path prefix with a dot, %q nor %q", it, itemOtherWharf, itemNonStd)
+			return nil, fmt.Errorf("item %q is neither a module path (internal/...), an import path (with a dot, or a standard library package such as net/http), %q nor %q", it, itemOtherWharf, itemNonStd)
 		}
 	}
 	return items, nil

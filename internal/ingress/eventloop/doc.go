@@ -7,8 +7,9 @@
 // Server serves nothing (Available is false) and the caller serves
 // connections from goroutines.
 //
-// eventloop knows sockets, not protocols: it must never import
-// net/http, or any package of the ingress (proxy, config, rule, watch,
-// dashboard); the HTTP/1.1 engine in proxy uses it through Handler,
-// Session and Parker.
+// eventloop knows sockets, not protocols: it must never import net/http or
+// internal/ingress (any package of the ingress, such as proxy, config,
+// rule, watch or dashboard) except through internal/netlimit (whose
+// long-poll caps know HTTP); the HTTP/1.1 engine in proxy uses it through
+// Handler, Session and Parker.
 package eventloop
