@@ -63,6 +63,7 @@ type ServerConfig struct {
 	EvalGCThreshold      string `hcl:"eval_gc_threshold,optional"`
 	BatchEvalGCThreshold string `hcl:"batch_eval_gc_threshold,optional"`
 	NodeGCThreshold      string `hcl:"node_gc_threshold,optional"`
+	ACLTokenGCThreshold  string `hcl:"acl_token_gc_threshold,optional"`
 }
 
 // ClientConfig configures the client role: the node that runs allocations.

@@ -27,6 +27,7 @@ func (s *ServerConfig) gcSettings() []struct {
 		{"eval_gc_threshold", s.EvalGCThreshold, server.DefaultEvalGCThreshold, func(c *server.GCConfig) *time.Duration { return &c.EvalThreshold }},
 		{"batch_eval_gc_threshold", s.BatchEvalGCThreshold, server.DefaultBatchEvalGCThreshold, func(c *server.GCConfig) *time.Duration { return &c.BatchEvalThreshold }},
 		{"node_gc_threshold", s.NodeGCThreshold, server.DefaultNodeGCThreshold, func(c *server.GCConfig) *time.Duration { return &c.NodeThreshold }},
+		{"acl_token_gc_threshold", s.ACLTokenGCThreshold, server.DefaultACLTokenGCThreshold, func(c *server.GCConfig) *time.Duration { return &c.ACLTokenThreshold }},
 	}
 }
 
@@ -129,9 +130,10 @@ func (a *Agent) applyEtcdHousekeeping(c *embedetcd.Config) error {
 }
 
 // reclaimEtcd is the server's Reclaim with an embedded member: after a
-// forced collection it compacts, defragments and disarms the space alarm
-// when the database holds more than half its quota or the alarm is
-// raised (a defragmentation blocks the member, so not every time).
+// forced or large collection it compacts (every member follows), and
+// defragments when most of the file is then free; when the database holds
+// more than half its quota or the space alarm is raised it also
+// disarms the alarm once there is room (Reclaim).
 func (a *Agent) reclaimEtcd() func(ctx context.Context) (bool, error) {
 	srv := a.etcd
 	if srv == nil {
@@ -139,9 +141,15 @@ func (a *Agent) reclaimEtcd() func(ctx context.Context) (bool, error) {
 	}
 	return func(ctx context.Context) (bool, error) {
 		size, _, quota := srv.SpaceUsage()
-		if size < quota/2 && srv.WriteBlocked() == nil {
-			return false, nil
+		if size >= quota/2 || srv.WriteBlocked() != nil {
+			return true, srv.Reclaim(ctx)
 		}
-		return true, srv.Reclaim(ctx)
+		if err := srv.Compact(ctx); err != nil {
+			return false, err
+		}
+		if srv.MostlyFree() {
+			return true, srv.Defragment()
+		}
+		return true, nil
 	}
 }

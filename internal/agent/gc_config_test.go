@@ -16,6 +16,7 @@ func TestServerGCSettings(t *testing.T) {
   eval_gc_threshold = "30m"
   batch_eval_gc_threshold = "12h"
   node_gc_threshold = "48h"
+  acl_token_gc_threshold = "10m"
 }
 etcd {
   quota_backend_bytes = "4GiB"
@@ -35,7 +36,7 @@ etcd {
 		t.Fatal(err)
 	}
 	want := server.GCConfig{Interval: time.Minute, JobThreshold: 2 * time.Hour, EvalThreshold: 30 * time.Minute,
-		BatchEvalThreshold: 12 * time.Hour, NodeThreshold: 48 * time.Hour}
+		BatchEvalThreshold: 12 * time.Hour, NodeThreshold: 48 * time.Hour, ACLTokenThreshold: 10 * time.Minute}
 	if gc != want {
 		t.Fatalf("gc = %+v, want %+v", gc, want)
 	}
@@ -58,7 +59,7 @@ func TestServerGCDefaultsAreNomads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := server.GCConfig{Interval: 5 * time.Minute, JobThreshold: 4 * time.Hour, EvalThreshold: time.Hour,
-		BatchEvalThreshold: 24 * time.Hour, NodeThreshold: 24 * time.Hour}
+		BatchEvalThreshold: 24 * time.Hour, NodeThreshold: 24 * time.Hour, ACLTokenThreshold: time.Hour}
 	if gc != want {
 		t.Fatalf("defaults = %+v, want Nomad's %+v", gc, want)
 	}

@@ -11,8 +11,11 @@ func (c *Client) System() *System { return &System{c: c} }
 // GCResult is what a forced garbage collection deleted.
 type GCResult struct {
 	Jobs, Evals, Allocs, Nodes int
-	// Reclaimed says etcd's space was short and was reclaimed after the
-	// collection; ReclaimError why that failed.
+	// ACLTokens counts the expired ACL tokens deleted.
+	ACLTokens int
+	// Reclaimed says etcd's space was reclaimed after the collection
+	// (compacted; defragmented and its space alarm disarmed where
+	// needed); ReclaimError why that failed.
 	Reclaimed    bool
 	ReclaimError string
 }

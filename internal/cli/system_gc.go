@@ -32,9 +32,10 @@ without running allocations. The server thresholds (job_gc_threshold,
 eval_gc_threshold, batch_eval_gc_threshold, node_gc_threshold) are ignored;
 the leader collects by itself every job_gc_interval anyway.
 
-When etcd's space is short (more than half its quota used, or its space
-alarm raised), the servers also compact and defragment it and disarm the
-alarm once there is room. Needs a management token when ACLs are on.`,
+Expired ACL tokens go too. After a collection that deleted something the
+servers compact etcd's history; a member with most of its file then free
+defragments, and when etcd's space is short (more than half its quota
+used, or its space alarm raised) the alarm is disarmed once there is room. Needs a management token when ACLs are on.`,
 		Example: "  wharf system gc",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,10 +48,14 @@ alarm once there is room. Needs a management token when ACLs are on.`,
 				return failed(fmt.Errorf("garbage collection: %w", err))
 			}
 			if !quiet {
-				fmt.Fprintf(m.out, "Collected %d jobs, %d evaluations, %d allocations, %d nodes\n",
-					res.Jobs, res.Evals, res.Allocs, res.Nodes)
+				tokens := ""
+				if res.ACLTokens > 0 {
+					tokens = fmt.Sprintf(", %d expired ACL tokens", res.ACLTokens)
+				}
+				fmt.Fprintf(m.out, "Collected %d jobs, %d evaluations, %d allocations, %d nodes%s\n",
+					res.Jobs, res.Evals, res.Allocs, res.Nodes, tokens)
 				if res.Reclaimed {
-					fmt.Fprintln(m.out, "etcd space reclaimed (compacted, defragmented, space alarm disarmed)")
+					fmt.Fprintln(m.out, "etcd space reclaimed (history compacted; defragmented and space alarm disarmed where needed)")
 				}
 			}
 			if res.ReclaimError != "" {

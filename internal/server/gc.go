@@ -28,6 +28,9 @@ type GCConfig struct {
 	// NodeThreshold is node_gc_threshold (Nomad: 24h): how long a down
 	// node without running allocations is kept.
 	NodeThreshold time.Duration
+	// ACLTokenThreshold is acl_token_gc_threshold (Nomad: 1h): how long
+	// an ACL token is kept after it expired.
+	ACLTokenThreshold time.Duration
 }
 
 // Nomad's defaults.
@@ -37,6 +40,7 @@ const (
 	DefaultEvalGCThreshold      = time.Hour
 	DefaultBatchEvalGCThreshold = 24 * time.Hour
 	DefaultNodeGCThreshold      = 24 * time.Hour
+	DefaultACLTokenGCThreshold  = time.Hour
 )
 
 // withDefaults fills the zero fields with Nomad's defaults.
@@ -51,24 +55,26 @@ func (c GCConfig) withDefaults() GCConfig {
 	def(&c.EvalThreshold, DefaultEvalGCThreshold)
 	def(&c.BatchEvalThreshold, DefaultBatchEvalGCThreshold)
 	def(&c.NodeThreshold, DefaultNodeGCThreshold)
+	def(&c.ACLTokenThreshold, DefaultACLTokenGCThreshold)
 	return c
 }
 
 // gcCutoffs are the newest modify times (unix nanoseconds) an object may
 // have and still be collected.
 type gcCutoffs struct {
-	job, eval, batchEval, node int64
+	job, eval, batchEval, node, token int64
 }
 
 // cutoffs are c's thresholds back from now; force (wharf system gc)
 // ignores them, as Nomad's forced collection does.
 func (c GCConfig) cutoffs(now time.Time, force bool) gcCutoffs {
 	if force {
-		return gcCutoffs{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64}
+		// Forced, a token goes once it expired (never before).
+		return gcCutoffs{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64, now.UnixNano()}
 	}
 	at := func(d time.Duration) int64 { return now.Add(-d).UnixNano() }
 	return gcCutoffs{job: at(c.JobThreshold), eval: at(c.EvalThreshold),
-		batchEval: at(c.BatchEvalThreshold), node: at(c.NodeThreshold)}
+		batchEval: at(c.BatchEvalThreshold), node: at(c.NodeThreshold), token: at(c.ACLTokenThreshold)}
 }
 
 // garbage is what one collection deletes.
@@ -76,18 +82,21 @@ type garbage struct {
 	jobs          []state.JobGarbage
 	evals, allocs []string
 	nodes         []state.NodeGarbage
+	// tokens are the AccessorIDs of expired ACL tokens.
+	tokens []string
 }
 
 // empty reports whether there is nothing to delete.
 func (g *garbage) empty() bool {
-	return len(g.jobs)+len(g.evals)+len(g.allocs)+len(g.nodes) == 0
+	return len(g.jobs)+len(g.evals)+len(g.allocs)+len(g.nodes)+len(g.tokens) == 0
 }
 
 // findGarbage decides what may be collected in snap, as Nomad's core
 // scheduler does: dead jobs with all their evaluations and allocations
 // terminal and old enough; terminal evaluations (whose allocations are
 // all collectable) and terminal allocations of live jobs; down nodes
-// whose allocations are all terminal. Evaluations and allocations of a
+// whose allocations are all terminal; ACL tokens expired for longer than
+// their threshold (Nomad's ACL token GC). Evaluations and allocations of a
 // dead job go only with the job, so a dead job never loses the objects
 // its status is derived from while it stays.
 func findGarbage(snap state.Snapshot, cut gcCutoffs) *garbage {
@@ -114,6 +123,11 @@ func findGarbage(snap state.Snapshot, cut gcCutoffs) *garbage {
 	for _, n := range snap.Nodes() {
 		if nodeCollectable(snap, n, cut.node) {
 			g.nodes = append(g.nodes, state.NodeGarbage{ID: n.ID, ModifyIndex: n.ModifyIndex})
+		}
+	}
+	for _, t := range snap.ACLTokens() {
+		if t.ExpirationTime != nil && t.ExpirationTime.UnixNano() <= cut.token {
+			g.tokens = append(g.tokens, t.AccessorID)
 		}
 	}
 	return g

@@ -16,9 +16,11 @@ import (
 // ignore).
 type GCResult struct {
 	Jobs, Evals, Allocs, Nodes int
-	// Reclaimed is set when etcd's space was short and was reclaimed
-	// after the collection (compaction, defragmentation, alarm
-	// disarmed).
+	// ACLTokens counts the expired ACL tokens deleted.
+	ACLTokens int
+	// Reclaimed is set when etcd's space was reclaimed after the
+	// collection (compaction, and defragmentation when much of the
+	// database was freed or its space was short, alarm disarmed).
 	Reclaimed bool `json:",omitempty"`
 	// ReclaimError says why reclaiming etcd space failed.
 	ReclaimError string `json:",omitempty"`
@@ -61,16 +63,19 @@ func (s *Server) gcLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_, err := s.collectGarbage(ctx, false)
+			res, err := s.collectGarbage(ctx, false)
 			if err != nil && !s.leadershipLost(ctx, err, "garbage collection") && ctx.Err() == nil {
 				s.log.Error("garbage collection", "err", err)
+			}
+			if err == nil && res.deleted() >= largeCollection {
+				s.reclaim(ctx, &res)
 			}
 		case req := <-s.gc.queue():
 			var rep gcReply
 			if err := s.safely("garbage collection", func() { rep.res, rep.err = s.collectGarbage(ctx, true) }); err != nil {
 				rep.err = err
 			}
-			if rep.err == nil {
+			if rep.err == nil && rep.res.deleted() > 0 {
 				s.reclaim(ctx, &rep.res)
 			} else {
 				s.leadershipLost(ctx, rep.err, "forced garbage collection")
@@ -111,13 +116,32 @@ func (s *Server) collectGarbage(ctx context.Context, force bool) (GCResult, erro
 		return res, fmt.Errorf("delete down nodes: %w", err)
 	}
 	res.Nodes = len(g.nodes)
+	for ids := g.tokens; len(ids) > 0; {
+		n := min(len(ids), tokenDeleteBatch)
+		if _, err := s.store.DeleteACLTokens(ctx, ids[:n]); err != nil {
+			return res, fmt.Errorf("delete expired ACL tokens: %w", err)
+		}
+		res.ACLTokens, ids = res.ACLTokens+n, ids[n:]
+	}
 	s.log.Info("garbage collected", "forced", force, "jobs", res.Jobs, "evals", res.Evals,
-		"allocs", res.Allocs, "nodes", res.Nodes)
+		"allocs", res.Allocs, "nodes", res.Nodes, "acl_tokens", res.ACLTokens)
 	return res, nil
 }
 
-// reclaim frees etcd space after a forced collection, when the agent
-// gave a way to.
+// tokenDeleteBatch bounds the tokens deleted in one write (one etcd
+// transaction).
+const tokenDeleteBatch = 64
+
+// largeCollection is the number of objects a periodic collection must
+// delete to reclaim etcd space after it, as every forced one does.
+const largeCollection = 1000
+
+// deleted is the number of objects the collection deleted.
+func (r GCResult) deleted() int { return r.Jobs + r.Evals + r.Allocs + r.Nodes + r.ACLTokens }
+
+// reclaim frees etcd space after a forced or large collection, when the
+// agent gave a way to: deletes only add revisions to etcd's history, so
+// without a compaction the database grows with every collection.
 func (s *Server) reclaim(ctx context.Context, res *GCResult) {
 	if s.cfg.Reclaim == nil {
 		return

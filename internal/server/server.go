@@ -56,9 +56,10 @@ type Config struct {
 	// GC holds the garbage collection settings (gc.go); zero fields mean
 	// Nomad's defaults.
 	GC GCConfig
-	// Reclaim frees etcd space after a forced collection when it is short
-	// (compaction, defragmentation, and the space alarm disarmed once
-	// there is room) and reports whether it did; nil for none.
+	// Reclaim frees etcd space after a forced or large collection
+	// (compaction; defragmentation when much of the database is free or
+	// its space is short, and the space alarm disarmed once there is
+	// room) and reports whether it did; nil for none.
 	Reclaim func(ctx context.Context) (bool, error)
 }
 

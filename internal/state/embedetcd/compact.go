@@ -44,7 +44,9 @@ var ErrNoRoom = errors.New("etcd database still too close to its space quota")
 
 // housekeep runs the member's scheduled upkeep until ctx ends: a
 // defragmentation when enough of the file is free, and recovery from
-// etcd's space alarm (compact, defragment, disarm once there is room).
+// etcd's space alarm (compact, defragment, disarm once there is room),
+// and a defragmentation soon after a compaction that freed most of the
+// file (compact_follow.go).
 func (s *Server) housekeep(ctx context.Context) {
 	defrag := time.NewTicker(s.defragInterval())
 	defer defrag.Stop()
@@ -56,6 +58,7 @@ func (s *Server) housekeep(ctx context.Context) {
 	// defragmenting the same data again frees nothing.
 	var retryAt time.Time
 	var failedRev int64
+	compacted := &compactFollower{rev: s.compactRev()}
 	for {
 		select {
 		case <-ctx.Done():
@@ -67,6 +70,7 @@ func (s *Server) housekeep(ctx context.Context) {
 				}
 			}
 		case now := <-alarm.C:
+			s.followDefrag(compacted, now)
 			if !s.ownSpaceAlarm() || s.guardAlarm() {
 				continue
 			}
