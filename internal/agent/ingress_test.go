@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-project/wharf/internal/testkit/certgen"
 	"github.com/wharf-project/wharf/internal/ingress/dashboard"
 	"github.com/wharf-project/wharf/internal/structs"
+	"github.com/wharf-project/wharf/internal/testkit/certgen"
 )
 
 func TestIngressConfig(t *testing.T) {

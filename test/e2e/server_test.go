@@ -13,9 +13,9 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/wharf-project/wharf/internal/api"
-	"github.com/wharf-project/wharf/internal/testkit/fakenode"
 	"github.com/wharf-project/wharf/internal/state/embedetcd"
 	"github.com/wharf-project/wharf/internal/structs"
+	"github.com/wharf-project/wharf/internal/testkit/fakenode"
 )
 
 const seedJob = "../../examples/nginx.job"
