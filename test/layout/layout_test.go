@@ -38,11 +38,7 @@ var treeRules = []struct {
 // knownBroken lists rules broken on main while the fix is under way, as
 // "package forbidden-item". Each entry names its issue; the test fails
 // when an entry is no longer broken, so it is removed with the fix.
-var knownBroken = map[string]string{
-	// TODO(issue 16): pot drives a rawexec.Driver as its engine; the shared
-	// supervised-task core replaces it.
-	"internal/drivers/pot internal/drivers/rawexec": "issue 16",
-}
+var knownBroken = map[string]string{}
 
 // pkg is what the test needs of one `go list` package.
 type pkg struct {

@@ -99,7 +99,7 @@ func (d *Driver) watchDisk(ctx context.Context, j *jail, w *diskWatch) {
 		w.exceeded = fmt.Errorf("%w: the task's writable layer and directories hold %d MiB, over its %d MiB",
 			ErrDiskExceeded, used>>20, j.DiskMB)
 		w.mu.Unlock()
-		_ = d.core.StopTask(ctx, j.TaskID, 0, "SIGKILL")
+		_ = d.core.Stop(ctx, j.TaskID, 0, "SIGKILL")
 		return
 	}
 }

@@ -6,6 +6,10 @@
 // pot/spec. On FreeBSD the same driver will drive pot(8); until then it
 // reports itself undetected there.
 //
+// The supervised tasks themselves (start, wait, stop, signal, stats, exec
+// sessions, the task table) are the shared core in drivers/shared/executor;
+// pot adds the jail around them.
+//
 // pot must never import internal/client, internal/server, internal/state,
 // internal/drivers/rawexec or internal/drivers/fake: drivers stay apart.
 package pot

@@ -174,9 +174,12 @@ func (d *Driver) detachNetwork(j *jail) error {
 // the driver holds no jail; a throw-away agent calls it on shutdown after
 // its tasks are gone.
 func (d *Driver) DeleteNetwork() error {
-	d.mu.Lock()
-	n := len(d.jails)
-	d.mu.Unlock()
+	n := 0
+	for _, t := range d.core.Tasks() {
+		if _, ok := t.Data().(*jail); ok {
+			n++
+		}
+	}
 	if n > 0 {
 		return fmt.Errorf("pot: %d jails still run on %s: keeping the jail network", n, d.opts.Bridge)
 	}

@@ -12,18 +12,19 @@ import (
 	"time"
 
 	"github.com/wharf-project/wharf/internal/drivers"
-	"github.com/wharf-project/wharf/internal/drivers/rawexec"
+	"github.com/wharf-project/wharf/internal/drivers/shared/executor"
 	"github.com/wharf-project/wharf/internal/image/fetch"
 	"github.com/wharf-project/wharf/internal/netjail"
 	"github.com/wharf-project/wharf/internal/structs"
 )
 
 // Driver is the pot driver on Linux. It prepares each jail (image, overlay
-// rootfs, network, OCI bundle) and leaves running and following the jail's
-// supervisor to a raw_exec core that runs supervisors in runtime mode.
+// rootfs, network, OCI bundle) and leaves running, following, stopping and
+// exec'ing into the jail's supervisor (in runtime mode) to the shared
+// supervised-task core, whose task table holds each task's jail.
 type Driver struct {
 	opts     Options
-	core     *rawexec.Driver
+	core     *executor.Executor
 	cache    *fetch.Cache
 	cacheErr error
 	runc     string // resolved runtime path
@@ -34,10 +35,8 @@ type Driver struct {
 	netErr    error // the configured jail network overlaps the host
 	netPicked bool  // the jail network was chosen, not configured
 
-	mu       sync.Mutex
-	jails    map[string]*jail      // by task ID
-	starting map[string]bool       // task IDs whose StartTask is under way
-	disk     map[string]*diskWatch // ephemeral_disk watches, by task ID
+	mu   sync.Mutex
+	disk map[string]*diskWatch // ephemeral_disk watches, by task ID
 }
 
 var (
@@ -51,9 +50,9 @@ var (
 // New returns a pot driver; it looks for runc now, once.
 func New(opts Options) *Driver {
 	opts = opts.withDefaults()
-	d := &Driver{opts: opts, jails: map[string]*jail{}, starting: map[string]bool{}, disk: map[string]*diskWatch{}}
-	d.core = rawexec.New(rawexec.Options{Enabled: true, StateDir: opts.StateDir,
-		SupervisorCommand: opts.SupervisorCommand, Label: Name})
+	d := &Driver{opts: opts, disk: map[string]*diskWatch{}}
+	d.core = executor.New(executor.Options{Label: Name, StateDir: opts.StateDir,
+		SupervisorCommand: opts.SupervisorCommand, Measure: d.measure})
 	d.cache = opts.Cache
 	if d.cache == nil {
 		d.cache, d.cacheErr = fetch.NewCache(fetch.Config{Dir: d.imagesDir()})
@@ -137,8 +136,8 @@ func overlaySupported() bool {
 	return err == nil && strings.Contains(string(data), "\toverlay\n")
 }
 
-// DriverState is what a pot TaskHandle carries: the raw_exec core's state
-// (the supervisor) and the jail's record.
+// DriverState is what a pot TaskHandle carries: the supervised-task
+// core's state (the supervisor) and the jail's record.
 type DriverState struct {
 	Version int             `json:"version"`
 	Core    json.RawMessage `json:"core,omitempty"`
@@ -152,20 +151,21 @@ func (d *Driver) StartTask(ctx context.Context, cfg *drivers.TaskConfig) (*drive
 	if err := d.usable(); err != nil {
 		return nil, err
 	}
-	if !d.reserve(cfg.ID) {
-		return nil, fmt.Errorf("pot task %s is already started", cfg.ID)
+	release, err := d.core.Reserve(cfg.ID)
+	if err != nil {
+		return nil, err
 	}
-	defer d.unreserve(cfg.ID)
+	defer release()
 	j, err := d.prepare(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	h, err := d.core.StartSpec(ctx, cfg, j.supervisorSpec(cfg, d))
+	h, err := d.core.Start(ctx, cfg, j.supervisorSpec(cfg, d), j)
 	if err != nil {
 		d.teardown(context.Background(), j)
 		return nil, err
 	}
-	d.hold(j)
+	d.startDiskWatch(j)
 	return d.wrapHandle(h, j)
 }
 
@@ -212,14 +212,14 @@ func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 	}
 	core := *h
 	core.DriverState = ds.Core
-	if err := d.core.RecoverTask(ctx, &core); err != nil {
+	if err := d.core.Recover(ctx, &core, j); err != nil {
 		if j != nil && errors.Is(err, drivers.ErrTaskNotFound) {
 			d.teardown(ctx, j)
 		}
 		return err
 	}
 	if j != nil {
-		d.hold(j)
+		d.startDiskWatch(j)
 		if err := d.reallowNetwork(j); err != nil {
 			return fmt.Errorf("pot: recover %s: %w", h.Config.ID, err)
 		}
@@ -229,7 +229,7 @@ func (d *Driver) RecoverTask(ctx context.Context, h *drivers.TaskHandle) error {
 
 // WaitTask yields the jail's exit.
 func (d *Driver) WaitTask(ctx context.Context, id string) (<-chan *drivers.ExitResult, error) {
-	ch, err := d.core.WaitTask(ctx, id)
+	ch, err := d.core.Wait(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -240,17 +240,18 @@ func (d *Driver) WaitTask(ctx context.Context, id string) (<-chan *drivers.ExitR
 // the jail after timeout. Only signals the init process handles reach it
 // (it is pid 1 of its namespace); SIGKILL always does.
 func (d *Driver) StopTask(ctx context.Context, id string, timeout time.Duration, signal string) error {
-	return d.core.StopTask(ctx, id, timeout, signal)
+	return d.core.Stop(ctx, id, timeout, signal)
 }
 
 // DestroyTask removes the container and everything the jail held: overlay
 // mount and dirs, network namespace, veth, port forwards and IP lease.
 func (d *Driver) DestroyTask(ctx context.Context, id string, force bool) error {
-	err := d.core.DestroyTask(ctx, id, force)
+	j, _ := d.held(id)
+	err := d.core.Destroy(ctx, id, force)
 	if err != nil && !errors.Is(err, drivers.ErrTaskNotFound) {
 		return err
 	}
-	j := d.release(id)
+	d.stopDiskWatch(id)
 	if j == nil {
 		j, _ = readJail(d.taskDir(id))
 	}
@@ -265,58 +266,29 @@ func (d *Driver) DestroyTask(ctx context.Context, id string, force bool) error {
 
 // InspectTask returns the jail's state.
 func (d *Driver) InspectTask(ctx context.Context, id string) (*drivers.TaskStatus, error) {
-	return d.core.InspectTask(ctx, id)
+	return d.core.Inspect(ctx, id)
 }
 
 // SignalTask sends a signal to the jail's init process.
 func (d *Driver) SignalTask(ctx context.Context, id string, signal string) error {
-	return d.core.SignalTask(ctx, id, signal)
+	return d.core.Signal(ctx, id, signal)
 }
 
-// reserve marks an ID as being started, unless its jail is held or
-// already being started.
-func (d *Driver) reserve(id string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.jails[id]; ok || d.starting[id] {
-		return false
-	}
-	d.starting[id] = true
-	return true
-}
-
-// unreserve ends a start.
-func (d *Driver) unreserve(id string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.starting, id)
-}
-
-// hold records a jail the driver runs.
-func (d *Driver) hold(j *jail) {
-	d.mu.Lock()
-	d.jails[j.TaskID] = j
-	d.mu.Unlock()
-	d.startDiskWatch(j)
-}
-
-// release forgets a jail and returns it.
-func (d *Driver) release(id string) *jail {
-	d.stopDiskWatch(id)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	j := d.jails[id]
-	delete(d.jails, id)
-	return j
-}
-
-// held returns the jail of a task.
+// held returns the jail of a task the core holds.
 func (d *Driver) held(id string) (*jail, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	j, ok := d.jails[id]
-	if !ok {
-		return nil, fmt.Errorf("pot task %s: %w", id, drivers.ErrTaskNotFound)
+	t, err := d.core.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	return jailOf(t)
+}
+
+// jailOf returns the jail the core holds with a task; a task recovered
+// without its jail record has none.
+func jailOf(t *executor.Task) (*jail, error) {
+	j, ok := t.Data().(*jail)
+	if !ok || j == nil {
+		return nil, fmt.Errorf("pot task %s has no jail record: %w", t.Config().ID, drivers.ErrTaskNotFound)
 	}
 	return j, nil
 }

@@ -2,17 +2,23 @@ package pot
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/drivers/shared/executor"
 	"github.com/wharf-project/wharf/internal/supervise"
 )
 
 // TaskStats returns the jail's memory and CPU use as runc reports it from
-// the container's cgroup.
+// the container's cgroup. ErrTaskNotFound when the task is not held; an
+// error wrapping supervise.ErrExited when it has ended.
 func (d *Driver) TaskStats(ctx context.Context, id string) (*drivers.TaskStats, error) {
-	j, err := d.held(id)
+	return d.core.Stats(ctx, id)
+}
+
+// measure reads a jail's use for the core.
+func (d *Driver) measure(ctx context.Context, t *executor.Task) (*drivers.TaskStats, error) {
+	j, err := jailOf(t)
 	if err != nil {
 		return nil, err
 	}
@@ -20,7 +26,7 @@ func (d *Driver) TaskStats(ctx context.Context, id string) (*drivers.TaskStats, 
 		ContainerID: j.ContainerID, CgroupsPath: j.CgroupsPath}
 	u, err := supervise.RuntimeStats(ctx, rt)
 	if err != nil {
-		return nil, fmt.Errorf("pot: stats of %s: %w", id, err)
+		return nil, err
 	}
 	return &drivers.TaskStats{
 		Timestamp: time.Now(), MemoryRSS: u.MemoryRSS, MemoryUsage: u.MemoryUsage,

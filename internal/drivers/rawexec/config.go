@@ -1,11 +1,8 @@
 package rawexec
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"path"
-	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -83,16 +80,6 @@ func scalarText(v any) (string, bool) {
 	}
 	return "", false
 }
-
-// stateDirFor returns the task's state directory: a hash of its ID keeps
-// the path (and the socket in it) short whatever the ID.
-func (d *Driver) stateDirFor(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return filepath.Join(d.opts.StateDir, hex.EncodeToString(sum[:8]))
-}
-
-// StateDirFor returns the state directory the driver uses for task id.
-func (d *Driver) StateDirFor(id string) string { return d.stateDirFor(id) }
 
 // specFor builds the supervisor's Spec for a task.
 func (d *Driver) specFor(cfg *drivers.TaskConfig, tc *taskConfig) *supervise.Spec {

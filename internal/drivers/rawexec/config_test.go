@@ -72,7 +72,7 @@ func TestSpecForTask(t *testing.T) {
 		spec.Cgroup.Limits != (supervise.Limits{MemoryMB: 64, MemoryMaxMB: 128, CPUShares: 500}) {
 		t.Errorf("cgroup = %+v", spec.Cgroup)
 	}
-	if dir := d.stateDirFor(cfg.ID); !strings.HasPrefix(dir, "/run/wharf/") || len(dir) != len("/run/wharf/")+16 {
+	if dir := d.StateDirFor(cfg.ID); !strings.HasPrefix(dir, "/run/wharf/") || len(dir) != len("/run/wharf/")+16 {
 		t.Errorf("state dir = %s", dir)
 	}
 }

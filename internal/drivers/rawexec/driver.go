@@ -1,7 +1,8 @@
 // Package rawexec is the raw_exec task driver: it runs a task's command
 // and args as a plain host process, each task under its own supervisor
 // process (internal/supervise, the wharf binary re-executed as the hidden
-// `wharf supervise` command). The supervisor owns the task's rotated log
+// `wharf supervise` command), through the shared supervised-task core
+// (drivers/shared/executor). The supervisor owns the task's rotated log
 // files and records its exit, so restarting or killing the agent does not
 // stop the task: a new agent's driver re-attaches with RecoverTask. The
 // task's process tree is kept in a cgroup (v2, or v1 freezer/pids plus
@@ -17,13 +18,11 @@ package rawexec
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/drivers"
+	"github.com/wharf-project/wharf/internal/drivers/shared/executor"
 	"github.com/wharf-project/wharf/internal/structs"
 	"github.com/wharf-project/wharf/internal/supervise"
 )
@@ -58,34 +57,28 @@ type Options struct {
 	// Cgroups overrides the detected containment (tests use it to force a
 	// mode).
 	Cgroups *supervise.Cgroups
-	// Label names the driver in handles and errors; default "raw_exec".
-	// Drivers built on this one (pot) set their own name.
-	Label string
 }
 
 // Driver is the raw_exec driver. Its zero value is not usable; use New.
 type Driver struct {
 	opts    Options
 	cgroups supervise.Cgroups
-	exeErr  error
-
-	mu       sync.Mutex
-	tasks    map[string]*task
-	starting map[string]bool // IDs whose StartTask is under way
+	core    *executor.Executor
 }
 
-var _ drivers.Driver = (*Driver)(nil)
+var (
+	_ drivers.Driver = (*Driver)(nil)
+	_ drivers.Execer = (*Driver)(nil)
+	_ drivers.Stater = (*Driver)(nil)
+)
 
 // New returns a raw_exec driver; it detects cgroups now, once.
 func New(opts Options) *Driver {
-	d := &Driver{opts: opts, tasks: map[string]*task{}, starting: map[string]bool{}}
-	if d.opts.StateDir == "" {
-		d.opts.StateDir = filepath.Join(os.TempDir(), "wharf-raw_exec")
-	}
-	if len(d.opts.SupervisorCommand) == 0 {
-		exe, err := os.Executable()
-		d.opts.SupervisorCommand, d.exeErr = []string{exe, "supervise"}, err
-	}
+	d := &Driver{opts: opts}
+	d.core = executor.New(executor.Options{Label: Name, StateDir: opts.StateDir,
+		SupervisorCommand: opts.SupervisorCommand})
+	co := d.core.Options()
+	d.opts.StateDir, d.opts.SupervisorCommand = co.StateDir, co.SupervisorCommand
 	if opts.Cgroups != nil {
 		d.cgroups = *opts.Cgroups
 	} else {
@@ -106,8 +99,8 @@ func (d *Driver) Fingerprint(context.Context) *structs.DriverInfo {
 		info.HealthDescription = "raw_exec runs on Linux and FreeBSD only"
 	case !d.opts.Enabled:
 		info.Detected, info.HealthDescription = true, "disabled"
-	case d.exeErr != nil:
-		info.Detected, info.HealthDescription = true, fmt.Sprintf("cannot find the wharf binary: %v", d.exeErr)
+	case d.core.SupervisorError() != nil:
+		info.Detected, info.HealthDescription = true, fmt.Sprintf("cannot find the wharf binary: %v", d.core.SupervisorError())
 	default:
 		info.Detected, info.Healthy, info.HealthDescription = true, true, "Healthy"
 		info.Attributes["driver.raw_exec"] = "1"
@@ -129,48 +122,5 @@ func (d *Driver) Options() Options {
 // Cgroups returns how the driver contains task trees.
 func (d *Driver) Cgroups() supervise.Cgroups { return d.cgroups }
 
-// label is the name the driver uses in handles and errors.
-func (d *Driver) label() string {
-	if d.opts.Label != "" {
-		return d.opts.Label
-	}
-	return Name
-}
-
-// get returns the task with that ID.
-func (d *Driver) get(id string) (*task, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t, ok := d.tasks[id]
-	if !ok {
-		return nil, fmt.Errorf("%s task %s: %w", d.label(), id, drivers.ErrTaskNotFound)
-	}
-	return t, nil
-}
-
-// track adds a task unless one with its ID is held; it reports whether it
-// did.
-func (d *Driver) track(t *task) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.tasks[t.cfg.ID]; ok {
-		return false
-	}
-	d.tasks[t.cfg.ID] = t
-	return true
-}
-
-// forget drops a task.
-func (d *Driver) forget(id string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.tasks, id)
-}
-
-// held reports whether a task with that ID is held.
-func (d *Driver) held(id string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	_, ok := d.tasks[id]
-	return ok
-}
+// StateDirFor returns the state directory the driver uses for task id.
+func (d *Driver) StateDirFor(id string) string { return d.core.StateDirFor(id) }

@@ -1,10 +1,11 @@
-package rawexec
+package executor
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/drivers"
@@ -14,9 +15,10 @@ import (
 // lostCleanupTimeout bounds the cleanup after a supervisor died.
 const lostCleanupTimeout = 10 * time.Second
 
-// task is a task the driver holds: started by it, or recovered.
-type task struct {
+// Task is a task the executor holds: started by it, or recovered.
+type Task struct {
 	cfg    *drivers.TaskConfig
+	data   any
 	state  *supervise.State
 	client supervise.Client
 	// exited is closed when the supervisor exits, when this driver
@@ -29,15 +31,28 @@ type task struct {
 	completedAt time.Time
 }
 
-func newTask(cfg *drivers.TaskConfig, st *supervise.State, exited <-chan struct{}) *task {
-	return &task{cfg: cfg, state: st, client: supervise.Client{Dir: st.Dir}, exited: exited,
+func newTask(cfg *drivers.TaskConfig, st *supervise.State, exited <-chan struct{}, data any) *Task {
+	return &Task{cfg: cfg, data: data, state: st, client: supervise.Client{Dir: st.Dir}, exited: exited,
 		done: make(chan struct{})}
 }
+
+// Config is the task's configuration.
+func (t *Task) Config() *drivers.TaskConfig { return t.cfg }
+
+// State is what the task's supervisor recorded.
+func (t *Task) State() *supervise.State { return t.state }
+
+// Data is the driver's own record of the task, as given to Start or
+// Recover.
+func (t *Task) Data() any { return t.data }
+
+// Done is closed once the task has ended.
+func (t *Task) Done() <-chan struct{} { return t.done }
 
 // watch follows the task until it ends: it waits on the supervisor's
 // socket and, when the connection breaks, reads the recorded exit or, if
 // the supervisor died without one, cleans up and reports it lost.
-func (t *task) watch() {
+func (t *Task) watch() {
 	backoff := 10 * time.Millisecond
 	for {
 		ex, err := t.client.Wait(context.Background())
@@ -64,7 +79,7 @@ func (t *task) watch() {
 }
 
 // supervisorAlive reports whether the task's supervisor still runs.
-func (t *task) supervisorAlive() bool {
+func (t *Task) supervisorAlive() bool {
 	if t.exited != nil {
 		select {
 		case <-t.exited:
@@ -77,7 +92,7 @@ func (t *task) supervisorAlive() bool {
 
 // lost cleans up after a supervisor that died without recording the
 // task's exit, and says what happened.
-func (t *task) lost() *drivers.ExitResult {
+func (t *Task) lost() *drivers.ExitResult {
 	st := t.state
 	running := supervise.Alive(st.TaskPID, st.TaskStart)
 	ctx, cancel := context.WithTimeout(context.Background(), lostCleanupTimeout)
@@ -95,7 +110,7 @@ func (t *task) lost() *drivers.ExitResult {
 }
 
 // finish records the task's end once.
-func (t *task) finish(r *drivers.ExitResult, at time.Time) {
+func (t *Task) finish(r *drivers.ExitResult, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.result != nil {
@@ -105,8 +120,8 @@ func (t *task) finish(r *drivers.ExitResult, at time.Time) {
 	close(t.done)
 }
 
-// isDone reports whether the task has ended.
-func (t *task) isDone() bool {
+// Ended reports whether the task has ended.
+func (t *Task) Ended() bool {
 	select {
 	case <-t.done:
 		return true
@@ -116,9 +131,9 @@ func (t *task) isDone() bool {
 }
 
 // status returns the task's state.
-func (t *task) status() *drivers.TaskStatus {
+func (t *Task) status() *drivers.TaskStatus {
 	st := &drivers.TaskStatus{ID: t.cfg.ID, State: drivers.TaskStateRunning, StartedAt: t.state.StartedAt}
-	if t.isDone() {
+	if t.Ended() {
 		t.mu.Lock()
 		st.State, st.ExitResult, st.CompletedAt = drivers.TaskStateExited, t.result, t.completedAt
 		t.mu.Unlock()
@@ -137,12 +152,12 @@ func exitResult(ex *supervise.Exit) *drivers.ExitResult {
 
 // awaitSupervisorGone waits until the supervisor process has exited, and
 // kills it (it has nothing left to do) if it lingers past ctx.
-func (t *task) awaitSupervisorGone(ctx context.Context) {
+func (t *Task) awaitSupervisorGone(ctx context.Context) {
 	for t.supervisorAlive() {
 		select {
 		case <-ctx.Done():
 			if supervise.SupervisorAlive(t.state) {
-				_ = killProcess(t.state.SupervisorPID)
+				_ = syscall.Kill(t.state.SupervisorPID, syscall.SIGKILL)
 			}
 			return
 		case <-time.After(5 * time.Millisecond):
