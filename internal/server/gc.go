@@ -148,7 +148,7 @@ func jobGarbage(snap state.Snapshot, j *structs.Job, cutoff int64) (state.JobGar
 		jg.Evals = append(jg.Evals, e.ID)
 	}
 	for _, a := range snap.AllocsByJob(j.Namespace, j.ID) {
-		if !allocCollectable(a, j, cutoff) {
+		if !allocCollectable(a, j, cutoff, nodeGone(snap)) {
 			return jg, false
 		}
 		jg.Allocs = append(jg.Allocs, a.ID)
@@ -178,7 +178,7 @@ func evalGarbage(snap state.Snapshot, e *structs.Evaluation, cutoff int64, allow
 	all := true
 	var ids []string
 	for _, a := range allocs {
-		if allocCollectable(a, job, cutoff) {
+		if allocCollectable(a, job, cutoff, nodeGone(snap)) {
 			ids = append(ids, a.ID)
 		} else {
 			all = false
@@ -202,12 +202,15 @@ func olderVersionAllocs(allocs []*structs.Allocation, job *structs.Job, cutoff i
 // allocCollectable reports whether an allocation may be collected: it is
 // terminal, old enough, not running on its client, and no longer needed
 // to reschedule (its job is gone, stopped or dead, it was stopped, it did
-// not fail, or its failure was replaced or may not be rescheduled).
-func allocCollectable(a *structs.Allocation, job *structs.Job, cutoff int64) bool {
+// not fail, or its failure was replaced or may not be rescheduled). A
+// stopped allocation whose node is down or gone (gone reports that) runs
+// nowhere any more: its client will never report it complete, so it does
+// not hold its job (or itself) back.
+func allocCollectable(a *structs.Allocation, job *structs.Job, cutoff int64, gone func(nodeID string) bool) bool {
 	switch {
 	case !a.TerminalStatus() || a.ModifyTime > cutoff:
 		return false
-	case a.ClientStatus == structs.AllocClientStatusRunning:
+	case a.ClientStatus == structs.AllocClientStatusRunning && !(a.ServerTerminalStatus() && gone(a.NodeID)):
 		return false
 	case job == nil || job.Stop || job.Status == structs.JobStatusDead:
 		return true
@@ -219,6 +222,14 @@ func allocCollectable(a *structs.Allocation, job *structs.Job, cutoff int64) boo
 		return true
 	}
 	return !mayReschedule(a, job)
+}
+
+// nodeGone reports, in snap, whether a node is down or no longer exists.
+func nodeGone(snap state.Snapshot) func(string) bool {
+	return func(id string) bool {
+		n := snap.Node(id)
+		return n == nil || n.Status == structs.NodeStatusDown
+	}
 }
 
 // mayReschedule reports whether the failed allocation a may still be

@@ -196,6 +196,8 @@ func TestAllocCollectableRules(t *testing.T) {
 	}{
 		{"running", alloc(run, structs.AllocClientStatusRunning, nil), dead, false},
 		{"stopped but still running on its client", alloc(stop, structs.AllocClientStatusRunning, nil), dead, false},
+		{"stopped, its node down or gone", alloc(stop, structs.AllocClientStatusRunning, func(a *structs.Allocation) { a.NodeID = "down" }), dead, true},
+		{"running, its node down", alloc(run, structs.AllocClientStatusRunning, func(a *structs.Allocation) { a.NodeID = "down" }), dead, false},
 		{"complete, job gone", alloc(run, structs.AllocClientStatusComplete, nil), nil, true},
 		{"complete, too new", alloc(run, structs.AllocClientStatusComplete, func(a *structs.Allocation) { a.ModifyTime = 10 }), nil, false},
 		{"failed, job dead", alloc(run, structs.AllocClientStatusFailed, nil), dead, true},
@@ -208,7 +210,8 @@ func TestAllocCollectableRules(t *testing.T) {
 		{"lost", alloc(stop, structs.AllocClientStatusLost, nil), live, true},
 	}
 	for _, c := range cases {
-		if got := allocCollectable(c.a, c.job, 5); got != c.want {
+		gone := func(id string) bool { return id == "down" }
+		if got := allocCollectable(c.a, c.job, 5, gone); got != c.want {
 			t.Errorf("%s: collectable = %v, want %v", c.name, got, c.want)
 		}
 	}
