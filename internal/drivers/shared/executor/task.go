@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wharf-project/wharf/internal/backoff"
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/supervise"
 )
@@ -53,7 +54,7 @@ func (t *Task) Done() <-chan struct{} { return t.done }
 // socket and, when the connection breaks, reads the recorded exit or, if
 // the supervisor died without one, cleans up and reports it lost.
 func (t *Task) watch() {
-	backoff := 10 * time.Millisecond
+	retry := backoff.Backoff{Min: 10 * time.Millisecond, Max: time.Second, NoJitter: true}
 	for {
 		ex, err := t.client.Wait(context.Background())
 		if err == nil {
@@ -73,8 +74,7 @@ func (t *Task) watch() {
 			t.finish(t.lost(), time.Now())
 			return
 		}
-		time.Sleep(backoff)
-		backoff = min(2*backoff, time.Second)
+		time.Sleep(retry.Next())
 	}
 }
 
