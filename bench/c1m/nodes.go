@@ -135,7 +135,7 @@ func (f *fleet) report(ctx context.Context, allocs []*structs.AllocListStub, sta
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				if err := b.r.Client().Allocations().UpdateAllocs(b.ups); err != nil {
+				if err := updateWithRetry(ctx, b.r, b.ups); err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
 					continue
@@ -163,4 +163,33 @@ func (f *fleet) report(ctx context.Context, allocs []*structs.AllocListStub, sta
 		return int(sent.Load()), n, fmt.Errorf("%d of %d allocation reports failed, first: %v", failed.Load(), failed.Load()+sent.Load(), firstErr.Load())
 	}
 	return int(sent.Load()), n, ctx.Err()
+}
+
+// reportAttempts bounds how often one node's report is sent: a client
+// agent retries a refused update (a 503 while the servers are busy or
+// electing), and an allocation whose update is lost stays running on the
+// servers, holding its job back from garbage collection.
+const reportAttempts = 6
+
+// reportRetryWait is the first wait before a report is sent again; a
+// variable so tests can shorten it.
+var reportRetryWait = 250 * time.Millisecond
+
+// updateWithRetry sends one node's UpdateAllocs, retrying a failure with
+// a doubling wait from reportRetryWait.
+func updateWithRetry(ctx context.Context, r *fakenode.Runner, ups []*structs.Allocation) error {
+	wait := reportRetryWait
+	var err error
+	for range reportAttempts {
+		if err = r.Client().Allocations().UpdateAllocs(ups); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+	return err
 }

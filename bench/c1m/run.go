@@ -88,6 +88,7 @@ func run(o options) error {
 	took := lastMove(samples).Sub(samples[0].at)
 	fmt.Printf("\nplaced %.0f of %d in %s: %.0f placements/s on average, %.0f/s in the best %s\n",
 		last.placed, o.allocs, took.Round(time.Millisecond), last.placed/took.Seconds(), peak(samples), o.cpuSample)
+	fmt.Printf("wharf_scheduler_placements_total summed over the servers: %.0f\n", counterSum(servers, "wharf_scheduler_placements_total"))
 	elapsed := last.at.Sub(samples[0].at).Seconds()
 	fmt.Printf("CPU while placing (%.0f s): %s; the driver %.2f cores\n", elapsed, cpuSplit(servers, cpu0, cpu1, elapsed), float64(self1-self0)/procfs.ClockTicks/elapsed)
 	if err := alive(servers); err != nil {
@@ -131,6 +132,7 @@ func run(o options) error {
 		}
 		fmt.Printf("reported %d allocations complete in %d requests in %s\n", n, reqs, time.Since(t).Round(time.Millisecond))
 	}
+	settled(ctx, servers, ids, 2*time.Minute)
 	t = time.Now()
 	var answer string
 	for {
@@ -187,8 +189,10 @@ func state(ctx context.Context, servers []*server, f *fleet, quiet time.Duration
 	}
 	fmt.Printf("quiet %.0f s: %.0f heartbeats (%.1f/s); servers %s; %s; the driver %.1f%% of a core\n", el, hb, hb/el,
 		cpuSplit(servers, cpu0, cpu1, el), per, float64(self1-self0)/procfs.ClockTicks/el*100)
+	after, _ := dbSizes(servers[0])
 	for _, s := range servers {
-		fmt.Printf("%s: VmRSS %.0f MiB after the window\n", s.name, s.rssMB())
+		fmt.Printf("%s: VmRSS %.0f MiB, Go heap in use %.0f MiB, etcd db %.1f MiB after the window\n",
+			s.name, s.rssMB(), heapInUse(s), float64(after[s.name])/(1<<20))
 	}
 	return alive(servers)
 }
