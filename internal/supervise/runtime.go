@@ -47,12 +47,3 @@ func (rt *Runtime) pidPath() string { return filepath.Join(rt.Bundle, RuntimePID
 func deleteContainer(ctx context.Context, rt *Runtime) error {
 	return rt.Jail().Delete(ctx, rt.ContainerID)
 }
-
-// RuntimeUsage is a container's resource usage as its runtime reports it.
-type RuntimeUsage = jail.Usage
-
-// RuntimeStats returns the resource usage of the container rt runs, from
-// `runc --root R events --stats ID`.
-func RuntimeStats(ctx context.Context, rt *Runtime) (*RuntimeUsage, error) {
-	return rt.Jail().Stats(ctx, rt.ContainerID)
-}

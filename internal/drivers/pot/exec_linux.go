@@ -20,11 +20,7 @@ func (d *Driver) ExecTask(ctx context.Context, id string, opts *drivers.ExecOpti
 		if err != nil {
 			return nil, err
 		}
-		args := []string{"exec"}
-		if opts.Tty {
-			args = append(args, "--tty")
-		}
-		cmd := d.runcCmd(context.Background(), append(append(args, j.ContainerID), opts.Command...)...)
+		cmd := d.runtime().ExecCommand(context.Background(), j.ContainerID, opts.Tty, opts.Command...)
 		return &executor.Command{Cmd: cmd, Interrupt: syscall.SIGTERM}, nil
 	})
 }

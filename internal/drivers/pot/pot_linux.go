@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/drivers/shared/executor"
 	"github.com/wharf-project/wharf/internal/image/fetch"
+	jailrt "github.com/wharf-project/wharf/internal/jail"
 	"github.com/wharf-project/wharf/internal/netjail"
 	"github.com/wharf-project/wharf/internal/structs"
 )
@@ -83,20 +82,6 @@ func (d *Driver) NetworkError() error { return d.netErr }
 // (none was configured).
 func (d *Driver) NetworkPicked() bool { return d.netPicked }
 
-// findRunc resolves the runtime binary and reads its version.
-func findRunc(name string) (path, version string, err error) {
-	path, err = exec.LookPath(name)
-	if err != nil {
-		return "", "", fmt.Errorf("runc not found (%w): install Debian's runc package", err)
-	}
-	out, err := exec.Command(path, "--version").Output()
-	if err != nil {
-		return "", "", fmt.Errorf("%s --version: %w", path, err)
-	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	return path, strings.TrimSpace(strings.TrimPrefix(first, "runc version ")), nil
-}
-
 // Name returns "pot".
 func (d *Driver) Name() string { return Name }
 
@@ -115,7 +100,7 @@ func (d *Driver) Fingerprint(context.Context) *structs.DriverInfo {
 		info.HealthDescription = "image cache: " + d.cacheErr.Error()
 	case d.netErr != nil:
 		info.HealthDescription = "jail network: " + d.netErr.Error()
-	case !overlaySupported():
+	case !jailrt.OverlaySupported():
 		info.HealthDescription = "the kernel has no overlay filesystem (modprobe overlay)"
 	default:
 		if err := d.net.lastErr(); err != nil {
@@ -128,12 +113,6 @@ func (d *Driver) Fingerprint(context.Context) *structs.DriverInfo {
 		info.Attributes[AttrNetwork] = d.opts.Bridge + " " + d.opts.CIDR
 	}
 	return info
-}
-
-// overlaySupported reports whether the kernel knows overlayfs.
-func overlaySupported() bool {
-	data, err := os.ReadFile("/proc/filesystems")
-	return err == nil && strings.Contains(string(data), "\toverlay\n")
 }
 
 // DriverState is what a pot TaskHandle carries: the supervised-task

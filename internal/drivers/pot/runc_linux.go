@@ -3,7 +3,6 @@ package pot
 import (
 	"context"
 	"fmt"
-	"os/exec"
 
 	jailrt "github.com/wharf-project/wharf/internal/jail"
 )
@@ -14,9 +13,17 @@ func (d *Driver) runtime() *jailrt.Runtime {
 	return &jailrt.Runtime{Path: d.runc, Root: d.opts.RuncRoot}
 }
 
-// runcCmd builds a runc command with the driver's state root.
-func (d *Driver) runcCmd(ctx context.Context, args ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, d.runc, append([]string{"--root", d.opts.RuncRoot}, args...)...)
+// findRunc resolves the runtime binary and reads its version.
+func findRunc(name string) (path, version string, err error) {
+	path, err = jailrt.LookPath(name)
+	if err != nil {
+		return "", "", fmt.Errorf("runc not found (%w): install Debian's runc package", err)
+	}
+	version, err = (&jailrt.Runtime{Path: path}).Version(context.Background())
+	if err != nil {
+		return "", "", err
+	}
+	return path, version, nil
 }
 
 // deleteContainer force-deletes a container (killing what runs in it and

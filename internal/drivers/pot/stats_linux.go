@@ -6,7 +6,6 @@ import (
 
 	"github.com/wharf-project/wharf/internal/drivers"
 	"github.com/wharf-project/wharf/internal/drivers/shared/executor"
-	"github.com/wharf-project/wharf/internal/supervise"
 )
 
 // TaskStats returns the jail's memory and CPU use as runc reports it from
@@ -22,9 +21,7 @@ func (d *Driver) measure(ctx context.Context, t *executor.Task) (*drivers.TaskSt
 	if err != nil {
 		return nil, err
 	}
-	rt := &supervise.Runtime{Path: d.runc, Root: d.opts.RuncRoot, Bundle: j.Dir,
-		ContainerID: j.ContainerID, CgroupsPath: j.CgroupsPath}
-	u, err := supervise.RuntimeStats(ctx, rt)
+	u, err := d.runtime().Stats(ctx, j.ContainerID)
 	if err != nil {
 		return nil, err
 	}
