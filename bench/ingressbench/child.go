@@ -34,9 +34,9 @@ func proxyMain(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "entry point address")
 	backends := fs.String("backends", "", "comma-separated server URLs")
 	pprofAddr := fs.String("pprof", "", "net/http/pprof address")
-	fast := fs.Bool("fast", false, "serve with the HTTP/1.1 fast path (Options.FastHTTP1, Proxy.NewFastServer)")
-	loop := fs.Bool("loop", false, "with -fast: serve from event loops (Options.EventLoop)")
-	loops := fs.Int("loops", 0, "with -loop: number of event loops (Options.EventLoops; 0: the default)")
+	fast := fs.Bool("fast", false, "serve with the HTTP/1.1 fast path (ServerOptions.FastHTTP1, Proxy.NewFastServer)")
+	loop := fs.Bool("loop", false, "with -fast: serve from event loops (ServerOptions.EventLoop)")
+	loops := fs.Int("loops", 0, "with -loop: number of event loops (ServerOptions.EventLoops; 0: the default)")
 	certFile := fs.String("tls-cert", "", "with -tls-key: a TLS entry point (websecure) with this certificate")
 	keyFile := fs.String("tls-key", "", "the -tls-cert certificate's key")
 	if err := fs.Parse(args); err != nil {
@@ -51,7 +51,8 @@ func proxyMain(args []string) error {
 		ep, opts.TLS = "websecure", cfg
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := proxy.New(proxy.Options{Logger: quiet, FastHTTP1: *fast, EventLoop: *loop, EventLoops: *loops})
+	p := proxy.New(proxy.Options{Logger: quiet})
+	opts.FastHTTP1, opts.EventLoop, opts.EventLoops = *fast, *loop, *loops
 	p.Update(benchConfig(strings.Split(*backends, ","), ep))
 	if r := p.Current().Routers["bench"]; r == nil || r.Status != config.StatusEnabled {
 		return fmt.Errorf("router bench not enabled: %+v", r)

@@ -94,7 +94,7 @@ func main() {
 	flag.BoolVar(&o.goBackends, "go-backends", false, "load: tiny Go HTTP servers as backends instead of nginx")
 	flag.StringVar(&o.wharfEnv, "wharf-env", "", "load: comma-separated VAR=value added to the wharf proxy's environment (e.g. GOGC=400)")
 	flag.BoolVar(&o.bare, "bare", true, "load: also measure a bare httputil.ReverseProxy with net/http's Transport and with directTransport (what Go's net/http costs)")
-	flag.BoolVar(&o.fast, "fast", false, "load: also measure wharf with the HTTP/1.1 fast path (Options.FastHTTP1), as \"wharf fast\", and served from its event loops (Options.EventLoop, as the agent does), as \"wharf loops\"; -profile then profiles the latter")
+	flag.BoolVar(&o.fast, "fast", false, "load: also measure wharf with the HTTP/1.1 fast path (ServerOptions.FastHTTP1), as \"wharf fast\", and served from its event loops (ServerOptions.EventLoop, as the agent does), as \"wharf loops\"; -profile then profiles the latter")
 	flag.StringVar(&o.baseline, "baseline", "", "load, idle: path of another build of this program whose proxy is measured too, as \"baseline 1 loop\" (A/B of a change)")
 	flag.IntVar(&o.baseLoops, "baseline-loops", 1, "load, idle: the baseline's event loops; 0 serves it from goroutines (\"baseline fast\", against \"wharf fast\")")
 	flag.StringVar(&o.peers, "peers", "", "load: comma-separated proxies to measure (by their names in the table; haproxy always runs), default all")

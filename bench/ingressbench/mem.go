@@ -74,7 +74,7 @@ func memMain(args []string) error {
 	}
 	raiseNoFile()
 	loops := *serve == "loops"
-	p := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), FastHTTP1: loops, EventLoop: loops})
+	p := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	defer p.Close()
 	get := handlerGet(p)
 	if loops {
@@ -174,7 +174,8 @@ func loopGet(p *proxy.Proxy) (stop func(), get func(host string) (int, string, e
 	if err != nil {
 		return nil, nil, err
 	}
-	fs := p.NewFastServer("web", proxy.ServerOptions{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	fs := p.NewFastServer("web", proxy.ServerOptions{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		FastHTTP1: true, EventLoop: true})
 	go fs.Serve(l)
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
 	url := "http://" + l.Addr().String() + "/"

@@ -109,8 +109,7 @@ func (r *Role) Start() error {
 	if err != nil {
 		return err
 	}
-	r.proxy = proxy.New(proxy.Options{Logger: r.log, AccessLog: accessLog, FastHTTP1: true, EventLoop: o.EventLoops,
-		EventLoops: o.EventLoopThreads})
+	r.proxy = proxy.New(proxy.Options{Logger: r.log, AccessLog: accessLog})
 	for _, c := range o.Collectors {
 		_ = r.proxy.RegisterMetrics(c)
 	}
@@ -142,7 +141,9 @@ func (r *Role) listen() error {
 	if r.web, err = r.listenOn("the ingress", o.Port); err != nil {
 		return err
 	}
-	r.serve(r.web, r.proxy.NewFastServer(EntryPointWeb, o.EntryPoint))
+	web := o.EntryPoint
+	web.FastHTTP1, web.EventLoop, web.EventLoops = true, o.EventLoops, o.EventLoopThreads
+	r.serve(r.web, r.proxy.NewFastServer(EntryPointWeb, web))
 	if o.TLSPort > 0 {
 		tlsCfg, err := proxy.TLSConfig(o.Certificates)
 		if err != nil {
@@ -153,7 +154,7 @@ func (r *Role) listen() error {
 		}
 		// HTTP/1.1 over TLS on the fast path, HTTP/2 (ALPN h2) on net/http.
 		so := o.EntryPoint
-		so.TLS = tlsCfg
+		so.TLS, so.FastHTTP1 = tlsCfg, true
 		r.serve(r.tls, r.proxy.NewFastServer(EntryPointWebSecure, so))
 	}
 	if r.dash, err = r.listenOn("the ingress dashboard", o.DashboardPort); err != nil {

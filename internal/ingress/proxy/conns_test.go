@@ -30,7 +30,7 @@ func connServer(t *testing.T, opts ServerOptions) (string, *FastServer) {
 	if opts.Logger == nil {
 		opts.Logger = discardLogger()
 	}
-	fs := p.NewFastServer(ep, opts)
+	fs := p.NewFastServer(ep, modeOptions(opts))
 	go fs.Serve(l)
 	t.Cleanup(func() { fs.Close() })
 	return l.Addr().String(), fs

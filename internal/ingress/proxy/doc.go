@@ -7,7 +7,7 @@
 // hardening helpers the agent uses to listen, and FastServer, the
 // HTTP/1.1 fast path that serves plain entry points without net/http and
 // hands everything else to it (fast_*.go): a goroutine per connection, or
-// with Options.EventLoop on Linux, the epoll event loops of package
+// with ServerOptions.EventLoop on Linux, the epoll event loops of package
 // eventloop, which run the same code in coroutines, one per busy
 // connection: an idle keep-alive connection is parked without coroutine
 // or buffers (fast_loops.go is the fast path's side of eventloop's

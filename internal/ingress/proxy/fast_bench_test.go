@@ -11,10 +11,10 @@ import (
 // BenchmarkProxyFast is BenchmarkProxy through the HTTP/1.1 fast path.
 func BenchmarkProxyFast(b *testing.B) {
 	u1, u2 := benchBackends(b)
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true})
+	p := New(Options{Logger: discardLogger()})
 	p.Update(cfg([]*config.Router{router("web", hostRule("web.minipot"), "web")}, []*config.Service{svc("web", u1, u2)}))
 	l := mustListenB(b)
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), FastHTTP1: true})
 	go fs.Serve(l)
 	b.Cleanup(func() { fs.Close() })
 	runLoad(b, "http://"+l.Addr().String(), "web.minipot")

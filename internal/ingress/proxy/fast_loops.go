@@ -13,7 +13,7 @@ var (
 	_ eventloop.Session = (*fastConn)(nil)
 )
 
-// serveLoops serves l from Options.EventLoops event loops (package
+// serveLoops serves l from ServerOptions.EventLoops event loops (package
 // eventloop), which run the fast path's code unchanged in coroutines:
 // they accept on their own copies of l's socket and l is closed, so
 // Close or Shutdown stop the server, not closing l. It returns when the
@@ -25,7 +25,7 @@ func (s *FastServer) serveLoops(l net.Listener) error {
 		s.mu.Unlock()
 		return http.ErrServerClosed
 	}
-	ev := eventloop.New(eventloop.Options{Loops: s.p.opts.loops(), Handler: s, Conns: s.opts.Conns,
+	ev := eventloop.New(eventloop.Options{Loops: s.opts.loops(), Handler: s, Conns: s.opts.Conns,
 		Logger: s.log(), Ended: s.loopEnded})
 	s.ev = ev
 	s.mu.Unlock()

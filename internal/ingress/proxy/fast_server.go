@@ -21,7 +21,7 @@ import (
 )
 
 // FastServer serves an entry point with the HTTP/1.1 fast path: one
-// goroutine (or, on plain entry points with Options.EventLoop, one
+// goroutine (or, on plain entry points with ServerOptions.EventLoop, one
 // event-loop coroutine) per client connection that reads requests into a
 // reused buffer and does the round trip to a server itself, over the
 // proxy's own keep-alive pools. On a TLS entry point (ServerOptions.TLS)
@@ -64,8 +64,8 @@ type FastServer struct {
 }
 
 // NewFastServer returns the fast entry point server of entryPoint; with
-// Options.FastHTTP1 off or a TLS entry point every connection goes to
-// the net/http server of NewServer.
+// ServerOptions.FastHTTP1 off every connection goes to the net/http
+// server of NewServer.
 func (p *Proxy) NewFastServer(entryPoint string, opts ServerOptions) *FastServer {
 	opts.ReadHeaderTimeout = cmp.Or(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	opts.MaxHeaderBytes = cmp.Or(opts.MaxHeaderBytes, DefaultMaxHeaderBytes)
@@ -112,7 +112,7 @@ func (p *Proxy) Serve(l net.Listener, entryPoint string, opts ServerOptions) err
 // closed at once: stop such a server with Close or Shutdown, not by
 // closing l.
 func (s *FastServer) Serve(l net.Listener) error {
-	if !s.p.opts.FastHTTP1 || s.p.opts.Transport != nil {
+	if !s.opts.FastHTTP1 || s.p.opts.Transport != nil {
 		if s.opts.Conns != nil {
 			l = netlimit.NewListener(l, s.opts.Conns, s.log())
 		}
@@ -136,7 +136,7 @@ func (s *FastServer) Serve(l net.Listener) error {
 		// serialize.
 		return s.accept(l, s.serveTLS)
 	}
-	if s.p.opts.EventLoop && eventloop.Available {
+	if s.opts.EventLoop && eventloop.Available {
 		if err := s.serveLoops(l); !errors.Is(err, eventloop.ErrNotServed) {
 			return err
 		}

@@ -29,6 +29,7 @@ func fastServe(t *testing.T, p *Proxy, opts ServerOptions) (string, *FastServer)
 	if opts.Logger == nil {
 		opts.Logger = discardLogger()
 	}
+	opts.FastHTTP1 = true
 	fs := p.NewFastServer("web", opts)
 	go fs.Serve(l)
 	t.Cleanup(func() { fs.Close() })
@@ -38,9 +39,9 @@ func fastServe(t *testing.T, p *Proxy, opts ServerOptions) (string, *FastServer)
 // fastRoute is a fast proxy routing every host on web to urls.
 func fastRoute(t *testing.T, opts ServerOptions, urls ...string) (string, *FastServer) {
 	t.Helper()
-	p := testProxy(t, Options{FastHTTP1: true})
+	p := testProxy(t, Options{})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", urls...)}))
-	return fastServe(t, p, opts)
+	return fastServe(t, p, modeOptions(opts))
 }
 
 // rawBackend serves each connection with fn on a plain listener.
@@ -309,9 +310,9 @@ func TestFastHandsOffUpgrades(t *testing.T) {
 
 func TestFastStalePooledConnection(t *testing.T) {
 	back := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "A") })
-	p := testProxy(t, Options{FastHTTP1: true, PassiveDownFor: time.Hour})
+	p := testProxy(t, Options{PassiveDownFor: time.Hour})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
-	addr, _ := fastServe(t, p, ServerOptions{})
+	addr, _ := fastServe(t, p, modeOptions(ServerOptions{}))
 	for i := range 3 {
 		if code, body := get(t, "http://"+addr, "x"); code != 200 || body != "A" {
 			t.Fatalf("request %d: %d %q", i, code, body)
@@ -378,7 +379,7 @@ func TestFastPooledConnectionsHoldNoBuffers(t *testing.T) {
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"+tail)
 		}
 	})
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true}) // the goroutine path: its pools are the server's
+	p := New(Options{Logger: discardLogger()}) // the goroutine path: its pools are the server's
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back)}))
 	addr, fs := fastServe(t, p, ServerOptions{})
 	pooled := func() (n int, buffered int) {
@@ -419,10 +420,11 @@ func TestFastPooledConnectionsHoldNoBuffers(t *testing.T) {
 // request comes, even split, and is closed at the idle timeout.
 func TestFastIdleGoroutineGivesBuffersBack(t *testing.T) {
 	back := namedBackend(t, "A")
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true}) // goroutines, whatever the mode
+	p := New(Options{Logger: discardLogger()})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
 	l := mustListen(t, "127.0.0.1:0")
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: 1500 * time.Millisecond})
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: 1500 * time.Millisecond,
+		FastHTTP1: true}) // goroutines, whatever the mode
 	fs.idleGrace = 200 * time.Millisecond
 	go fs.Serve(l)
 	t.Cleanup(func() { fs.Close() })

@@ -60,8 +60,6 @@ func testProxy(t *testing.T, opts Options) *Proxy {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	opts.FastHTTP1 = opts.FastHTTP1 || fastMode
-	opts.EventLoop = opts.EventLoop || loopMode
 	return New(opts)
 }
 
@@ -90,8 +88,8 @@ func serve(t *testing.T, h http.Handler, opts ServerOptions) string {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if eh, ok := h.(*entryHandler); ok && eh.p.opts.FastHTTP1 {
-		fs := eh.p.NewFastServer(eh.ep, opts)
+	if eh, ok := h.(*entryHandler); ok && fastMode {
+		fs := eh.p.NewFastServer(eh.ep, modeOptions(opts))
 		go fs.Serve(l)
 		t.Cleanup(func() { fs.Close() })
 		if opts.TLS != nil {
@@ -208,4 +206,12 @@ func mustListen(t *testing.T, addr string) net.Listener {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// modeOptions turns on the fast path, and its event loops, as the run's
+// mode says.
+func modeOptions(o ServerOptions) ServerOptions {
+	o.FastHTTP1 = o.FastHTTP1 || fastMode
+	o.EventLoop = o.EventLoop || loopMode
+	return o
 }

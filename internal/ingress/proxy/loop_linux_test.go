@@ -66,10 +66,10 @@ func TestLoopLeavesNoDescriptors(t *testing.T) {
 	back := countingBackend(t, &open)
 	http.DefaultClient.CloseIdleConnections()
 	before := openFDs(t)
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true})
+	p := New(Options{Logger: discardLogger()})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
 	l := mustListen(t, "127.0.0.1:0")
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), FastHTTP1: true, EventLoop: true})
 	served := make(chan error, 1)
 	go func() { served <- fs.Serve(l) }()
 	url := "http://" + l.Addr().String()
@@ -194,10 +194,11 @@ func fullListener(t *testing.T) int {
 func TestLoopDialsHostNamesOutside(t *testing.T) {
 	port := fullListener(t)
 	fast := namedBackend(t, "F")
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1, DialTimeout: 2 * time.Second})
+	p := New(Options{Logger: discardLogger(), DialTimeout: 2 * time.Second})
 	p.Update(cfg([]*config.Router{router("slow", hostRule("slow.minipot"), "slow"), router("fast", hostRule("fast.minipot"), "fast")},
 		[]*config.Service{svc("slow", fmt.Sprintf("http://localhost:%d", port)), svc("fast", fast.URL)}))
-	url := serve(t, p.Handler("web"), ServerOptions{})
+	addr, _ := fastServe(t, p, ServerOptions{EventLoop: true, EventLoops: 1})
+	url := "http://" + addr
 	slow := make(chan string, 1)
 	go func() {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
@@ -258,10 +259,10 @@ func TestLoopFailureClosesItsConnections(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	before := openFDs(t)
 	var logs syncBuffer
-	p := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), FastHTTP1: true, EventLoop: true, EventLoops: 1})
+	p := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
 	l := mustListen(t, "127.0.0.1:0")
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1})
 	served := make(chan error, 1)
 	known := anonFDs(t)
 	go func() { served <- fs.Serve(l) }()
@@ -351,11 +352,11 @@ func TestLoopFailureClosesItsConnections(t *testing.T) {
 func TestLoopAcceptPausesWithoutDescriptors(t *testing.T) {
 	back := namedBackend(t, "A")
 	var logs syncBuffer
-	p := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), FastHTTP1: true, EventLoop: true, EventLoops: 1})
+	p := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
 	l := mustListen(t, "127.0.0.1:0")
 	port := l.Addr().(*net.TCPAddr).Port
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1})
 	go fs.Serve(l)
 	t.Cleanup(func() { fs.Close() })
 	if code, body := get(t, "http://"+l.Addr().String(), "x"); code != 200 || body != "A" {
@@ -424,10 +425,10 @@ func TestLoopAcceptPausesWithoutDescriptors(t *testing.T) {
 // bound again at once (an agent that failed to start, say, retries it).
 func TestLoopCloseFreesThePort(t *testing.T) {
 	for _, shutdown := range []bool{false, true} {
-		p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 2})
+		p := New(Options{Logger: discardLogger()})
 		l := mustListen(t, "127.0.0.1:0")
 		addr := l.Addr().String()
-		fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger()})
+		fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 2})
 		served := make(chan error, 1)
 		go func() { served <- fs.Serve(l) }()
 		waitFor(t, "the loops listening", func() bool { return len(fs.eventLoops()) == 2 })
@@ -456,9 +457,9 @@ func TestLoopCloseFreesThePort(t *testing.T) {
 // and Shutdown still close parked connections.
 func TestLoopParksIdleConnections(t *testing.T) {
 	back := namedBackend(t, "A")
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1})
+	p := New(Options{Logger: discardLogger()})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
-	addr, fs := fastServe(t, p, ServerOptions{IdleTimeout: 1500 * time.Millisecond})
+	addr, fs := fastServe(t, p, ServerOptions{IdleTimeout: 1500 * time.Millisecond, EventLoop: true, EventLoops: 1})
 	ask := func(c net.Conn, br *bufio.Reader, pieces ...string) {
 		t.Helper()
 		for i, s := range pieces {
@@ -549,9 +550,9 @@ func TestLoopTrimsFreeCoroutines(t *testing.T) {
 		<-release
 		io.WriteString(w, "A")
 	})
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 1, MaxIdleConnsPerHost: burst})
+	p := New(Options{Logger: discardLogger(), MaxIdleConnsPerHost: burst})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
-	addr, _ := fastServe(t, p, ServerOptions{})
+	addr, _ := fastServe(t, p, ServerOptions{EventLoop: true, EventLoops: 1})
 	before := runtime.NumGoroutine()
 	type client struct {
 		c  net.Conn
@@ -602,10 +603,11 @@ func TestLoopMixedClients(t *testing.T) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		fmt.Fprintf(w, "A%d", n)
 	})
-	p := New(Options{Logger: discardLogger(), FastHTTP1: true, EventLoop: true, EventLoops: 2})
+	p := New(Options{Logger: discardLogger()})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
 	l := mustListen(t, "127.0.0.1:0")
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: 300 * time.Millisecond})
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: 300 * time.Millisecond,
+		FastHTTP1: true, EventLoop: true, EventLoops: 2})
 	served := make(chan error, 1)
 	go func() { served <- fs.Serve(l) }()
 	addr := l.Addr().String()

@@ -10,9 +10,9 @@ import (
 	"github.com/wharf-project/wharf/internal/ingress/eventloop"
 )
 
-// fastEnv, when set to 1, runs the whole suite with Options.FastHTTP1 on
+// fastEnv, when set to 1, runs the whole suite with ServerOptions.FastHTTP1 on
 // (entry points served by FastServer, a goroutine per connection); set
-// to loop, with Options.EventLoop on as well.
+// to loop, with ServerOptions.EventLoop on as well (see modeOptions).
 const fastEnv = "WHARF_PROXY_FAST_HTTP1"
 
 // fastMode says this run has the fast path on, loopMode its event loops.

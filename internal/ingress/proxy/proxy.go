@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,26 +60,6 @@ type Options struct {
 	// Transport, when set, replaces the transport to servers entirely
 	// (the timeouts above are then ignored); tests and tuning use it.
 	Transport http.RoundTripper
-	// FastHTTP1 makes Serve and NewFastServer answer plain HTTP/1.1 on
-	// their own connection loop and server pools instead of net/http
-	// (see FastServer); ignored when Transport is set.
-	FastHTTP1 bool
-	// EventLoop, with FastHTTP1, serves the fast path's connections of
-	// TCP listeners from epoll event loops instead of a goroutine each
-	// (Linux; elsewhere it is ignored).
-	EventLoop bool
-	// EventLoops is the number of event loops of a FastServer; 0 means
-	// one per two GOMAXPROCS, at least one (see docs/benchmarks.md: a
-	// loop that is rarely idle batches its events and sleeps less).
-	EventLoops int
-}
-
-// loops returns the number of event loops to run.
-func (o *Options) loops() int {
-	if o.EventLoops > 0 {
-		return o.EventLoops
-	}
-	return max(1, runtime.GOMAXPROCS(0)/2)
 }
 
 // Proxy is the ingress reverse proxy: a route table swapped atomically by

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/wharf-project/wharf/internal/netlimit"
@@ -38,6 +39,26 @@ type ServerOptions struct {
 	TLS *tls.Config
 	// Logger gets the server's own errors (slog.Default() if nil).
 	Logger *slog.Logger
+	// FastHTTP1 makes a FastServer (NewFastServer, Proxy.Serve) answer
+	// plain HTTP/1.1 on its own connection loop and server pools instead
+	// of net/http; ignored when the Proxy's Options.Transport is set.
+	FastHTTP1 bool
+	// EventLoop, with FastHTTP1, serves the connections of TCP listeners
+	// from epoll event loops (package eventloop) instead of a goroutine
+	// each (Linux; elsewhere it is ignored).
+	EventLoop bool
+	// EventLoops is the number of event loops; 0 means one per two
+	// GOMAXPROCS, at least one (see docs/benchmarks.md: a loop that is
+	// rarely idle batches its events and sleeps less).
+	EventLoops int
+}
+
+// loops returns the number of event loops to run.
+func (o *ServerOptions) loops() int {
+	if o.EventLoops > 0 {
+		return o.EventLoops
+	}
+	return max(1, runtime.GOMAXPROCS(0)/2)
 }
 
 // boundUnreadBody gives what is left of an HTTP/1 request's body d to

@@ -17,7 +17,7 @@ func TestStalledBodyToNoRoute(t *testing.T) {
 	p := testProxy(t, Options{})
 	p.Update(cfg([]*config.Router{router("a", hostRule("a.test"), "s")}, []*config.Service{svc("s", namedBackend(t, "A").URL)}))
 	l := mustListen(t, "127.0.0.1:0")
-	fs := p.NewFastServer("web", ServerOptions{ReadHeaderTimeout: 300 * time.Millisecond, IdleTimeout: time.Minute, Logger: discardLogger()})
+	fs := p.NewFastServer("web", modeOptions(ServerOptions{ReadHeaderTimeout: 300 * time.Millisecond, IdleTimeout: time.Minute, Logger: discardLogger()}))
 	go fs.Serve(l)
 	t.Cleanup(func() { fs.Close() })
 	for _, tc := range []struct{ name, head string }{
