@@ -109,6 +109,10 @@ func run(o options) error {
 		fmt.Printf("reported %d allocations running in %d requests in %s (listing %d allocations took %s)\n",
 			n, reqs, time.Since(t).Round(time.Millisecond), len(allocs), listed.Round(time.Millisecond))
 	}
+	// A plan's placements are counted once the whole plan is applied,
+	// after the last of its transactions moved the job summaries.
+	fmt.Printf("wharf_scheduler_placements_total summed over the servers, once every plan returned: %.0f\n",
+		counterSum(servers, "wharf_scheduler_placements_total"))
 	fmt.Println("\n== after placement ==")
 	if err := state(ctx, servers, f, o.quiet); err != nil {
 		return err
