@@ -28,6 +28,12 @@ const (
 	// follows no leader), so an unanswered question mostly means this
 	// process is starved of CPU, not that the cluster lost its quorum.
 	quorumSilence = 2 * time.Second
+	// quorumProgress is how recently the local member must have seen its
+	// raft commit index move for a slow write's check to trust that the
+	// cluster still commits: only a quorum commits, so a moving index
+	// proves one whatever the peers' status answers say (on a machine
+	// short of CPU they time out while the cluster works).
+	quorumProgress = time.Second
 )
 
 // QuorumError says that the etcd cluster under this server has no quorum
@@ -81,6 +87,11 @@ type quorumMonitor struct {
 	state   atomic.Pointer[quorumState]
 	checkMu sync.Mutex
 	self    atomic.Uint64 // the local member's ID, once known
+
+	// commit is the local member's raft commit index last seen, and
+	// progressAt (Unix nanoseconds) when it was last seen to move.
+	commit     atomic.Uint64
+	progressAt atomic.Int64
 
 	membersMu sync.Mutex
 	members   []*pb.Member
@@ -195,6 +206,9 @@ func (q *quorumMonitor) checkWrite(ctx context.Context, startTerm uint64) error 
 	if t := q.term(); startTerm != 0 && t != startTerm {
 		return ErrLeaderChanged
 	}
+	if q.committedWithin(quorumProgress) {
+		return nil
+	}
 	self := q.self.Load()
 	reach, total, timedOut := q.reachableWhy(ctx, self)
 	lost := self != 0 && reach <= total/2
@@ -225,12 +239,28 @@ func (q *quorumMonitor) localLeader(ctx context.Context) (self, term uint64, ans
 		if self == 0 && resp.Header != nil {
 			self, term = resp.Header.MemberId, resp.RaftTerm
 			q.self.Store(self)
+			q.sawCommit(resp.RaftIndex, time.Now())
 		}
 		if resp.Leader != 0 {
 			return self, resp.RaftTerm, true, true
 		}
 	}
 	return self, term, answered, false
+}
+
+// sawCommit records the local member's raft commit index seen at now,
+// and when it moved.
+func (q *quorumMonitor) sawCommit(index uint64, now time.Time) {
+	if q.commit.Swap(index) != index {
+		q.progressAt.Store(now.UnixNano())
+	}
+}
+
+// committedWithin reports whether the local member's commit index moved
+// within d: the cluster had a quorum then.
+func (q *quorumMonitor) committedWithin(d time.Duration) bool {
+	at := q.progressAt.Load()
+	return at != 0 && time.Since(time.Unix(0, at)) < d
 }
 
 // term is the etcd raft term of the last check.

@@ -126,3 +126,31 @@ func (q *quorumMonitor) expire() {
 	st.at = time.Time{}
 	q.state.Store(&st)
 }
+
+// TestQuorumCheckWriteTrustsACommittingCluster proves that peers whose
+// status questions time out (a machine short of CPU) do not make a slow
+// write fail while the local member's commit index keeps moving, and do
+// once it has stood still for quorumProgress.
+func TestQuorumCheckWriteTrustsACommittingCluster(t *testing.T) {
+	timeout := error(context.DeadlineExceeded)
+	ask := askResult{true, true}
+	q := testMonitor(&ask, &timeout)
+	for i := range 4 {
+		q.sawCommit(uint64(100+i), time.Now())
+		q.expire()
+		if err := q.checkWrite(context.Background(), 5); err != nil {
+			t.Fatalf("check %d = %v while the cluster commits", i+1, err)
+		}
+	}
+	// The index stands still: the checks count the peers again.
+	q.sawCommit(103, time.Now())
+	q.progressAt.Store(time.Now().Add(-quorumProgress).UnixNano())
+	var err error
+	for range 2 {
+		q.expire()
+		err = q.checkWrite(context.Background(), 5)
+	}
+	if err == nil || err.Error() != "no etcd quorum: 1 of 3 members reachable" {
+		t.Fatalf("check = %v with the commit index still for %v", err, quorumProgress)
+	}
+}
