@@ -106,12 +106,17 @@ func (a *Agent) clientAgentEndpoints(h http.Handler) http.Handler {
 }
 
 // agentRead lets a request through to h when its token has agent read
-// (everyone when the servers have ACLs off).
+// (everyone when the servers have ACLs off). A token no server could be
+// asked about gets 503 naming the cause, not a denial.
 func agentRead(tokens *remote.Resolver, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		acl, err := tokens.Resolve(r.Context(), remote.RequestToken(r))
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusForbidden)
+			code := http.StatusForbidden
+			if remote.IsUnreachable(err) {
+				code = http.StatusServiceUnavailable
+			}
+			http.Error(w, err.Error(), code)
 			return
 		}
 		if !acl.AllowAgentRead() {
