@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -411,79 +410,6 @@ func TestFastPooledConnectionsHoldNoBuffers(t *testing.T) {
 	}
 	if n, _ := pooled(); n != 0 {
 		t.Errorf("a connection with bytes after its answer was pooled (%d pooled)", n)
-	}
-}
-
-// TestFastIdleGoroutineGivesBuffersBack: a connection served by a
-// goroutine that stays idle past idleGrace gives its buffers back while
-// it waits (200 of them: megabytes), is served again when its next
-// request comes, even split, and is closed at the idle timeout.
-func TestFastIdleGoroutineGivesBuffersBack(t *testing.T) {
-	back := namedBackend(t, "A")
-	p := New(Options{Logger: discardLogger()})
-	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
-	l := mustListen(t, "127.0.0.1:0")
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: 1500 * time.Millisecond,
-		FastHTTP1: true}) // goroutines, whatever the mode
-	fs.idleGrace = 200 * time.Millisecond
-	go fs.Serve(l)
-	t.Cleanup(func() { fs.Close() })
-	type client struct {
-		c  net.Conn
-		br *bufio.Reader
-	}
-	ask := func(cl client, pieces ...string) {
-		t.Helper()
-		for i, s := range pieces {
-			if i > 0 {
-				time.Sleep(20 * time.Millisecond)
-			}
-			io.WriteString(cl.c, s)
-		}
-		if resp, body, err := readResp(t, cl.br, http.MethodGet); err != nil || resp.StatusCode != 200 || body != "A" {
-			t.Fatalf("answer: %v %q", err, body)
-		}
-	}
-	req := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-	clients := make([]client, 200)
-	for i := range clients {
-		c, br := dialRaw(t, l.Addr().String())
-		clients[i] = client{c, br}
-		ask(clients[i], req)
-	}
-	heap := func() uint64 {
-		var m runtime.MemStats
-		runtime.GC()
-		runtime.GC() // and the pools' victims
-		runtime.ReadMemStats(&m)
-		return m.HeapInuse
-	}
-	holding := heap()
-	// Past idleGrace the goroutines give their buffers back; on a busy
-	// machine they may wake late, so wait for it.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		time.Sleep(100 * time.Millisecond)
-		freed := int64(holding) - int64(heap())
-		if freed >= 200*8<<10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("200 connections idle past the grace freed %d bytes, want their buffers (about %d)", freed, 200*16<<10)
-			break
-		}
-	}
-	for _, cl := range clients {
-		ask(cl, req)
-	}
-	time.Sleep(400 * time.Millisecond)
-	ask(clients[0], "GET / HT", "TP/1.1\r\nHost: x\r\n\r\n")
-	start := time.Now()
-	if _, err := clients[1].br.ReadByte(); err != io.EOF {
-		t.Fatalf("idle connection: %v, want EOF at the idle timeout", err)
-	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("closed after %v idle, want about 1.5s", d)
 	}
 }
 

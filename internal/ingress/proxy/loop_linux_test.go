@@ -596,8 +596,11 @@ func TestLoopTrimsFreeCoroutines(t *testing.T) {
 // TestLoopMixedClients: for a second, 30 clients on two loops mix whole,
 // split and pipelined requests, bodies sent late and pauses (so their
 // connections park and wake again), then close or leave their
-// connections to the idle timeout; every answer is right, and Shutdown
-// then ends the loops with no socket left.
+// connections to the idle timeout; every answer is right, every
+// connection left alone is closed by the loop at the idle timeout (not
+// before), and Shutdown then ends the loops with no socket left. The idle
+// timeout is long next to the pauses a loaded machine puts between an
+// active client's steps, so only connections left alone idle out.
 func TestLoopMixedClients(t *testing.T) {
 	back := handlerBackend(t, func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
@@ -606,7 +609,8 @@ func TestLoopMixedClients(t *testing.T) {
 	p := New(Options{Logger: discardLogger()})
 	p.Update(cfg([]*config.Router{router("all", "PathPrefix(`/`)", "s")}, []*config.Service{svc("s", back.URL)}))
 	l := mustListen(t, "127.0.0.1:0")
-	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: 300 * time.Millisecond,
+	const idle = 2 * time.Second
+	fs := p.NewFastServer("web", ServerOptions{Logger: discardLogger(), IdleTimeout: idle,
 		FastHTTP1: true, EventLoop: true, EventLoops: 2})
 	served := make(chan error, 1)
 	go func() { served <- fs.Serve(l) }()
@@ -623,7 +627,20 @@ func TestLoopMixedClients(t *testing.T) {
 		{[]string{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n", "hello"}, 3 * time.Millisecond, []string{"A5"}},
 		{[]string{"", get}, 20 * time.Millisecond, []string{"A0"}},
 	}
-	var wg sync.WaitGroup
+	// left is a connection left to the idle timeout, dialled at since:
+	// the loop's idle clock starts after one of its requests, and
+	// setDeadline leaves a deadline less than a second off alone, so the
+	// loop may count from its first one.
+	type left struct {
+		c     net.Conn
+		br    *bufio.Reader
+		since time.Time
+	}
+	var (
+		wg     sync.WaitGroup
+		leftMu sync.Mutex
+		lefts  []left
+	)
 	errs := make(chan error, 30)
 	for g := range 30 {
 		wg.Add(1)
@@ -631,12 +648,13 @@ func TestLoopMixedClients(t *testing.T) {
 			defer wg.Done()
 			end := time.Now().Add(time.Second)
 			for i := 0; time.Now().Before(end); i++ {
+				since := time.Now()
 				c, err := net.Dial("tcp", addr)
 				if err != nil {
 					errs <- err
 					return
 				}
-				c.SetDeadline(time.Now().Add(5 * time.Second))
+				c.SetDeadline(time.Now().Add(10 * time.Second))
 				br := bufio.NewReader(c)
 				for j := range steps {
 					st := steps[(g+i+j)%len(steps)]
@@ -656,8 +674,12 @@ func TestLoopMixedClients(t *testing.T) {
 					}
 				}
 				if i%3 == 0 {
-					c.Close() // the others idle out
+					c.Close()
+					continue
 				}
+				leftMu.Lock()
+				lefts = append(lefts, left{c, br, since})
+				leftMu.Unlock()
 			}
 		}()
 	}
@@ -665,6 +687,20 @@ func TestLoopMixedClients(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+	if len(lefts) == 0 {
+		t.Fatal("no connection left to the idle timeout")
+	}
+	for i, lf := range lefts {
+		defer lf.c.Close()
+		lf.c.SetReadDeadline(time.Now().Add(2*idle + 10*time.Second))
+		_, err := lf.br.ReadByte()
+		switch closed := time.Now(); {
+		case err != io.EOF:
+			t.Fatalf("connection %d left idle: %v, want EOF at the idle timeout", i, err)
+		case closed.Before(lf.since.Add(idle)):
+			t.Fatalf("connection %d left idle closed %v after it was dialled, before the idle timeout %v", i, closed.Sub(lf.since), idle)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
