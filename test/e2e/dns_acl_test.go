@@ -95,10 +95,11 @@ func TestDNSAndConsulListsFollowACLs(t *testing.T) {
 	if st, ans := digStatus(t, dig, dnsPort, "secret.service.wharf", "A"); st != "NXDOMAIN" || ans != "" {
 		t.Fatalf("secret to anonymous: %s %q", st, ans)
 	}
-	nodes, _, err := rc.Nodes().List(nil)
-	if err != nil || len(nodes) == 0 {
-		t.Fatalf("nodes: %v", err)
-	}
+	var nodes []*structs.NodeListStub
+	waitFor(t, 20*time.Second, "the agent's node registered", func() bool {
+		nodes, _, _ = rc.Nodes().List(nil)
+		return len(nodes) > 0
+	})
 	if st, _ := digStatus(t, dig, dnsPort, nodes[0].Name+".node.wharf", "A"); st != "NXDOMAIN" {
 		t.Fatalf("a node to anonymous without node read: %s", st)
 	}
