@@ -48,7 +48,10 @@ func benchLoss(ctx context.Context, e *benchEnv, o options) error {
 
 func lossOnce(ctx context.Context, e *benchEnv, i int) (lossSample, error) {
 	var s lossSample
-	srv, err := e.startAgent(fmt.Sprintf("loss%d-server", i), "-server", "-data-dir", "{dir}")
+	// ACLs off, as the dev agents of the other parts: a server agent
+	// enables them by default and would refuse the clients until
+	// bootstrapped.
+	srv, err := e.startAgent(fmt.Sprintf("loss%d-server", i), "-server", "-acl-enabled=false", "-data-dir", "{dir}")
 	if err != nil {
 		return s, err
 	}

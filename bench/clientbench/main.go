@@ -62,6 +62,8 @@ func run(o options) error {
 	}
 	defer stop()
 	env := &benchEnv{bin: bin, root: root, nonce: fmt.Sprintf("cb%d", time.Now().UnixNano())}
+	bridges := jailBridges()
+	defer removeNewJailBridges(bridges)
 	defer env.cleanup()
 
 	parts := map[string]func(context.Context, *benchEnv, options) error{
