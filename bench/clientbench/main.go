@@ -10,7 +10,8 @@
 //
 // Being a command outside the module's internal tree, it must never be
 // imported; it must never import any other wharf package except
-// internal/api, internal/structs and bench/internal.
+// internal/api, internal/structs, internal/netjail (to remove the jail
+// networks its agents leave) and bench/internal.
 package main
 
 import (
