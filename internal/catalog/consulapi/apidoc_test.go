@@ -1,8 +1,6 @@
 package consulapi
 
 import (
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/wharf-project/wharf/internal/testkit/apidoc"
@@ -13,27 +11,9 @@ import (
 // documented but not served, fails.
 func TestAPIDocListsEveryRoute(t *testing.T) {
 	f := newFixture(t)
-	var served []string
+	var patterns []string
 	for _, rt := range f.srv.routeTable {
-		method, path, ok := strings.Cut(rt.pattern, " ")
-		if !ok {
-			continue
-		}
-		served = append(served, apidoc.Normalize(method, path))
+		patterns = append(patterns, rt.pattern)
 	}
-	doc, err := os.ReadFile("../../../docs/api.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	documented, err := apidoc.Routes(doc, "Consul-shaped API")
-	if err != nil {
-		t.Fatalf("docs/api.md: %v", err)
-	}
-	undocumented, unserved := apidoc.Diff(served, documented)
-	for _, r := range undocumented {
-		t.Errorf("%s is served but docs/api.md does not list it", r)
-	}
-	for _, r := range unserved {
-		t.Errorf("docs/api.md lists %s, which the Consul API does not serve", r)
-	}
+	apidoc.Check(t, "../../../docs/api.md", "Consul-shaped API", patterns)
 }
